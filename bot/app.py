@@ -1,0 +1,41 @@
+"""Wiring: one Database, one Core, one Dispatcher per process, shared by every front end."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.core.catalog import CatalogCache
+from bot.core.commands import Core
+from bot.core.dispatch import Dispatcher
+from bot.settings import Settings
+from db import migrate
+from db.session import Database
+from db.starter import seed_starter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    core: Core
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+async def open_app(settings: Settings, *, upgrade: bool = True, seed: bool = True) -> App:
+    """Connect, migrate to the latest schema, and load the starter catalog into an empty one."""
+    db = Database.from_url(settings.database_url)
+    if upgrade:
+        await migrate.upgrade(db.engine)
+    if seed:
+        async with db.unit_of_work(write=True) as repos:
+            if await repos.catalog.count_titles() == 0:
+                summary = await seed_starter(repos)
+                log.info("loaded the starter catalog: %d titles", summary.added)
+    core = Core(db, settings, CatalogCache(db))
+    return App(settings, db, core, Dispatcher(core))

@@ -1,0 +1,504 @@
+"""The command layer both chat front ends call. It knows nothing of Discord or Telegram: each
+command takes a CommandContext and parsed arguments, runs one unit of work and returns a Reply."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from bot.core.catalog import CatalogCache, CatalogSnapshot
+from bot.core.context import CommandContext
+from bot.core.errors import (
+    AmbiguousTitleError,
+    TextTooLongError,
+    TitleChoice,
+    UnknownTitleError,
+    UsageError,
+)
+from bot.core.ratings import parse_rating, stars, stars_number
+from bot.core.replies import Action, Field, Item, Reply, TitleCard
+from bot.core.text import (
+    ISO_REGIONS,
+    clean_user_text,
+    country_adjective,
+    country_name,
+    language_name,
+    shorten,
+)
+from bot.settings import Settings
+from db.models import MAX_REVIEW_CHARS
+from db.records import RatingSummary
+from db.session import Database
+from recommender import Offer, Suggestion, TitleFacts
+from recommender.models import Evidence
+
+MAX_QUERY_CHARS = 300
+MAX_RECOMMENDATIONS = 20
+DEFAULT_RECOMMENDATIONS = 5
+OFFER_KIND_LABELS = {
+    "stream": "Stream",
+    "free": "Free",
+    "rent": "Rent",
+    "buy": "Buy",
+}
+
+
+class Core:
+    def __init__(self, db: Database, settings: Settings, catalog: CatalogCache | None = None):
+        self.db = db
+        self.settings = settings
+        self.catalog = catalog or CatalogCache(db)
+
+    # -- title resolution ------------------------------------------------------------------
+
+    def label(self, t: TitleFacts, with_country: bool = False) -> str:
+        parts = [str(t.year)] if t.year else []
+        if with_country and t.countries:
+            parts.append(country_name(t.countries[0]))
+        return f"{t.name} ({', '.join(parts)})" if parts else t.name
+
+    def _choice(self, snap: CatalogSnapshot, tid: int) -> TitleChoice:
+        return TitleChoice(tid, self.label(snap.titles[tid], with_country=True))
+
+    async def resolve(self, query: str) -> tuple[CatalogSnapshot, TitleFacts, list[str]]:
+        """The one title the user means, plus notes to show (e.g. "showing results for")."""
+        query = clean_user_text(query).strip()
+        if not query:
+            raise UsageError("Which title? Give me a name, e.g. Miracle in Cell No. 7.")
+        if len(query) > MAX_QUERY_CHARS:
+            raise UsageError(
+                f"That is longer than any title ({MAX_QUERY_CHARS} characters at most)."
+            )
+        snap = await self.catalog.get()
+        if query.startswith("#") and query[1:].isdigit():  # buttons refer to titles by id
+            tid = int(query[1:])
+            if tid not in snap.titles:
+                raise UnknownTitleError("That title is no longer in the catalog.")
+            return snap, snap.titles[tid], []
+        matches = snap.index.search(query, limit=8)
+        exact = [m.title_id for m in matches if m.exact]
+        if len(exact) == 1:
+            return snap, snap.titles[exact[0]], []
+        if exact:
+            return (
+                snap,
+                self._pick_version(snap, query, exact),
+                self._version_note(snap, query, exact),
+            )
+        if matches:
+            top = matches[0]
+            rivals = [
+                m
+                for m in matches[1:]
+                if m.score > top.score - 5
+                and snap.model.story.get(m.title_id) != snap.model.story.get(top.title_id)
+            ]
+            if top.score >= 88 and not rivals:
+                t = snap.titles[top.title_id]
+                return snap, t, [f'Showing {self.label(t)} for "{shorten(query, 60)}".']
+        suggestions = tuple(self._choice(snap, m.title_id) for m in matches[:5])
+        hint = " Did you mean one of these?" if suggestions else " Try /search with part of it."
+        raise UnknownTitleError(
+            f'I don\'t know a title called "{shorten(query, 80)}".{hint}', suggestions
+        )
+
+    def _pick_version(self, snap: CatalogSnapshot, query: str, ids: list[int]) -> TitleFacts:
+        """Several titles share the name: the original of one story wins, else ask."""
+        roots = {snap.model.story[t] for t in ids}
+        if len(roots) == 1 and (root := next(iter(roots))) in ids:
+            return snap.titles[root]
+        ordered = sorted(ids, key=lambda t: (snap.titles[t].year or 0, t))
+        first = snap.titles[ordered[0]]
+        raise AmbiguousTitleError(
+            f'Several titles are called "{shorten(query, 80)}". Which one? '
+            f'Add the year or country, e.g. "{first.name} ({first.year}, '
+            f'{country_name(first.countries[0]) if first.countries else ""})".'.replace(", )", ")"),
+            tuple(self._choice(snap, t) for t in ordered),
+        )
+
+    def _version_note(self, snap: CatalogSnapshot, query: str, ids: list[int]) -> list[str]:
+        chosen = self._pick_version(snap, query, ids)
+        others = [snap.titles[t] for t in ids if t != chosen.id]
+        if not others:
+            return []
+        names = ", ".join(
+            f"{t.year} {country_adjective(t.countries[0]) if t.countries else ''}".strip()
+            for t in others
+        )
+        return [
+            f"This is the {chosen.year} original. Same title: the {names} "
+            f"version{'s' if len(others) > 1 else ''} — add the year to pick one."
+        ]
+
+    # -- descriptions ----------------------------------------------------------------------
+
+    def describe(self, t: TitleFacts) -> str:
+        kind = "series" if t.kind == "series" else "film"
+        origin = country_adjective(t.countries[0]) + " " if t.countries else ""
+        parts = [f"{origin}{kind}"]
+        if t.genres:
+            parts.append(", ".join(t.genres[:3]))
+        if t.kind == "series" and t.episodes:
+            parts.append(f"{t.episodes} episodes")
+        elif t.runtime_minutes:
+            parts.append(f"{t.runtime_minutes} min")
+        return " · ".join(parts)
+
+    def reason(self, snap: CatalogSnapshot, evidence: Evidence, source: TitleFacts | None) -> str:
+        parts: list[str] = []
+        if evidence.because_of:
+            parts.append(f"because you liked {snap.titles[evidence.because_of[0]].name}")
+        if evidence.editorial and source is not None:
+            parts.append(f"often compared with {source.name}")
+        if evidence.themes:
+            parts.append(", ".join(evidence.themes))
+        if evidence.people:
+            parts.append("with " + " & ".join(evidence.people))
+        if evidence.genres and len(parts) < 3:
+            parts.append(", ".join(g.title() for g in evidence.genres))
+        if evidence.countries and len(parts) < 4:
+            parts.append(country_adjective(evidence.countries[0]))
+        return " · ".join(parts) or "popular with members"
+
+    def region_for(self, ctx: CommandContext, explicit: str | None = None) -> str | None:
+        return explicit or ctx.region or self.settings.default_region
+
+    def offers_line(self, offers: Sequence[Offer], region: str | None) -> str:
+        """A compact "where to watch" for list items."""
+        if region:
+            offers = [o for o in offers if o.region == region]
+            if not offers:
+                return f"not known to be available in {region}"
+        by_provider: dict[str, set[str]] = defaultdict(set)
+        kinds: dict[str, set[str]] = defaultdict(set)
+        for o in offers:
+            by_provider[o.provider].add(o.region)
+            kinds[o.provider].add(o.kind)
+        if not by_provider:
+            return "where to watch: not known yet"
+        parts = []
+        for provider in sorted(by_provider, key=lambda p: ("stream" not in kinds[p], p)):
+            kind = "/".join(k for k in OFFER_KIND_LABELS if k in kinds[provider] and k != "stream")
+            regions = "" if region else f" {'/'.join(sorted(by_provider[provider]))}"
+            parts.append(f"{provider}{regions}{f' ({kind})' if kind else ''}")
+        return "▶ " + ", ".join(parts[:4]) + (" …" if len(parts) > 4 else "")
+
+    # -- commands ----------------------------------------------------------------------------
+
+    async def search(self, ctx: CommandContext, query: str) -> Reply:
+        query = clean_user_text(query).strip()
+        if not query:
+            raise UsageError("What should I look for? e.g. /search miracle cell")
+        if len(query) > MAX_QUERY_CHARS:
+            raise UsageError(
+                f"That is longer than any title ({MAX_QUERY_CHARS} characters at most)."
+            )
+        snap = await self.catalog.get()
+        matches = snap.index.search(query, limit=10)
+        if not matches:
+            return Reply(
+                text=f'No titles match "{shorten(query, 80)}".',
+                notes=("Check the spelling, or try fewer words.",),
+            )
+        items = tuple(
+            Item(
+                text=self.label(snap.titles[m.title_id], with_country=True),
+                detail=self.describe(snap.titles[m.title_id]),
+                title_id=m.title_id,
+            )
+            for m in matches
+        )
+        actions = tuple(
+            Action(f"ℹ {i + 1}", f"/title #{it.title_id}") for i, it in enumerate(items)
+        )
+        return Reply(text=f'Titles matching "{shorten(query, 80)}":', items=items, actions=actions)
+
+    async def title(self, ctx: CommandContext, query: str) -> Reply:
+        snap, t, notes = await self.resolve(query)
+        async with self.db.unit_of_work() as repos:
+            summary = await repos.ratings.summary(t.id)
+        region = self.region_for(ctx)
+        fields: list[Field] = []
+        if t.original_name and t.original_name != t.name:
+            fields.append(Field("Original title", t.original_name))
+        if t.countries:
+            fields.append(Field("Country", ", ".join(country_name(c) for c in t.countries)))
+        if t.languages:
+            fields.append(Field("Language", ", ".join(language_name(x) for x in t.languages)))
+        if t.directors:
+            fields.append(Field("Director", ", ".join(t.directors)))
+        if t.cast:
+            fields.append(Field("Cast", ", ".join(t.cast[:5])))
+        fields.append(Field("Members' rating", self.summary_text(summary)))
+        fields.append(Field("Where to watch", self.offers_line(snap.offers.get(t.id, []), region)))
+        versions = snap.model.versions_of(t.id)
+        if versions:
+            fields.append(Field("Other versions", self.versions_text(snap, versions)))
+        card = TitleCard(
+            title_id=t.id,
+            heading=self.label(t),
+            subheading=self.describe(t),
+            fields=tuple(fields),
+            body=t.synopsis,
+            poster_url=t.poster_url,
+        )
+        return Reply(card=card, notes=tuple(notes), actions=self.title_actions(t.id))
+
+    def title_actions(self, title_id: int) -> tuple[Action, ...]:
+        return (
+            Action("More like this", f"/recommend #{title_id}"),
+            Action("Where to watch", f"/where #{title_id}"),
+            Action("Reviews", f"/reviews #{title_id}"),
+        )
+
+    def versions_text(self, snap: CatalogSnapshot, ids: Sequence[int]) -> str:
+        return ", ".join(
+            f"{country_name(snap.titles[v].countries[0]) if snap.titles[v].countries else ''} "
+            f"{snap.titles[v].year or ''}".strip()
+            for v in ids
+        )
+
+    def summary_text(self, summary: RatingSummary) -> str:
+        if not summary.count or summary.average_half_stars is None:
+            return "no ratings yet — be the first with /review"
+        return (
+            f"{stars_number(summary.average_half_stars)} average from {summary.count} "
+            f"rating{'s' if summary.count != 1 else ''}"
+        )
+
+    async def recommend(
+        self, ctx: CommandContext, query: str | None, limit: int = DEFAULT_RECOMMENDATIONS
+    ) -> Reply:
+        if not 1 <= limit <= MAX_RECOMMENDATIONS:
+            raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
+        if not query or not query.strip():
+            return await self.personal_picks(ctx, limit)
+        snap, source, notes = await self.resolve(query)
+        suggestions = snap.model.similar(source.id, k=limit)
+        region = self.region_for(ctx)
+        heading = f"If you liked {self.label(source)}, watch:"
+        versions = snap.model.versions_of(source.id)
+        if versions and not notes:
+            notes = [*notes, f"Other versions: {self.versions_text(snap, versions)}."]
+        if not suggestions:
+            return Reply(
+                text=f"I have nothing similar to {self.label(source)} yet.",
+                notes=tuple(notes),
+            )
+        return Reply(
+            text=heading,
+            items=self.suggestion_items(snap, suggestions, source, region),
+            notes=tuple(notes),
+            actions=tuple(
+                Action(f"ℹ {i + 1}", f"/title #{s.title_id}") for i, s in enumerate(suggestions)
+            ),
+        )
+
+    def suggestion_items(
+        self,
+        snap: CatalogSnapshot,
+        suggestions: Sequence[Suggestion],
+        source: TitleFacts | None,
+        region: str | None,
+    ) -> tuple[Item, ...]:
+        items = []
+        for s in suggestions:
+            t = snap.titles[s.title_id]
+            detail = self.reason(snap, s.evidence, source)
+            if s.versions:
+                detail += f" (also: {self.versions_text(snap, s.versions)})"
+            items.append(
+                Item(
+                    text=f"{self.label(t)} — {self.describe(t)}",
+                    detail=detail,
+                    extra=self.offers_line(snap.offers.get(t.id, []), region),
+                    title_id=t.id,
+                )
+            )
+        return tuple(items)
+
+    async def personal_picks(self, ctx: CommandContext, limit: int) -> Reply:
+        snap = await self.catalog.get()
+        async with self.db.unit_of_work() as repos:
+            user_id = await repos.users.find(ctx.platform, ctx.user_id)
+            mine = await repos.ratings.for_user(user_id) if user_id is not None else []
+            popularity = await repos.ratings.popularity()
+        rated = {r.title_id: r.half_stars / 2 for r in mine}
+        suggestions = snap.model.personal(rated, k=limit)
+        notes: list[str] = []
+        if suggestions:
+            heading = f"Picks for {ctx.display_name}, from your {len(rated)} rating(s):"
+        else:
+            suggestions = snap.model.popular(limit, popularity, exclude=rated)
+            heading = "Popular, well-rated picks to start with:"
+            notes.append(
+                "Rate a few titles with /review <title> <rating> and I'll tailor these to you."
+            )
+        return Reply(
+            text=heading,
+            items=self.suggestion_items(snap, suggestions, None, self.region_for(ctx)),
+            notes=tuple(notes),
+            actions=tuple(
+                Action(f"ℹ {i + 1}", f"/title #{s.title_id}") for i, s in enumerate(suggestions)
+            ),
+        )
+
+    async def where(self, ctx: CommandContext, query: str, region: str | None = None) -> Reply:
+        if region is not None:
+            region = region.strip().upper()
+            if region not in ISO_REGIONS:
+                raise UsageError(
+                    f"{region!r} is not a country code. Use two letters, e.g. US, KR, GB."
+                )
+        snap, t, notes = await self.resolve(query)
+        region = self.region_for(ctx, region)
+        offers = snap.offers.get(t.id, [])
+        if not offers:
+            return Reply(
+                text=f"Where to watch {self.label(t)}:",
+                notes=(
+                    *notes,
+                    "I don't know where this is available yet. Admins can add it with "
+                    "/admin where add.",
+                ),
+            )
+        shown = [o for o in offers if region is None or o.region == region]
+        extra_notes = list(notes)
+        if region is None:
+            extra_notes.append(
+                "No region set, so this lists every region. Add one: /where <title> US"
+            )
+        elif not shown:
+            elsewhere = ", ".join(sorted({o.region for o in offers}))
+            return Reply(
+                text=f"Where to watch {self.label(t)} in {country_name(region)} ({region}):",
+                notes=(
+                    *extra_notes,
+                    f"Not known to be available in {region}. Known in: {elsewhere}.",
+                ),
+            )
+        groups: dict[str, list[str]] = defaultdict(list)
+        for o in sorted(shown, key=lambda o: (o.provider, o.region)):
+            label = o.provider if region else f"{o.provider} ({o.region})"
+            groups[o.kind].append(label)
+        fields = tuple(
+            Field(OFFER_KIND_LABELS[kind], ", ".join(dict.fromkeys(groups[kind])))
+            for kind in OFFER_KIND_LABELS
+            if kind in groups
+        )
+        as_of = max(o.as_of for o in shown)
+        place = f" in {country_name(region)} ({region})" if region else ""
+        extra_notes.append(f"As of {as_of:%d %b %Y}; catalogs change, check before you press play.")
+        return Reply(
+            card=TitleCard(
+                title_id=t.id,
+                heading=f"Where to watch {self.label(t)}{place}",
+                subheading=self.describe(t),
+                fields=fields,
+            ),
+            notes=tuple(extra_notes),
+        )
+
+    async def review(
+        self,
+        ctx: CommandContext,
+        query: str,
+        rating: str,
+        text: str | None = None,
+        spoiler: bool = False,
+    ) -> Reply:
+        half = parse_rating(rating)
+        review = clean_user_text(text).strip() if text else None
+        if review and len(review) > MAX_REVIEW_CHARS:
+            raise TextTooLongError(
+                f"Reviews can be up to {MAX_REVIEW_CHARS:,} characters; yours has "
+                f"{len(review):,}. Trim it and send it again."
+            )
+        _snap, t, notes = await self.resolve(query)
+        async with self.db.unit_of_work(write=True) as repos:
+            user_id = await repos.users.ensure(ctx.platform, ctx.user_id, ctx.display_name)
+            previous = await repos.ratings.get(user_id, t.id)
+            await repos.ratings.upsert(
+                user_id, t.id, half, review or None, spoiler and bool(review)
+            )
+            summary = await repos.ratings.summary(t.id)
+        verb = "Rated" if previous is None else "Updated your rating of"
+        changed = (
+            f" (was {stars_number(previous.half_stars)})"
+            if previous is not None and previous.half_stars != half
+            else ""
+        )
+        lines = [f"{verb} {self.label(t)}: {stars(half)} {stars_number(half)}{changed}."]
+        if review:
+            lines.append("Your review is saved" + (" and marked as a spoiler." if spoiler else "."))
+        return Reply(
+            text=" ".join(lines),
+            notes=(*notes, f"Members' rating: {self.summary_text(summary)}."),
+            actions=(
+                Action("More like this", f"/recommend #{t.id}"),
+                Action("Reviews", f"/reviews #{t.id}"),
+            ),
+        )
+
+    async def reviews(self, ctx: CommandContext, query: str, limit: int = 5) -> Reply:
+        _snap, t, notes = await self.resolve(query)
+        async with self.db.unit_of_work() as repos:
+            summary = await repos.ratings.summary(t.id)
+            latest = await repos.ratings.latest_reviews(t.id, limit)
+        if not summary.count:
+            return Reply(
+                text=f"No member has rated {self.label(t)} yet.",
+                notes=(*notes, f"Be the first: /review {t.name} 4.5 what you thought"),
+            )
+        fields = [Field("Average", self.summary_text(summary))]
+        top = max(summary.distribution.values())
+        bars = [
+            f"{stars_number(h):>4} {'█' * max(1, round(8 * n / top))} {n}"
+            for h, n in sorted(summary.distribution.items(), reverse=True)
+        ]
+        fields.append(Field("Distribution", "\n".join(bars)))
+        items = tuple(
+            Item(
+                text=f"{r.author} — {stars_number(r.half_stars)} · {r.updated_at:%d %b %Y}",
+                detail=r.review or "",
+                spoiler=r.spoiler,
+            )
+            for r in latest
+        )
+        return Reply(
+            card=TitleCard(
+                title_id=t.id,
+                heading=f"Community verdict: {self.label(t)}",
+                subheading=self.describe(t),
+                fields=tuple(fields),
+            ),
+            items=items,
+            notes=tuple(notes),
+        )
+
+    async def myratings(self, ctx: CommandContext) -> Reply:
+        snap = await self.catalog.get()
+        async with self.db.unit_of_work() as repos:
+            user_id = await repos.users.find(ctx.platform, ctx.user_id)
+            mine = await repos.ratings.for_user(user_id) if user_id is not None else []
+        mine = [r for r in mine if r.title_id in snap.titles]
+        if not mine:
+            return Reply(
+                text="You haven't rated anything yet.",
+                notes=("Try: /review Miracle in Cell No. 7 5 made me cry",),
+            )
+        items = tuple(
+            Item(
+                text=f"{self.label(snap.titles[r.title_id])} — {stars(r.half_stars)} "
+                f"{stars_number(r.half_stars)}",
+                detail=shorten(r.review, 120) if r.review else "",
+                title_id=r.title_id,
+                spoiler=r.spoiler,
+            )
+            for r in mine
+        )
+        average = sum(r.half_stars for r in mine) / len(mine)
+        return Reply(
+            text=f"Your {len(mine)} rating(s), newest first (average {stars_number(average)}):",
+            items=items,
+        )

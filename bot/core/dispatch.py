@@ -1,0 +1,253 @@
+"""From a typed command line to a Reply: parsing arguments, and turning errors into replies the
+same way for every front end."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS, Core
+from bot.core.context import CommandContext
+from bot.core.errors import UnknownCommandError, UsageError, UserError
+from bot.core.ratings import ACCEPTED, looks_like_rating
+from bot.core.replies import Action, Reply
+from bot.core.text import ISO_REGIONS, clean_user_text
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary: str
+    example: str
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", "/help", "every command, with an example", "/help"),
+    CommandSpec(
+        "search", "/search <query>", "find titles, typos welcome", "/search miracle cell 7"
+    ),
+    CommandSpec(
+        "title", "/title <title>", "a title card: facts, rating, where to watch", "/title Parasite"
+    ),
+    CommandSpec(
+        "recommend",
+        "/recommend [title] [n]",
+        "similar titles with reasons; no title: picks from your ratings",
+        "/recommend Miracle in Cell No. 7",
+    ),
+    CommandSpec(
+        "where",
+        "/where <title> [region]",
+        "where to stream, rent or buy it",
+        "/where Prison Playbook US",
+    ),
+    CommandSpec(
+        "review",
+        "/review <title> <rating> [text]",
+        "rate 0.5-5★ (or 8/10, A-), optionally review; add --spoiler to hide the text",
+        "/review Prison Playbook 4.5 funny and warm",
+    ),
+    CommandSpec(
+        "reviews", "/reviews <title>", "the community verdict and latest reviews", "/reviews Okja"
+    ),
+    CommandSpec("myratings", "/myratings", "everything you have rated", "/myratings"),
+)
+COMMAND_NAMES = frozenset(c.name for c in COMMANDS)
+
+_COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\S+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
+_SPOILER_FLAG = re.compile(r"(?:^|\s)(?:--spoiler|spoiler:)(?=\s|$)", re.IGNORECASE)
+_SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
+
+
+def help_reply() -> Reply:
+    from bot.core.replies import Item
+
+    return Reply(
+        text="reelbot — talk films and dramas. Commands:",
+        items=tuple(Item(c.usage, c.summary, f"e.g. {c.example}") for c in COMMANDS),
+        notes=("Titles can be typed loosely: case, punctuation and small typos are fine.",),
+    )
+
+
+def error_reply(error: UserError, command: str | None = None, rest: str = "") -> Reply:
+    actions = tuple(
+        Action(choice.label, f"/{command} #{choice.title_id}{(' ' + rest) if rest else ''}")
+        for choice in error.choices
+        if command
+    )
+    return Reply(text=error.message, actions=actions, kind="error")
+
+
+class Dispatcher:
+    """Parses a command line, calls the core, and never lets an exception reach the user."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._handlers: dict[str, Callable[[CommandContext, str], Awaitable[Reply]]] = {
+            "help": self._help,
+            "start": self._help,
+            "search": self._search,
+            "title": self._title,
+            "recommend": self._recommend,
+            "where": self._where,
+            "review": self._review,
+            "reviews": self._reviews,
+            "myratings": self._myratings,
+        }
+        self._rest = ""
+
+    async def handle(self, ctx: CommandContext, line: str) -> Reply:
+        line = clean_user_text(line).strip()
+        match = _COMMAND.match(line)
+        if not match:
+            return Reply(
+                text="Commands start with a slash. Try /help, or /search <title>.", kind="error"
+            )
+        name = match.group("name").lower()
+        args = (match.group("args") or "").strip()
+        try:
+            handler = self._handlers.get(name)
+            if handler is None:
+                raise UnknownCommandError(f"I don't know /{name}. Try /help for the list.")
+            return await handler(ctx, args)
+        except UserError as error:
+            return error_reply(error, name, self._rest_of(name, args))
+        except Exception:
+            log.exception("command failed: platform=%s command=/%s", ctx.platform, name)
+            return Reply(text=APOLOGY, kind="apology")
+
+    @staticmethod
+    def _rest_of(name: str, args: str) -> str:
+        """What to keep after the title when a choice button re-runs the command."""
+        if name != "review":
+            return ""
+        try:
+            _title, rating, text, spoiler = split_review_args(args, lambda _t: False)
+        except UserError:
+            return ""
+        extra = f" | {text}" if text else ""
+        return f"| {rating}{extra}{' --spoiler' if spoiler else ''}"
+
+    # -- per-command argument parsing ------------------------------------------------------
+
+    async def _help(self, ctx: CommandContext, args: str) -> Reply:
+        return help_reply()
+
+    async def _search(self, ctx: CommandContext, args: str) -> Reply:
+        return await self.core.search(ctx, args)
+
+    async def _title(self, ctx: CommandContext, args: str) -> Reply:
+        if not args:
+            raise UsageError("Which title? e.g. /title Parasite")
+        return await self.core.title(ctx, args)
+
+    async def _is_title(self, text: str) -> bool:
+        snap = await self.core.catalog.get()
+        return bool(snap.index.exact(text)) or text.startswith("#")
+
+    async def _recommend(self, ctx: CommandContext, args: str) -> Reply:
+        limit = DEFAULT_RECOMMENDATIONS
+        head, _, last = args.rpartition(" ")
+        if args.isdigit() and not await self._is_title(args):
+            return await self.core.recommend(ctx, None, int(args))
+        if head and last.isdigit() and not await self._is_title(args):
+            limit = int(last)
+            if not 1 <= limit <= MAX_RECOMMENDATIONS:
+                raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
+            args = head
+        return await self.core.recommend(ctx, args or None, limit)
+
+    async def _where(self, ctx: CommandContext, args: str) -> Reply:
+        if not args:
+            raise UsageError("Which title? e.g. /where Prison Playbook US")
+        head, _, last = args.rpartition(" ")
+        if (
+            head
+            and len(last) == 2
+            and last.upper() in ISO_REGIONS
+            and not await self._is_title(args)
+        ):
+            return await self.core.where(ctx, head, last)
+        return await self.core.where(ctx, args)
+
+    async def _review(self, ctx: CommandContext, args: str) -> Reply:
+        snap = await self.core.catalog.get()
+        title, rating, text, spoiler = split_review_args(args, lambda t: bool(snap.index.exact(t)))
+        return await self.core.review(ctx, title, rating, text, spoiler)
+
+    async def _reviews(self, ctx: CommandContext, args: str) -> Reply:
+        if not args:
+            raise UsageError("Which title? e.g. /reviews Okja")
+        return await self.core.reviews(ctx, args)
+
+    async def _myratings(self, ctx: CommandContext, args: str) -> Reply:
+        return await self.core.myratings(ctx)
+
+
+REVIEW_USAGE = (
+    "Usage: /review <title> <rating> [text], e.g. /review Prison Playbook 4.5 funny and warm. "
+    f"Ratings: {ACCEPTED}."
+)
+
+
+def split_review_args(
+    args: str, is_title: Callable[[str], bool]
+) -> tuple[str, str, str | None, bool]:
+    """(title, rating, text, spoiler) from "<title> <rating> [text]".
+
+    Titles may contain numbers ("Miracle in Cell No. 7 5 loved it"), so the split prefers a
+    position where the words before the rating name a known title. "Title | 4 | text" and
+    a quoted title always work.
+    """
+    spoiler = bool(_SPOILER_FLAG.search(args))
+    args = _SPOILER_FLAG.sub(" ", args).strip()
+    if not args:
+        raise UsageError(REVIEW_USAGE)
+    if "|" in args and not args.startswith("||"):
+        parts = [p.strip() for p in args.split("|", 2)]
+        if len(parts) >= 2 and parts[0] and parts[1]:
+            return _with_text(parts[0], parts[1], parts[2] if len(parts) > 2 else "", spoiler)
+    if args[0] in "\"'“":
+        closing = {"“": "”"}.get(args[0], args[0])
+        end = args.find(closing, 1)
+        if end > 1:
+            rest = args[end + 1 :].strip().split(maxsplit=1)
+            if rest:
+                return _with_text(args[1:end], rest[0], rest[1] if len(rest) > 1 else "", spoiler)
+    tokens = args.split(" ")
+    tokens = [t for t in tokens if t]
+    positions = [i for i in range(1, len(tokens)) if looks_like_rating(_rating_at(tokens, i))]
+    if not positions:
+        if len(tokens) >= 1 and looks_like_rating(tokens[-1]) is False and len(tokens) > 1:
+            raise UsageError(f"I couldn't find a rating after the title. {REVIEW_USAGE}")
+        raise UsageError(REVIEW_USAGE)
+    chosen = next((i for i in positions if is_title(" ".join(tokens[:i]))), positions[0])
+    rating = _rating_at(tokens, chosen)
+    used = 2 if rating != tokens[chosen] else 1
+    return _with_text(" ".join(tokens[:chosen]), rating, " ".join(tokens[chosen + used :]), spoiler)
+
+
+def _rating_at(tokens: list[str], i: int) -> str:
+    if i + 1 < len(tokens) and tokens[i + 1].lower() in {"stars", "star", "/10", "/5"}:
+        return f"{tokens[i]} {tokens[i + 1]}"
+    return tokens[i]
+
+
+def _with_text(
+    title: str, rating: str, text: str, spoiler: bool
+) -> tuple[str, str, str | None, bool]:
+    text = text.strip()
+    if m := _SPOILER_MARKS.match(text):
+        text, spoiler = m.group("text").strip(), True
+    with contextlib.suppress(ValueError):
+        title = " ".join(shlex.split(title)) if title.count('"') % 2 == 0 else title
+    return title, rating, text or None, spoiler

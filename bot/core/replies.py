@@ -1,0 +1,56 @@
+"""Platform-neutral reply values. Fields hold plain text; each adapter's renderer owns markup,
+escaping and length limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button. Pressing it runs `command` (a short command line such as "/where #12") as the
+    person who pressed it, so every button works on every platform and after a restart."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class TitleCard:
+    title_id: int
+    heading: str  # "Miracle in Cell No. 7 (2013)"
+    subheading: str  # "Korean film · Drama, Comedy, Family · 127 min"
+    fields: tuple[Field, ...] = ()
+    body: str | None = None  # synopsis
+    poster_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One line of a list: a title or a review, with its reason and where to watch."""
+
+    text: str
+    detail: str = ""
+    extra: str = ""
+    title_id: int | None = None
+    spoiler: bool = False  # detail is a spoiler: hide it until the reader asks
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str = ""
+    card: TitleCard | None = None
+    items: tuple[Item, ...] = ()
+    notes: tuple[str, ...] = ()
+    actions: tuple[Action, ...] = ()
+    kind: str = "info"  # "info" | "error" | "apology"
+
+    @property
+    def is_error(self) -> bool:
+        return self.kind != "info"

@@ -1,0 +1,432 @@
+"""Repositories over one AsyncSession. They never commit: the unit of work does."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Integer, Select, String, cast, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import models as m
+from db.records import (
+    ChatSettings,
+    RatingSummary,
+    ReviewRecord,
+    StoredRating,
+    TitleSpec,
+)
+from recommender.models import Offer, RatingTriple, TitleFacts
+
+CATALOG_REVISION = "catalog_revision"
+_Select = TypeVar("_Select", bound=Select[*tuple[Any, ...]])
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+class MetaRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_int(self, key: str) -> int:
+        value = await self.session.scalar(select(m.Meta.value).where(m.Meta.key == key))
+        return int(value) if value is not None else 0
+
+    async def increment(self, key: str) -> None:
+        stmt = _insert(self.session, m.Meta).values(key=key, value="1")
+        # String column, so increment through a cast that both dialects understand.
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[m.Meta.key],
+            set_={"value": cast(cast(m.Meta.value, Integer) + 1, String)},
+        )
+        await self.session.execute(stmt)
+
+
+class CatalogRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._meta = MetaRepository(session)
+        self._ids: dict[tuple[type[Any], str], int] = {}
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def revision(self) -> int:
+        return await self._meta.get_int(CATALOG_REVISION)
+
+    async def count_titles(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(m.Title)) or 0)
+
+    async def load_titles(self, ids: Sequence[int] | None = None) -> list[TitleFacts]:
+        """Every title with aliases, genres, themes, people and links, in a handful of queries."""
+
+        def only(stmt: _Select, column: Any) -> _Select:
+            return stmt if ids is None else stmt.where(column.in_(ids))
+
+        aliases: dict[int, list[str]] = defaultdict(list)
+        for tid, alias in await self.session.execute(
+            only(select(m.TitleAlias.title_id, m.TitleAlias.alias), m.TitleAlias.title_id).order_by(
+                m.TitleAlias.id
+            )
+        ):
+            aliases[tid].append(alias)
+        genres = await self._names(m.TitleGenre, m.Genre, m.TitleGenre.genre_id, ids)
+        themes = await self._names(m.TitleTheme, m.Theme, m.TitleTheme.theme_id, ids)
+        people: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for tid, role, name in await self.session.execute(
+            only(
+                select(m.TitlePerson.title_id, m.TitlePerson.role, m.Person.name)
+                .join(m.Person, m.Person.id == m.TitlePerson.person_id)
+                .order_by(m.TitlePerson.title_id, m.TitlePerson.position),
+                m.TitlePerson.title_id,
+            )
+        ):
+            people[(tid, role)].append(name)
+        related: dict[int, list[int]] = defaultdict(list)
+        for tid, rid in await self.session.execute(
+            only(
+                select(m.TitleRelation.title_id, m.TitleRelation.related_id),
+                m.TitleRelation.title_id,
+            )
+        ):
+            related[tid].append(rid)
+
+        rows = await self.session.execute(only(select(m.Title).order_by(m.Title.id), m.Title.id))
+        return [
+            TitleFacts(
+                id=t.id,
+                name=t.name,
+                year=t.year,
+                kind=t.kind,
+                original_name=t.original_name,
+                aliases=tuple(aliases.get(t.id, ())),
+                countries=tuple(t.countries or ()),
+                languages=tuple(t.languages or ()),
+                genres=tuple(genres.get(t.id, ())),
+                themes=tuple(themes.get(t.id, ())),
+                directors=tuple(people.get((t.id, "director"), ())),
+                writers=tuple(people.get((t.id, "writer"), ())),
+                cast=tuple(people.get((t.id, "cast"), ())),
+                synopsis=t.synopsis,
+                runtime_minutes=t.runtime_minutes,
+                episodes=t.episodes,
+                poster_url=t.poster_url,
+                original_id=t.original_id,
+                compares_with=tuple(related.get(t.id, ())),
+            )
+            for t in rows.scalars()
+        ]
+
+    async def _names(
+        self, link: Any, named: Any, fk: Any, ids: Sequence[int] | None
+    ) -> dict[int, list[str]]:
+        stmt = select(link.title_id, named.name).join(named, named.id == fk).order_by(named.name)
+        if ids is not None:
+            stmt = stmt.where(link.title_id.in_(ids))
+        out: dict[int, list[str]] = defaultdict(list)
+        for tid, name in await self.session.execute(stmt):
+            out[tid].append(name)
+        return out
+
+    async def load_offers(self, title_ids: Iterable[int] | None = None) -> dict[int, list[Offer]]:
+        stmt = (
+            select(
+                m.Availability.title_id,
+                m.Provider.name,
+                m.Availability.region,
+                m.Availability.kind,
+                m.Availability.as_of,
+                m.Availability.link,
+                m.Availability.source,
+            )
+            .join(m.Provider, m.Provider.id == m.Availability.provider_id)
+            .order_by(m.Availability.title_id, m.Provider.name, m.Availability.region)
+        )
+        if title_ids is not None:
+            stmt = stmt.where(m.Availability.title_id.in_(list(title_ids)))
+        out: dict[int, list[Offer]] = defaultdict(list)
+        for tid, provider, region, kind, as_of, link, source in await self.session.execute(stmt):
+            out[tid].append(Offer(provider, region, kind, as_of, link, source))
+        return dict(out)
+
+    async def title_id_for_source(self, source: str, external_id: str) -> int | None:
+        return await self.session.scalar(
+            select(m.TitleSource.title_id).where(
+                m.TitleSource.source == source, m.TitleSource.external_id == external_id
+            )
+        )
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def bump_revision(self) -> None:
+        """Tell every process's catalog cache that titles changed."""
+        await self._meta.increment(CATALOG_REVISION)
+
+    async def add_title(self, spec: TitleSpec, *, source: str, external_id: str) -> int:
+        title = m.Title(
+            name=spec.name,
+            original_name=spec.original_name,
+            year=spec.year,
+            kind=spec.kind,
+            synopsis=spec.synopsis,
+            countries=list(spec.countries),
+            languages=list(spec.languages),
+            runtime_minutes=spec.runtime_minutes,
+            episodes=spec.episodes,
+            poster_url=spec.poster_url,
+        )
+        self.session.add(title)
+        await self.session.flush()
+        tid = title.id
+        self.session.add(m.TitleSource(title_id=tid, source=source, external_id=external_id))
+        for alias in dict.fromkeys(a for a in spec.aliases if a and a != spec.name):
+            self.session.add(m.TitleAlias(title_id=tid, alias=alias))
+        for name in dict.fromkeys(spec.genres):
+            self.session.add(m.TitleGenre(title_id=tid, genre_id=await self._id(m.Genre, name)))
+        for name in dict.fromkeys(spec.themes):
+            self.session.add(m.TitleTheme(title_id=tid, theme_id=await self._id(m.Theme, name)))
+        for role, names in (
+            ("director", spec.directors),
+            ("writer", spec.writers),
+            ("cast", spec.cast),
+        ):
+            for position, name in enumerate(dict.fromkeys(names)):
+                person = await self._id(m.Person, name)
+                self.session.add(
+                    m.TitlePerson(title_id=tid, person_id=person, role=role, position=position)
+                )
+        for offer in spec.offers:
+            await self.add_offer(
+                tid, offer.provider, offer.region, offer.kind, offer.as_of, offer.link, source
+            )
+        await self.session.flush()
+        return tid
+
+    async def add_offer(
+        self,
+        title_id: int,
+        provider: str,
+        region: str,
+        kind: str,
+        as_of: Any,
+        link: str | None,
+        source: str,
+    ) -> None:
+        provider_id = await self._provider_id(provider)
+        stmt = _insert(self.session, m.Availability).values(
+            title_id=title_id,
+            provider_id=provider_id,
+            region=region.upper(),
+            kind=kind,
+            as_of=as_of,
+            link=link,
+            source=source,
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["title_id", "provider_id", "region", "kind"],
+                set_={"as_of": stmt.excluded.as_of, "link": stmt.excluded.link},
+            )
+        )
+
+    async def set_original(self, title_id: int, original_id: int | None) -> None:
+        await self.session.execute(
+            update(m.Title).where(m.Title.id == title_id).values(original_id=original_id)
+        )
+
+    async def link(self, title_id: int, related_id: int, kind: str, source: str) -> None:
+        stmt = _insert(self.session, m.TitleRelation).values(
+            title_id=title_id, related_id=related_id, kind=kind, source=source
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing())
+
+    async def remove_title(self, title_id: int) -> None:
+        await self.session.execute(delete(m.Title).where(m.Title.id == title_id))
+
+    async def _id(self, model: Any, name: str) -> int:
+        key = (model, name)
+        if key not in self._ids:
+            stmt = _insert(self.session, model).values(name=name).on_conflict_do_nothing()
+            await self.session.execute(stmt)
+            found = await self.session.scalar(select(model.id).where(model.name == name))
+            assert found is not None
+            self._ids[key] = found
+        return self._ids[key]
+
+    async def _provider_id(self, name: str) -> int:
+        key = (m.Provider, name)
+        if key not in self._ids:
+            slug = "".join(ch for ch in name.casefold() if ch.isalnum()) or name
+            stmt = _insert(self.session, m.Provider).values(slug=slug, name=name)
+            await self.session.execute(stmt.on_conflict_do_nothing())
+            found = await self.session.scalar(select(m.Provider.id).where(m.Provider.slug == slug))
+            assert found is not None
+            self._ids[key] = found
+        return self._ids[key]
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def ensure(self, platform: str, platform_user_id: str, display_name: str) -> int:
+        """The user's id, creating the user on first contact and keeping the name current."""
+        name = display_name[:100]
+        stmt = _insert(self.session, m.User).values(
+            platform=platform, platform_user_id=platform_user_id, display_name=name
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["platform", "platform_user_id"], set_={"display_name": name}
+        ).returning(m.User.id)
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def find(self, platform: str, platform_user_id: str) -> int | None:
+        return await self.session.scalar(
+            select(m.User.id).where(
+                m.User.platform == platform, m.User.platform_user_id == platform_user_id
+            )
+        )
+
+
+class RatingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int, title_id: int) -> StoredRating | None:
+        row = (
+            await self.session.execute(
+                select(m.Rating).where(m.Rating.user_id == user_id, m.Rating.title_id == title_id)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        return StoredRating(row.title_id, row.half_stars, row.review, row.spoiler, row.updated_at)
+
+    async def upsert(
+        self, user_id: int, title_id: int, half_stars: int, review: str | None, spoiler: bool
+    ) -> None:
+        """One rating per user and title: a new rating replaces the old one, text included."""
+        now = m.utcnow()
+        stmt = _insert(self.session, m.Rating).values(
+            user_id=user_id,
+            title_id=title_id,
+            half_stars=half_stars,
+            review=review,
+            spoiler=spoiler,
+            created_at=now,
+            updated_at=now,
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["user_id", "title_id"],
+                set_={
+                    "half_stars": stmt.excluded.half_stars,
+                    "review": stmt.excluded.review,
+                    "spoiler": stmt.excluded.spoiler,
+                    "updated_at": stmt.excluded.updated_at,
+                },
+            )
+        )
+
+    async def summary(self, title_id: int) -> RatingSummary:
+        rows = (
+            await self.session.execute(
+                select(m.Rating.half_stars, func.count())
+                .where(m.Rating.title_id == title_id)
+                .group_by(m.Rating.half_stars)
+            )
+        ).all()
+        distribution = {int(h): int(n) for h, n in rows}
+        count = sum(distribution.values())
+        if not count:
+            return RatingSummary()
+        average = sum(h * n for h, n in distribution.items()) / count
+        return RatingSummary(count, average, distribution)
+
+    async def summaries(self, title_ids: Iterable[int]) -> dict[int, RatingSummary]:
+        rows = await self.session.execute(
+            select(m.Rating.title_id, func.count(), func.avg(m.Rating.half_stars))
+            .where(m.Rating.title_id.in_(list(title_ids)))
+            .group_by(m.Rating.title_id)
+        )
+        return {int(t): RatingSummary(int(n), float(avg)) for t, n, avg in rows}
+
+    async def latest_reviews(self, title_id: int, limit: int) -> list[ReviewRecord]:
+        rows = await self.session.execute(
+            select(m.Rating, m.User.display_name)
+            .join(m.User, m.User.id == m.Rating.user_id)
+            .where(m.Rating.title_id == title_id, m.Rating.review.is_not(None))
+            .order_by(m.Rating.updated_at.desc(), m.Rating.id.desc())
+            .limit(limit)
+        )
+        return [
+            ReviewRecord(r.id, r.title_id, name, r.half_stars, r.review, r.spoiler, r.updated_at)
+            for r, name in rows
+        ]
+
+    async def for_user(self, user_id: int) -> list[StoredRating]:
+        rows = await self.session.execute(
+            select(m.Rating)
+            .where(m.Rating.user_id == user_id)
+            .order_by(m.Rating.updated_at.desc(), m.Rating.id.desc())
+        )
+        return [
+            StoredRating(r.title_id, r.half_stars, r.review, r.spoiler, r.updated_at)
+            for r in rows.scalars()
+        ]
+
+    async def triples(self) -> list[RatingTriple]:
+        rows = await self.session.execute(
+            select(m.Rating.user_id, m.Rating.title_id, m.Rating.half_stars)
+        )
+        return [RatingTriple(str(u), int(t), h / 2) for u, t, h in rows]
+
+    async def popularity(self) -> dict[int, tuple[int, float]]:
+        """title id -> (ratings, average stars), for cold-start picks."""
+        rows = await self.session.execute(
+            select(m.Rating.title_id, func.count(), func.avg(m.Rating.half_stars)).group_by(
+                m.Rating.title_id
+            )
+        )
+        return {int(t): (int(n), float(avg) / 2) for t, n, avg in rows}
+
+
+class ChatRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def ensure(self, platform: str, platform_chat_id: str, name: str | None) -> ChatSettings:
+        stmt = _insert(self.session, m.Chat).values(
+            platform=platform, platform_chat_id=platform_chat_id, name=name, services=[]
+        )
+        await self.session.execute(stmt.on_conflict_do_nothing())
+        chat = (
+            await self.session.execute(
+                select(m.Chat).where(
+                    m.Chat.platform == platform, m.Chat.platform_chat_id == platform_chat_id
+                )
+            )
+        ).scalar_one()
+        return ChatSettings(
+            chat.id, chat.region, chat.timezone, chat.language, tuple(chat.services or ())
+        )
+
+    async def set_region(self, chat_id: int, region: str | None) -> None:
+        await self.session.execute(update(m.Chat).where(m.Chat.id == chat_id).values(region=region))
+
+
+class Repositories:
+    """Everything one unit of work can touch, over one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.catalog = CatalogRepository(session)
+        self.users = UserRepository(session)
+        self.ratings = RatingRepository(session)
+        self.chats = ChatRepository(session)
+        self.meta = MetaRepository(session)

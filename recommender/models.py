@@ -1,0 +1,65 @@
+"""The plain values the recommender works on; repositories return these, not ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True, slots=True)
+class TitleFacts:
+    id: int
+    name: str
+    year: int | None
+    kind: str  # "film" | "series"
+    original_name: str | None = None
+    aliases: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    genres: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    directors: tuple[str, ...] = ()
+    writers: tuple[str, ...] = ()
+    cast: tuple[str, ...] = ()
+    synopsis: str | None = None
+    runtime_minutes: int | None = None
+    episodes: int | None = None
+    poster_url: str | None = None
+    original_id: int | None = None  # the title this one remakes, if any
+    compares_with: tuple[int, ...] = ()  # editorial "fans compare it with" links
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.year})" if self.year else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """One way to watch a title: a provider, in a region, by a kind of access."""
+
+    provider: str
+    region: str
+    kind: str  # "stream" | "free" | "rent" | "buy"
+    as_of: date
+    link: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RatingTriple:
+    user: str
+    title_id: int
+    stars: float  # 0.5 .. 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a suggestion was made: the shared features that actually drove its score."""
+
+    themes: tuple[str, ...] = ()
+    genres: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    editorial: bool = False
+    because_of: tuple[int, ...] = field(default=())  # for personal picks: the liked titles
