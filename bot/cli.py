@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -117,6 +119,72 @@ def starter() -> None:
             await app.close()
 
     click.echo(_run(go))
+
+
+def _stop_event() -> asyncio.Event:
+    """Set on SIGTERM or SIGINT, for a clean shutdown under docker compose."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+@main.command()
+def telegram() -> None:
+    """Run the Telegram bot (needs TELEGRAM_TOKEN; TELEGRAM_API_BASE_URL for a local Bot API)."""
+    from bot.app import open_app
+    from bot.telegram_adapter.handlers import build_application, serve
+
+    settings = _settings()
+    _logging(settings)
+    try:
+        settings.require("TELEGRAM_TOKEN")
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+    async def go() -> None:
+        app = await open_app(settings)
+        try:
+            application = build_application(
+                settings, app.dispatcher, os.environ.get("TELEGRAM_API_BASE_URL")
+            )
+            await serve(application, _stop_event())
+        finally:
+            await app.close()
+
+    _run(go)
+
+
+@main.command()
+def discord() -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN)."""
+    from bot.app import open_app
+    from bot.discord_adapter.cog import create_bot
+
+    settings = _settings()
+    _logging(settings)
+    try:
+        token = settings.require("DISCORD_TOKEN")
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+    async def go() -> None:
+        app = await open_app(settings)
+        bot = create_bot(settings, app.dispatcher)
+        stop = _stop_event()
+        try:
+            async with bot:
+                runner = asyncio.create_task(bot.start(token))
+                stopper = asyncio.create_task(stop.wait())
+                await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                await bot.close()
+                if runner.done() and runner.exception():
+                    raise runner.exception()  # type: ignore[misc]
+        finally:
+            await app.close()
+
+    _run(go)
 
 
 if __name__ == "__main__":
