@@ -88,7 +88,11 @@ def build_application(
     return application
 
 
-async def serve(application: Application, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+async def serve(
+    application: Application,  # type: ignore[type-arg]
+    stop: asyncio.Event,
+    poll_timeout: float = 10,
+) -> None:
     """Long polling until `stop` is set (SIGTERM/SIGINT), then a clean shutdown."""
     async with application:
         # The command menu Telegram shows next to the input field.
@@ -97,7 +101,9 @@ async def serve(application: Application, stop: asyncio.Event) -> None:  # type:
         )
         await application.start()
         assert application.updater is not None
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, timeout=int(poll_timeout)
+        )
         await stop.wait()
         await application.updater.stop()
         await application.stop()
