@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
-import io
 import logging
 import os
 import platform
@@ -28,6 +27,7 @@ import re
 import shlex
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,6 +91,7 @@ PHRASES = (
     "darker than the poster suggests",
 )
 MAX_SHOWN_FAILURES = 5
+PROFILE_ROWS = 16
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -103,6 +104,7 @@ class RunResult:
     latencies: list[float]
     statements: int
     failures: list[tuple[str, str]]
+    created: int = 0  # /review replies that were a first rating (the rest replaced one)
 
     @property
     def rate(self) -> float:
@@ -154,7 +156,9 @@ class StatementCounter:
 # -- workload --------------------------------------------------------------------------------
 
 
-def spellings(title_name: str, year: int | None, original: str | None, aliases: Sequence[str]):
+def spellings(
+    title_name: str, year: int | None, original: str | None, aliases: Sequence[str]
+) -> list[str]:
     """Ways people type a title: as listed, lower case, no punctuation, with the year, the
     original-language name, aliases, and one small typo."""
     out = [title_name, title_name.lower(), re.sub(r"[^\w\s]", "", title_name)]
@@ -171,9 +175,12 @@ def spellings(title_name: str, year: int | None, original: str | None, aliases: 
     return list(dict.fromkeys(s.strip() for s in out if s and s.strip()))
 
 
+Step = tuple[CommandContext, str]  # who sends it, and the command line
+
+
 @dataclass
 class Workload:
-    lines_per_user: list[list[str]]
+    steps_per_user: list[list[Step]]  # one list per concurrent task, walked in a loop
     note: str
 
 
@@ -182,7 +189,7 @@ async def recommend_workload(app: App, users: int, rng: random.Random) -> Worklo
     through the dispatcher (read-only) so the measured runs only send commands that should
     succeed. Each user walks the list in its own shuffled order."""
     snap = await app.core.catalog.get()
-    probe = bench_context(10_000)
+    probe = bench_context("probe")
     kept: list[str] = []
     tried = 0
     for t in snap.titles.values():
@@ -196,15 +203,26 @@ async def recommend_workload(app: App, users: int, rng: random.Random) -> Worklo
         f"{len(kept)} /recommend lines: {tried} spellings of {len(snap.titles)} titles, "
         f"{tried - len(kept)} left out (they resolve to another title or ask which one)"
     )
-    return Workload([rng.sample(kept, len(kept)) for _ in range(users)], note)
+    steps = [
+        [(bench_context(str(i)), line) for line in rng.sample(kept, len(kept))]
+        for i in range(users)
+    ]
+    return Workload(steps, note)
 
 
 async def review_workload(
-    app: App, users: int, rng: random.Random, per_user_titles: int = 90, length: int = 4000
+    app: App,
+    users: int,
+    rng: random.Random,
+    titles_per_member: int = 12,
+    rerated_per_member: int = 4,
+    length: int = 4000,
 ) -> Workload:
-    """Per user, a random set of distinct titles rated over and over with varied ratings, text
-    and spellings: the first pass inserts, later passes replace. Lines are checked up front with
-    the dispatcher's own argument split and title resolution (no writes)."""
+    """Each task is a stream of members, one at a time: a member rates a dozen distinct titles
+    (inserts), then re-rates a few of them (updates, which replace the rating and its text),
+    and the next member takes over. So every run has the same mix of first ratings, re-ratings
+    and first-time users, with varied ratings, text and spellings. Lines are checked up front
+    with the dispatcher's own argument split and title resolution (no writes)."""
     snap = await app.core.catalog.get()
     good: dict[int, list[str]] = {}
     tried = 0
@@ -214,31 +232,34 @@ async def review_workload(
             if await resolves_to(app, s, t.id):
                 good.setdefault(t.id, []).append(s)
     usable = sorted(good)
-    lines_per_user: list[list[str]] = []
+    steps_per_user: list[list[Step]] = []
     rejected = 0
-    for _ in range(users):
-        titles = rng.sample(usable, min(per_user_titles, len(usable)))
-        lines: list[str] = []
-        while len(lines) < length:
-            for tid in rng.sample(titles, len(titles)):
+    for i in range(users):
+        steps: list[Step] = []
+        member = 0
+        while len(steps) < length:
+            ctx = bench_context(f"{i}-{member}")
+            member += 1
+            titles = rng.sample(usable, min(titles_per_member, len(usable)))
+            for tid in titles + rng.sample(titles, min(rerated_per_member, len(titles))):
                 spelling = rng.choice(good[tid])
                 rating = rng.choice(RATINGS)
-                text = " and ".join(rng.sample(PHRASES, rng.randint(0, 3))) or ""
-                if text and rng.random() < 0.3:  # some long reviews
+                text = " and ".join(rng.sample(PHRASES, rng.randint(0, 3)))
+                if text and rng.random() < 0.3:  # some long reviews, about 500 characters
                     text = ". ".join([text, *rng.sample(PHRASES, 8)]) * 2
                 spoiler = " --spoiler" if text and rng.random() < 0.1 else ""
                 line = f"/review {spelling} {rating} {text}{spoiler}".rstrip()
                 if review_line_ok(snap, line, spelling, rating):
-                    lines.append(line)
+                    steps.append((ctx, line))
                 else:
                     rejected += 1
-        lines_per_user.append(lines)
+        steps_per_user.append(steps)
     note = (
-        f"/review: {len(usable)} titles with {sum(map(len, good.values()))} of {tried} spellings "
-        f"usable, {min(per_user_titles, len(usable))} distinct titles per user, "
+        f"{len(usable)} titles with {sum(map(len, good.values()))} of {tried} spellings usable; "
+        f"per member {titles_per_member} first ratings then {rerated_per_member} re-ratings; "
         f"{rejected} generated lines left out (rating split ambiguous)"
     )
-    return Workload(lines_per_user, note)
+    return Workload(steps_per_user, note)
 
 
 async def resolves_to(app: App, spelling: str, title_id: int) -> bool:
@@ -260,12 +281,12 @@ def review_line_ok(snap: CatalogSnapshot, line: str, spelling: str, rating: str)
     return title == spelling and parsed_rating == rating
 
 
-def bench_context(i: int) -> CommandContext:
+def bench_context(name: str) -> CommandContext:
     return CommandContext(
         platform="bench",
-        user_id=f"bench-user-{i}",
-        display_name=f"Bench User {i}",
-        chat_id=f"bench-chat-{i % 4}",
+        user_id=f"bench-user-{name}",
+        display_name=f"Bench User {name}",
+        chat_id="bench-chat",
         chat_name="bench",
         is_group=True,
     )
@@ -286,11 +307,11 @@ class Runner:
         self.command = command
         self.workload = workload
         self.counter = counter
-        self.contexts = [bench_context(i) for i in range(len(workload.lines_per_user))]
-        self.cursors = [0] * len(self.contexts)  # runs continue where the last one stopped
+        self.cursors = [0] * len(workload.steps_per_user)  # runs go on where the last stopped
+        self.created = 0
 
     async def run(self, seconds: float | None, count: int | None) -> RunResult:
-        users = len(self.contexts)
+        users = len(self.cursors)
         quotas = (
             [count // users + (1 if i < count % users else 0) for i in range(users)]
             if count is not None
@@ -298,6 +319,7 @@ class Runner:
         )
         latencies: list[float] = []
         failures: list[tuple[str, str]] = []
+        self.created = 0
         statements_before = self.counter.count
         started = time.perf_counter()
         deadline = started + seconds if seconds is not None else float("inf")
@@ -305,9 +327,8 @@ class Runner:
             *(self._user(i, deadline, quotas[i], latencies, failures) for i in range(users))
         )
         elapsed = time.perf_counter() - started
-        return RunResult(
-            sum(done), elapsed, latencies, self.counter.count - statements_before, failures
-        )
+        statements = self.counter.count - statements_before
+        return RunResult(sum(done), elapsed, latencies, statements, failures, self.created)
 
     async def _user(
         self,
@@ -317,13 +338,12 @@ class Runner:
         latencies: list[float],
         failures: list[tuple[str, str]],
     ) -> int:
-        ctx = self.contexts[i]
-        lines = self.workload.lines_per_user[i]
+        steps = self.workload.steps_per_user[i]
         handle = self.app.dispatcher.handle
         clock = time.perf_counter
         n = 0
         while (quota is None or n < quota) and clock() < deadline:
-            line = lines[self.cursors[i] % len(lines)]
+            ctx, line = steps[self.cursors[i] % len(steps)]
             self.cursors[i] += 1
             t0 = clock()
             reply = await handle(ctx, line)
@@ -331,6 +351,8 @@ class Runner:
             n += 1
             if not reply_ok(self.command, reply):
                 failures.append((line, reply.text))
+            elif reply.text.startswith("Rated "):
+                self.created += 1
         return n
 
 
@@ -343,6 +365,11 @@ async def measure(
     workload = await build(app, args.users, rng)
     result = Measurement(backend, command, args.users, workload_note=workload.note)
     print(f"  {command}: {workload.note}", flush=True)
+    if not all(workload.steps_per_user):
+        problem = ("<workload>", "no command line survived the up-front checks")
+        print(f"    FAILED: {problem[1]}")
+        result.runs.append(RunResult(0, 0.0, [], 0, [problem]))
+        return result
     runner = Runner(app, command, workload, counter)
     warm = await runner.run(args.warmup, None)
     print(f"    warm-up: {warm.commands} commands in {warm.seconds:.1f} s", flush=True)
@@ -354,10 +381,12 @@ async def measure(
         run = await runner.run(args.seconds, args.count)
         result.runs.append(run)
         flag = f"  {len(run.failures)} ERRORS" if run.failures else ""
+        share = run.created / max(run.commands, 1)
+        new = f", {share:4.0%} new ratings" if command == "review" else ""
         print(
             f"    run {r + 1}/{args.runs}: {run.commands:6d} commands in {run.seconds:5.2f} s "
             f"= {run.rate:7.0f}/s, {run.statements / max(run.commands, 1):.2f} SQL/command"
-            f"{flag}",
+            f"{new}{flag}",
             flush=True,
         )
         show_failures(run.failures)
@@ -384,15 +413,26 @@ async def profile_once(
     print("    SQL statements per command:")
     for text, c in counter.by_text.most_common(12):
         print(f"      {c / n:5.2f}  {text}")
-    for key, label in (("tottime", "own time"), ("cumulative", "cumulative time")):
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats(key).print_stats(18)
-        print(f"    top functions by {label} (µs per command = seconds / {n} * 1e6):")
-        for row in out.getvalue().splitlines():
-            if re.match(r"\s*\d", row) or row.strip().startswith("ncalls"):
-                print("      " + row)
+    rows: list[tuple[float, float, int, str]] = [
+        (own, cum, calls, f"{short_path(file)}:{line}({func})")
+        for (file, line, func), (_cc, calls, own, cum, _callers) in pstats.Stats(
+            profiler
+        ).stats.items()  # type: ignore[attr-defined]
+    ]
+    for index, label in ((0, "own time"), (1, "cumulative time, outside asyncio")):
+        print(f"    top functions by {label}, per command:")
+        print(f"      {'own µs':>8}  {'cum µs':>8}  {'calls':>6}  function")
+        shown = [r for r in rows if index == 0 or not r[3].startswith(("asyncio/", "bench/"))]
+        shown.sort(key=lambda r: r[1] if index else r[0], reverse=True)
+        for own, cum, calls, name in shown[:PROFILE_ROWS]:
+            print(f"      {own / n * 1e6:8.0f}  {cum / n * 1e6:8.0f}  {calls / n:6.2f}  {name}")
     show_failures(run.failures)
+
+
+def short_path(file: str) -> str:
+    """bot/core/title_index.py, sqlalchemy/orm/session.py, asyncio/events.py: short and clear."""
+    file = file.removeprefix(str(REPO) + "/")
+    return re.sub(r"^.*/(?:site-packages|lib/python3\.\d+)/", "", file)
 
 
 def show_failures(failures: list[tuple[str, str]]) -> None:
@@ -432,9 +472,9 @@ async def fresh_app(backend: str, args: argparse.Namespace) -> AsyncIterator[App
         finally:
             await admin.close()
         try:
-            url = make_url(args.postgres_url).set(database=name)
+            pg_url = make_url(args.postgres_url).set(database=name)
             settings = Settings(
-                database_url=url.render_as_string(hide_password=False), data_dir=data_dir
+                database_url=pg_url.render_as_string(hide_password=False), data_dir=data_dir
             )
             app = await open_app(settings)
             try:
@@ -498,7 +538,7 @@ def table(results: list[Measurement]) -> str:
         "goal",
         "status",
     )
-    rows = [head]
+    rows: list[tuple[str, ...]] = [head]
     for m in results:
         goal = GOALS[m.command]
         if m.skipped:
@@ -544,12 +584,44 @@ def machine() -> str:
                 break
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (
-        f"machine: {cpu}; nproc {usable} (cpu_count {os.cpu_count()}); "
+        f"machine: {cpu}; nproc {usable} (cpu_count {os.cpu_count()}); {load_average()}; "
         f"{platform.system()} {platform.release()}\n"
         f"python {platform.python_version()} ({platform.python_implementation()}); "
         f"SQLAlchemy {sqlalchemy.__version__}, asyncpg {asyncpg.__version__}, "
-        f"sqlite {sqlite3.sqlite_version}"
+        f"sqlite {sqlite3.sqlite_version}\n"
+        f"code: {code_version()}"
     )
+
+
+def code_version() -> str:
+    """The commit measured, and whether the product code differed from it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--", "bot", "db", "recommender"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    changed = [x for x in dirty if "/" in x]
+    return f"commit {head}" + (
+        f" plus uncommitted changes in {', '.join(changed)}" if changed else " (clean)"
+    )
+
+
+def load_average() -> str:
+    """Other work on the machine skews every number here; say how busy it was."""
+    if not hasattr(os, "getloadavg"):
+        return "load average unknown"
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
 
 
 def reproduce(args: argparse.Namespace) -> str:
@@ -655,7 +727,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table(results))
     errors = sum(m.errors for m in results)
     skipped = [m for m in results if m.skipped]
-    print(f"\ntotal time {time.perf_counter() - started:.0f} s")
+    print(f"\ntotal time {time.perf_counter() - started:.0f} s; at the end: {load_average()}")
     if errors:
         print(f"FAILED: {errors} command(s) returned an error or an unexpected reply")
         return 1

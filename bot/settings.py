@@ -9,6 +9,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from bot.core.text import ISO_REGIONS
+
 
 class SettingsError(RuntimeError):
     """A required setting is missing or malformed; the message names the variable."""
@@ -45,9 +47,10 @@ class Settings:
         data_dir = Path(env.get("REELBOT_DATA_DIR") or default_data_dir())
         url = env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'reelbot.sqlite3'}"
         region = (env.get("REELBOT_DEFAULT_REGION") or "").strip().upper() or None
-        if region is not None and (len(region) != 2 or not region.isalpha()):
+        if region is not None and region not in ISO_REGIONS:
             raise SettingsError(
-                f"REELBOT_DEFAULT_REGION must be a two-letter country code, not {region!r}"
+                f"REELBOT_DEFAULT_REGION must be an ISO 3166 country code such as US, GB or "
+                f"KR, not {region!r}"
             )
         owners = frozenset(
             part.strip() for part in env.get("REELBOT_OWNER_IDS", "").split(",") if part.strip()

@@ -75,7 +75,7 @@ class Core:
             if tid not in snap.titles:
                 raise UnknownTitleError("That title is no longer in the catalog.")
             return snap, snap.titles[tid], []
-        matches = snap.index.search(query, limit=8)
+        matches = snap.index.search(query, limit=8, fuzzy_after_exact=False)
         exact = [m.title_id for m in matches if m.exact]
         if len(exact) == 1:
             return snap, snap.titles[exact[0]], []
@@ -324,12 +324,14 @@ class Core:
             mine = await repos.ratings.for_user(user_id) if user_id is not None else []
             popularity = await repos.ratings.popularity()
         rated = {r.title_id: r.half_stars / 2 for r in mine}
-        suggestions = snap.model.personal(rated, k=limit)
+        # Other versions of a story the member rated are not new to them either.
+        seen = {v for t in rated if t in snap.model for v in snap.model.versions_of(t)}
+        suggestions = snap.model.personal(rated, k=limit, exclude=seen)
         notes: list[str] = []
         if suggestions:
             heading = f"Picks for {ctx.display_name}, from your {len(rated)} rating(s):"
         else:
-            suggestions = snap.model.popular(limit, popularity, exclude=rated)
+            suggestions = snap.model.popular(limit, popularity, exclude=set(rated) | seen)
             heading = "Popular, well-rated picks to start with:"
             notes.append(
                 "Rate a few titles with /review <title> <rating> and I'll tailor these to you."
@@ -358,8 +360,7 @@ class Core:
                 text=f"Where to watch {self.label(t)}:",
                 notes=(
                     *notes,
-                    "I don't know where this is available yet. Admins can add it with "
-                    "/admin where add.",
+                    "I don't know where this is available yet.",
                 ),
             )
         shown = [o for o in offers if region is None or o.region == region]
@@ -416,7 +417,9 @@ class Core:
             )
         _snap, t, notes = await self.resolve(query)
         async with self.db.unit_of_work(write=True) as repos:
-            user_id = await repos.users.ensure(ctx.platform, ctx.user_id, ctx.display_name)
+            user_id = await repos.users.ensure(
+                ctx.platform, ctx.user_id, clean_user_text(ctx.display_name).strip() or ctx.user_id
+            )
             previous = await repos.ratings.get(user_id, t.id)
             await repos.ratings.upsert(
                 user_id, t.id, half, review or None, spoiler and bool(review)

@@ -10,12 +10,12 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS, Core
+from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_QUERY_CHARS, MAX_RECOMMENDATIONS, Core
 from bot.core.context import CommandContext
 from bot.core.errors import UnknownCommandError, UsageError, UserError
-from bot.core.ratings import ACCEPTED, looks_like_rating
+from bot.core.ratings import ACCEPTED, looks_like_rating, parse_rating
 from bot.core.replies import Action, Reply
-from bot.core.text import ISO_REGIONS, clean_user_text
+from bot.core.text import clean_user_text
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +170,7 @@ class Dispatcher:
         if not args:
             raise UsageError("Which title? e.g. /where Prison Playbook US")
         head, _, last = args.rpartition(" ")
-        if (
-            head
-            and len(last) == 2
-            and last.upper() in ISO_REGIONS
-            and not await self._is_title(args)
-        ):
+        if head and len(last) == 2 and last.isalpha() and not await self._is_title(args):
             return await self.core.where(ctx, head, last)
         return await self.core.where(ctx, args)
 
@@ -223,17 +218,36 @@ def split_review_args(
             rest = args[end + 1 :].strip().split(maxsplit=1)
             if rest:
                 return _with_text(args[1:end], rest[0], rest[1] if len(rest) > 1 else "", spoiler)
-    tokens = args.split(" ")
-    tokens = [t for t in tokens if t]
-    positions = [i for i in range(1, len(tokens)) if looks_like_rating(_rating_at(tokens, i))]
+    if is_title(args):
+        raise UsageError(f"What rating do you give it? {REVIEW_USAGE}")
+    tokens = args.split()
+    # A title is at most MAX_QUERY_CHARS long, so only the first words can end one.
+    limit = next(
+        (i for i in range(len(tokens)) if len(" ".join(tokens[:i])) > MAX_QUERY_CHARS),
+        len(tokens),
+    )
+    positions = [i for i in range(1, limit) if looks_like_rating(_rating_at(tokens, i))]
     if not positions:
-        if len(tokens) >= 1 and looks_like_rating(tokens[-1]) is False and len(tokens) > 1:
-            raise UsageError(f"I couldn't find a rating after the title. {REVIEW_USAGE}")
-        raise UsageError(REVIEW_USAGE)
-    chosen = next((i for i in positions if is_title(" ".join(tokens[:i]))), positions[0])
+        _explain_missing_rating(tokens[1:limit])
+    known = [i for i in positions if is_title(" ".join(tokens[:i]))]
+    # The longest known title wins ("Hachi: A Dog's Tale 5" is not "Hachi" graded "A");
+    # failing that, a number or stars beat a lone letter that may be part of the title.
+    numeric = [i for i in positions if not tokens[i][:1].isalpha()]
+    chosen = (known or [0])[-1] or (numeric or positions)[0]
     rating = _rating_at(tokens, chosen)
     used = 2 if rating != tokens[chosen] else 1
     return _with_text(" ".join(tokens[:chosen]), rating, " ".join(tokens[chosen + used :]), spoiler)
+
+
+def _explain_missing_rating(tokens: list[str]) -> None:
+    """Say why no rating was found, with the scale's own hint when a number was close."""
+    for token in reversed(tokens):
+        if token[:1].isdigit():
+            try:
+                parse_rating(token)
+            except UserError as error:
+                raise UsageError(error.message) from error
+    raise UsageError(f"I couldn't find a rating after the title. {REVIEW_USAGE}")
 
 
 def _rating_at(tokens: list[str], i: int) -> str:

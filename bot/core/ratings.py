@@ -16,6 +16,7 @@ A bare number above 5 is refused with a hint ("did you mean 8/10?") rather than 
 
 from __future__ import annotations
 
+import math
 import re
 
 from bot.core.errors import BadRatingError
@@ -42,7 +43,7 @@ def _number(text: str) -> float:
 
 
 def _half_stars(stars: float, typed: str) -> int:
-    half = round(stars * 2)
+    half = math.floor(stars * 2 + 0.5 + 1e-9)  # half up: 8.5/10 is 4.5★, not banker's 4★
     if not 1 <= half <= 10:
         raise BadRatingError(f"{typed!r} is outside the scale. Use {ACCEPTED}.")
     return half

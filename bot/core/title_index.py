@@ -65,7 +65,10 @@ def parse_query(raw: str) -> Query:
 class TitleIndex:
     def __init__(self, titles: Iterable[TitleFacts]) -> None:
         self.titles: dict[int, TitleFacts] = {}
+        # Two tiers: the name as spelled, then without a leading article ("The Host" ~ "Host"),
+        # so "Taxi Driver" and "A Taxi Driver" stay two different titles.
         self._exact: dict[str, set[int]] = defaultdict(set)
+        self._loose: dict[str, set[int]] = defaultdict(set)
         keys: dict[str, set[int]] = defaultdict(set)
         for t in titles:
             self.titles[t.id] = t
@@ -75,18 +78,21 @@ class TitleIndex:
                 key = normalise_title(name)
                 if not key:
                     continue
-                for variant in {key, without_article(key)}:
-                    self._exact[variant].add(t.id)
+                self._exact[key].add(t.id)
+                self._loose[without_article(key)].add(t.id)
                 keys[key].add(t.id)
         self._keys = list(keys)
         self._key_titles = [tuple(keys[k]) for k in self._keys]
 
     def exact(self, text: str) -> set[int]:
         key = normalise_title(text)
-        return set(self._exact.get(key, ())) | set(self._exact.get(without_article(key), ()))
+        return set(self._exact.get(key, ())) or set(self._loose.get(without_article(key), ()))
 
-    def search(self, raw: str, limit: int = 10) -> list[Match]:
-        """Best matches first: exact names, then fuzzy ones (typos, missing words, word order)."""
+    def search(self, raw: str, limit: int = 10, fuzzy_after_exact: bool = True) -> list[Match]:
+        """Best matches first: exact names, then fuzzy ones (typos, missing words, word order).
+
+        With fuzzy_after_exact=False an exact hit skips the fuzzy scan (resolving a title
+        someone typed correctly should not cost a pass over the whole catalog)."""
         whole = self.exact(raw)
         query = parse_query(raw) if not whole else Query(raw)
         key = normalise_title(query.text)
@@ -94,7 +100,10 @@ class TitleIndex:
             return []
         best: dict[int, Match] = {}
         for tid in whole or self.exact(query.text):
-            best[tid] = Match(tid, 100.0, True)
+            if self._fits(tid, query):
+                best[tid] = Match(tid, 100.0, True)
+        if best and not fuzzy_after_exact:
+            return sorted(best.values(), key=lambda m: self.titles[m.title_id].year or 0)[:limit]
         for _key, score, i in process.extract(
             key, self._keys, scorer=fuzz.WRatio, limit=limit * 5, score_cutoff=60
         ):
