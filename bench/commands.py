@@ -105,6 +105,7 @@ class RunResult:
     statements: int
     failures: list[tuple[str, str]]
     created: int = 0  # /review replies that were a first rating (the rest replaced one)
+    cpu_seconds: float = 0.0  # this process's CPU time (all threads) during the run
 
     @property
     def rate(self) -> float:
@@ -132,6 +133,10 @@ class Measurement:
         if not pooled:
             return float("nan")
         return pooled[min(len(pooled) - 1, int(q * len(pooled)))] * 1000
+
+    def cpu_ms_per_command(self) -> float:
+        n = sum(r.commands for r in self.runs)
+        return sum(r.cpu_seconds for r in self.runs) * 1000 / n if n else float("nan")
 
     def statements_per_command(self) -> float:
         n = sum(r.commands for r in self.runs)
@@ -321,14 +326,16 @@ class Runner:
         failures: list[tuple[str, str]] = []
         self.created = 0
         statements_before = self.counter.count
+        cpu_started = time.process_time()
         started = time.perf_counter()
         deadline = started + seconds if seconds is not None else float("inf")
         done = await asyncio.gather(
             *(self._user(i, deadline, quotas[i], latencies, failures) for i in range(users))
         )
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         statements = self.counter.count - statements_before
-        return RunResult(sum(done), elapsed, latencies, statements, failures, self.created)
+        return RunResult(sum(done), elapsed, latencies, statements, failures, self.created, cpu)
 
     async def _user(
         self,
@@ -385,7 +392,8 @@ async def measure(
         new = f", {share:4.0%} new ratings" if command == "review" else ""
         print(
             f"    run {r + 1}/{args.runs}: {run.commands:6d} commands in {run.seconds:5.2f} s "
-            f"= {run.rate:7.0f}/s, {run.statements / max(run.commands, 1):.2f} SQL/command"
+            f"= {run.rate:7.0f}/s, {run.cpu_seconds * 1000 / max(run.commands, 1):.2f} ms CPU "
+            f"and {run.statements / max(run.commands, 1):.2f} SQL per command"
             f"{new}{flag}",
             flush=True,
         )
@@ -534,6 +542,7 @@ def table(results: list[Measurement]) -> str:
         "max/s",
         "p50 ms",
         "p99 ms",
+        "CPU ms",
         "SQL/cmd",
         "goal",
         "status",
@@ -542,7 +551,7 @@ def table(results: list[Measurement]) -> str:
     for m in results:
         goal = GOALS[m.command]
         if m.skipped:
-            rows.append((m.backend, m.command, str(m.users), *["-"] * 6, f">={goal:.0f}", "SKIP"))
+            rows.append((m.backend, m.command, str(m.users), *["-"] * 7, f">={goal:.0f}", "SKIP"))
             continue
         rates = m.rates()
         median = statistics.median(rates) if rates else 0.0
@@ -557,6 +566,7 @@ def table(results: list[Measurement]) -> str:
                 f"{max(rates):.0f}" if rates else "-",
                 f"{m.latency_ms(0.50):.2f}",
                 f"{m.latency_ms(0.99):.2f}",
+                f"{m.cpu_ms_per_command():.2f}",
                 f"{m.statements_per_command():.2f}",
                 f">={goal:.0f}",
                 f"{status} ({m.errors} errors)" if m.errors else status,
@@ -722,8 +732,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"reproduce: {reproduce(args)}", flush=True)
     started = time.perf_counter()
     results = asyncio.run(main_async(args))
-    print(f"\nreelbot core, commands per second ({args.runs} runs each, median and range; ")
-    print("latency = one dispatcher.handle call with all users running, pooled over the runs)\n")
+    print(
+        f"\nreelbot core, commands per second: median, min and max of {args.runs} runs. Latency: "
+        "one dispatcher.handle call\nwith all users running, pooled over the runs. CPU ms: this "
+        "process's CPU time per command\n(all threads; a database server's CPU not included), "
+        "steadier than throughput on a busy machine.\n"
+    )
     print(table(results))
     errors = sum(m.errors for m in results)
     skipped = [m for m in results if m.skipped]

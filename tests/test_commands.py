@@ -312,6 +312,21 @@ async def test_where_with_an_invalid_region_is_an_error(app: App) -> None:
     assert "XX" in reply.text
 
 
+async def test_where_does_not_take_the_last_word_of_a_misspelt_title_for_a_region(
+    app: App,
+) -> None:
+    """ "Kill Me, Heal Me" and "That Year, We" end in two-letter words. With a typo the title
+    is not an exact match, but /title still finds it; /where must find the same title instead
+    of reading "Me" as Montenegro or refusing "We" as a country code."""
+    for typo, name in (("Kil Me Heal Me", "Kill Me, Heal Me"), ("That Yaer We", "Our Beloved")):
+        card = await say(app, f"/title {typo}")
+        assert card.card is not None and card.card.heading.startswith(name), typo
+        where = await say(app, f"/where {typo}")
+        assert where.kind == "info", (typo, where.text)
+        assert where.card is not None and name in where.card.heading, (typo, all_text(where))
+        assert "Stream" in [f.name for f in where.card.fields], typo
+
+
 async def test_where_for_a_title_with_no_known_offers(app: App) -> None:
     reply = await say(app, "/where Miracle in Cell No. 7")
     assert reply.kind == "info"
@@ -321,6 +336,32 @@ async def test_where_for_a_title_with_no_known_offers(app: App) -> None:
 
 async def test_where_without_a_title_is_a_usage_error(app: App) -> None:
     assert (await say(app, "/where")).kind == "error"
+
+
+# -- title ids, as buttons send them ------------------------------------------------------------
+
+
+async def test_every_command_accepts_a_title_id(app: App) -> None:
+    playbook = await title_id(app, "Prison Playbook", 2017)
+    for command in ("/title", "/recommend", "/where", "/reviews"):
+        reply = await say(app, f"{command} #{playbook}")
+        assert reply.kind == "info", (command, reply.text)
+        assert "Prison Playbook (2017)" in all_text(reply), command
+    assert not (await say(app, f"/review #{playbook} 4 via a button")).is_error
+    assert [r[1:4] for r in await rating_rows(app)] == [(playbook, 8, "via a button")]
+    gone = await say(app, "/title #987654")
+    assert gone.kind == "error"
+
+
+async def test_a_title_id_can_take_a_region_or_a_count(app: App) -> None:
+    playbook = await title_id(app, "Prison Playbook", 2017)
+    where = await say(app, f"/where #{playbook} US")
+    assert where.kind == "info", where.text
+    assert "Netflix" in field(where, "Stream")
+    assert "Tving" not in all_text(where)
+    recommend = await say(app, f"/recommend #{playbook} 3")
+    assert recommend.kind == "info", recommend.text
+    assert len(recommend.items) == 3
 
 
 # -- /review -----------------------------------------------------------------------------------
@@ -345,6 +386,10 @@ async def test_rerating_replaces_the_rating_and_its_text(app: App) -> None:
     assert await rating_rows(app) == [("ana", playbook, 5, "second take", False)]
     reviews = await say(app, "/reviews Prison Playbook")
     assert [i.detail for i in reviews.items] == ["second take"]
+    # The same title under another name is still the same rating.
+    await say(app, "/review Wise Prison Life 5 third take")
+    await say(app, "/review 슬기로운 감빵생활 4.5 fourth take")
+    assert await rating_rows(app) == [("ana", playbook, 9, "fourth take", False)]
 
 
 async def test_review_of_every_rating_form_is_stored_in_half_stars(app: App) -> None:
@@ -435,10 +480,12 @@ async def test_review_titles_with_numbers_and_quotes(app: App) -> None:
     await say(app, "/review 3 Idiots 4.5 all is well", user="u1")
     await say(app, '/review "Miracle in Cell No. 7" 8/10 sad', user="u2")
     await say(app, "/review A Silent Voice | B+ | moving", user="u3")
+    await say(app, "/review 7번방의 선물 ★★★★★ 눈물 났다", user="u4")
     assert sorted(await rating_rows(app)) == [
         ("u1", idiots, 9, "all is well", False),
         ("u2", miracle, 8, "sad", False),
         ("u3", silent_voice, 8, "moving", False),
+        ("u4", miracle, 10, "눈물 났다", False),
     ]
 
 
@@ -620,3 +667,20 @@ async def test_review_of_many_rating_like_words_answers_quickly(app: App) -> Non
         assert reply.kind != "apology"
         assert elapsed < 0.5, f"{word!r} x 3000 took {elapsed:.1f} s"
     assert await rating_rows(app) == []
+
+
+async def test_re_rating_without_text_keeps_the_earlier_review(app: App) -> None:
+    await say(app, "/review Prison Playbook 4 funny and warm --spoiler", user="kim")
+    reply = await say(app, "/review Prison Playbook 5", user="kim")
+    assert not reply.is_error
+    [(_user, _title, half, text, spoiler)] = await rating_rows(app)
+    assert (half, text, spoiler) == (10, "funny and warm", True)
+
+
+async def test_lowercase_a_in_free_text_is_a_word_not_a_grade(app: App) -> None:
+    reply = await say(app, "/review Okja a masterpiece", user="lee")
+    assert reply.is_error
+    assert await rating_rows(app) == []
+    await say(app, "/review Okja A masterpiece", user="lee")
+    [(_user, _title, half, text, _spoiler)] = await rating_rows(app)
+    assert (half, text) == (9, "masterpiece")

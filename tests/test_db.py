@@ -16,7 +16,7 @@ from bot.app import App
 from db import models as m
 from db.models import MAX_REVIEW_CHARS
 from db.session import Database
-from tests.support import count_rows, rating_rows, say, title_id
+from tests.support import count_rows, field, rating_rows, say, title_id
 
 
 @pytest.fixture
@@ -37,6 +37,11 @@ async def _user_and_title(db: Database) -> tuple[int, int]:
         title = await repos.session.scalar(select(m.Title.id).order_by(m.Title.id).limit(1))
     assert title is not None
     return user, title
+
+
+async def _other_user(db: Database) -> int:
+    async with db.unit_of_work(write=True) as repos:
+        return await repos.users.ensure("console", "other", "Other")
 
 
 def _rating(user: int, title: int, **values: Any) -> dict[str, Any]:
@@ -67,7 +72,7 @@ async def test_second_rating_row_for_the_same_user_and_title_is_rejected(db: Dat
     with pytest.raises(IntegrityError):
         await _insert_rating(db, **_rating(user, title, half_stars=2))
     # Also when both rows arrive in one transaction.
-    other = await _user_and_title_other(db)
+    other = await _other_user(db)
     with pytest.raises(IntegrityError):
         async with db.unit_of_work(write=True) as repos:
             await repos.session.execute(insert(m.Rating).values(**_rating(other, title)))
@@ -75,11 +80,6 @@ async def test_second_rating_row_for_the_same_user_and_title_is_rejected(db: Dat
     async with db.unit_of_work() as repos:
         rows = (await repos.session.execute(select(m.Rating.user_id, m.Rating.half_stars))).all()
     assert [tuple(r) for r in rows] == [(user, 8)]
-
-
-async def _user_and_title_other(db: Database) -> int:
-    async with db.unit_of_work(write=True) as repos:
-        return await repos.users.ensure("console", "other", "Other")
 
 
 @pytest.mark.parametrize("half_stars", [0, 11, -1, 100])
@@ -98,7 +98,8 @@ async def test_half_stars_at_the_ends_of_the_scale_are_accepted(db: Database) ->
     user, title = await _user_and_title(db)
     async with db.unit_of_work(write=True) as repos:
         await repos.ratings.upsert(user, title, 1, None, False)
-        assert (await repos.ratings.get(user, title)).half_stars == 1  # type: ignore[union-attr]
+        lowest = await repos.ratings.get(user, title)
+        assert lowest is not None and lowest.half_stars == 1
         await repos.ratings.upsert(user, title, 10, None, False)
     async with db.unit_of_work() as repos:
         stored = await repos.ratings.get(user, title)
@@ -211,9 +212,7 @@ async def test_twenty_members_reviewing_at_once_all_land(app: App) -> None:
     assert [r.kind for r in replies] == ["info"] * 20, [r.text for r in replies if r.is_error]
     assert await count_rows(app, m.Rating) == 20
     assert await count_rows(app, m.User) == 20
-    reviews = await say(app, "/reviews Okja")
-    average = next(f.value for f in reviews.card.fields if f.name == "Average")  # type: ignore[union-attr]
-    assert "20 ratings" in average
+    assert "20 ratings" in field(await say(app, "/reviews Okja"), "Average")
 
 
 async def test_one_member_rerating_concurrently_keeps_one_row(app: App) -> None:
@@ -227,7 +226,8 @@ async def test_one_member_rerating_concurrently_keeps_one_row(app: App) -> None:
     [(user, title, half, review, _spoiler)] = rows
     assert (user, title) == ("eager", okja)
     # Whichever write came last, its rating and its text belong together.
-    n = int(review.removeprefix("take "))  # type: ignore[union-attr]
+    assert review is not None
+    n = int(review.removeprefix("take "))
     assert half == 2 * (1 + n % 5)
     assert await count_rows(app, m.User) == 1
 

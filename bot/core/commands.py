@@ -421,6 +421,9 @@ class Core:
                 ctx.platform, ctx.user_id, clean_user_text(ctx.display_name).strip() or ctx.user_id
             )
             previous = await repos.ratings.get(user_id, t.id)
+            kept = previous is not None and not review and previous.review is not None
+            if kept and previous is not None:  # a new rating alone keeps the earlier review text
+                review, spoiler = previous.review, previous.spoiler
             await repos.ratings.upsert(
                 user_id, t.id, half, review or None, spoiler and bool(review)
             )
@@ -432,7 +435,9 @@ class Core:
             else ""
         )
         lines = [f"{verb} {self.label(t)}: {stars(half)} {stars_number(half)}{changed}."]
-        if review:
+        if kept:
+            lines.append("Your earlier review text is kept with it.")
+        elif review:
             lines.append("Your review is saved" + (" and marked as a spoiler." if spoiler else "."))
         return Reply(
             text=" ".join(lines),

@@ -15,7 +15,7 @@ from bot.core.context import CommandContext
 from bot.core.errors import UnknownCommandError, UsageError, UserError
 from bot.core.ratings import ACCEPTED, looks_like_rating, parse_rating
 from bot.core.replies import Action, Reply
-from bot.core.text import clean_user_text
+from bot.core.text import ISO_REGIONS, clean_user_text
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ COMMAND_NAMES = frozenset(c.name for c in COMMANDS)
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\S+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
 _SPOILER_FLAG = re.compile(r"(?:^|\s)(?:--spoiler|spoiler:)(?=\s|$)", re.IGNORECASE)
+_TITLE_ID = re.compile(r"^#\d+$")
 _SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
 
 
@@ -151,8 +152,17 @@ class Dispatcher:
         return await self.core.title(ctx, args)
 
     async def _is_title(self, text: str) -> bool:
+        if _TITLE_ID.match(text):
+            return True
         snap = await self.core.catalog.get()
-        return bool(snap.index.exact(text)) or text.startswith("#")
+        return bool(snap.index.exact(text))
+
+    async def _best_score(self, text: str) -> float:
+        if _TITLE_ID.match(text):
+            return 100.0
+        snap = await self.core.catalog.get()
+        matches = snap.index.search(text, limit=1)
+        return matches[0].score if matches else 0.0
 
     async def _recommend(self, ctx: CommandContext, args: str) -> Reply:
         limit = DEFAULT_RECOMMENDATIONS
@@ -170,9 +180,20 @@ class Dispatcher:
         if not args:
             raise UsageError("Which title? e.g. /where Prison Playbook US")
         head, _, last = args.rpartition(" ")
-        if head and len(last) == 2 and last.isalpha() and not await self._is_title(args):
+        if await self._ends_with_region(args, head, last):
             return await self.core.where(ctx, head, last)
         return await self.core.where(ctx, args)
+
+    async def _ends_with_region(self, args: str, head: str, last: str) -> bool:
+        """ "Kill Me Heal Me" ends in ME (Montenegro): a last word is the region only when the
+        words before it name a title at least as well as the whole line does."""
+        if not head or len(last) != 2 or not last.isalpha() or await self._is_title(args):
+            return False
+        if await self._is_title(head):
+            return True
+        return last.upper() in ISO_REGIONS and (
+            await self._best_score(head) >= await self._best_score(args)
+        )
 
     async def _review(self, ctx: CommandContext, args: str) -> Reply:
         snap = await self.core.catalog.get()
@@ -226,7 +247,13 @@ def split_review_args(
         (i for i in range(len(tokens)) if len(" ".join(tokens[:i])) > MAX_QUERY_CHARS),
         len(tokens),
     )
-    positions = [i for i in range(1, limit) if looks_like_rating(_rating_at(tokens, i))]
+    # In free text a lowercase "a" is a word, not the grade A ("/review Okja a masterpiece").
+    positions = [
+        i
+        for i in range(1, limit)
+        if looks_like_rating(_rating_at(tokens, i))
+        and not (tokens[i][:1].isalpha() and tokens[i][:1].islower())
+    ]
     if not positions:
         _explain_missing_rating(tokens[1:limit])
     known = [i for i in positions if is_title(" ".join(tokens[:i]))]
