@@ -120,10 +120,11 @@ class Measurement:
     runs: list[RunResult] = field(default_factory=list)
     workload_note: str = ""
     skipped: str | None = None
+    profile_failures: int = 0  # errors in the extra --profile run count too
 
     @property
     def errors(self) -> int:
-        return sum(len(r.failures) for r in self.runs)
+        return sum(len(r.failures) for r in self.runs) + self.profile_failures
 
     def rates(self) -> list[float]:
         return [r.rate for r in self.runs]
@@ -251,7 +252,7 @@ async def review_workload(
                 rating = rng.choice(RATINGS)
                 text = " and ".join(rng.sample(PHRASES, rng.randint(0, 3)))
                 if text and rng.random() < 0.3:  # some long reviews, about 500 characters
-                    text = ". ".join([text, *rng.sample(PHRASES, 8)]) * 2
+                    text = ". ".join([text, *rng.sample(PHRASES, 8)] * 2)
                 spoiler = " --spoiler" if text and rng.random() < 0.1 else ""
                 line = f"/review {spelling} {rating} {text}{spoiler}".rstrip()
                 if review_line_ok(snap, line, spelling, rating):
@@ -364,10 +365,9 @@ class Runner:
 
 
 async def measure(
-    app: App, backend: str, command: str, args: argparse.Namespace, profile_dir: Path | None
+    app: App, counter: StatementCounter, backend: str, command: str, args: argparse.Namespace
 ) -> Measurement:
     rng = random.Random(f"{args.seed}-{command}")
-    counter = StatementCounter(app)
     build = recommend_workload if command == "recommend" else review_workload
     workload = await build(app, args.users, rng)
     result = Measurement(backend, command, args.users, workload_note=workload.note)
@@ -398,14 +398,15 @@ async def measure(
             flush=True,
         )
         show_failures(run.failures)
-    if profile_dir is not None:
-        await profile_once(runner, counter, args, profile_dir / f"{backend}-{command}.pstats")
+    if args.profile is not None:
+        path = args.profile / f"{backend}-{command}.pstats"
+        result.profile_failures = len(await profile_once(runner, counter, args, path))
     return result
 
 
 async def profile_once(
     runner: Runner, counter: StatementCounter, args: argparse.Namespace, path: Path
-) -> None:
+) -> list[tuple[str, str]]:
     """One more run under cProfile (not in the table): top functions and the SQL mix."""
     counter.detailed = True
     counter.by_text.clear()
@@ -435,6 +436,11 @@ async def profile_once(
         for own, cum, calls, name in shown[:PROFILE_ROWS]:
             print(f"      {own / n * 1e6:8.0f}  {cum / n * 1e6:8.0f}  {calls / n:6.2f}  {name}")
     show_failures(run.failures)
+    return run.failures
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def short_path(file: str) -> str:
@@ -445,7 +451,7 @@ def short_path(file: str) -> str:
 
 def show_failures(failures: list[tuple[str, str]]) -> None:
     for line, text in failures[:MAX_SHOWN_FAILURES]:
-        print(f"      FAILED {line!r}: {text[:160]!r}")
+        print(f"      FAILED {shorten(line, 100)!r}: {shorten(text, 160)!r}")
     if len(failures) > MAX_SHOWN_FAILURES:
         print(f"      ... and {len(failures) - MAX_SHOWN_FAILURES} more")
 
@@ -524,8 +530,9 @@ async def bench_backend(backend: str, args: argparse.Namespace) -> list[Measurem
     results = []
     async with fresh_app(backend, args) as app:
         print(f"  fresh database migrated and seeded in {time.perf_counter() - started:.1f} s")
+        counter = StatementCounter(app)
         for command in COMMANDS:
-            results.append(await measure(app, backend, command, args, args.profile))
+            results.append(await measure(app, counter, backend, command, args))
     return results
 
 

@@ -6,7 +6,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Select, String, cast, delete, func, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    cast,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -299,38 +310,26 @@ class RatingRepository:
 
     async def get(self, user_id: int, title_id: int) -> StoredRating | None:
         row = (
-            await self.session.execute(
-                select(m.Rating).where(m.Rating.user_id == user_id, m.Rating.title_id == title_id)
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            return None
-        return StoredRating(row.title_id, row.half_stars, row.review, row.spoiler, row.updated_at)
+            await self.session.execute(_GET_RATING, {"user_id": user_id, "title_id": title_id})
+        ).one_or_none()
+        return None if row is None else StoredRating(*row)
 
     async def upsert(
         self, user_id: int, title_id: int, half_stars: int, review: str | None, spoiler: bool
     ) -> None:
         """One rating per user and title: a new rating replaces the old one, text included."""
         now = m.utcnow()
-        stmt = _insert(self.session, m.Rating).values(
-            user_id=user_id,
-            title_id=title_id,
-            half_stars=half_stars,
-            review=review,
-            spoiler=spoiler,
-            created_at=now,
-            updated_at=now,
-        )
         await self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["user_id", "title_id"],
-                set_={
-                    "half_stars": stmt.excluded.half_stars,
-                    "review": stmt.excluded.review,
-                    "spoiler": stmt.excluded.spoiler,
-                    "updated_at": stmt.excluded.updated_at,
-                },
-            )
+            _upsert_rating(self.session),
+            {
+                "user_id": user_id,
+                "title_id": title_id,
+                "half_stars": half_stars,
+                "review": review,
+                "spoiler": spoiler,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
 
     async def summary(self, title_id: int) -> RatingSummary:
@@ -394,6 +393,30 @@ class RatingRepository:
             )
         )
         return {int(t): (int(n), float(avg) / 2) for t, n, avg in rows}
+
+
+# /review is the hot write path: its statements are built once, not on every call.
+_RATINGS: Table = m.Rating.__table__  # type: ignore[assignment]
+_GET_RATING = select(
+    _RATINGS.c.title_id,
+    _RATINGS.c.half_stars,
+    _RATINGS.c.review,
+    _RATINGS.c.spoiler,
+    _RATINGS.c.updated_at,
+).where(_RATINGS.c.user_id == bindparam("user_id"), _RATINGS.c.title_id == bindparam("title_id"))
+_UPSERT_RATING: dict[str, Any] = {}
+
+
+def _upsert_rating(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    if dialect not in _UPSERT_RATING:
+        stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_RATINGS)
+        columns = ("half_stars", "review", "spoiler", "updated_at")
+        _UPSERT_RATING[dialect] = stmt.on_conflict_do_update(
+            index_elements=["user_id", "title_id"],
+            set_={c: getattr(stmt.excluded, c) for c in columns},
+        )
+    return _UPSERT_RATING[dialect]
 
 
 class ChatRepository:

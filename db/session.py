@@ -54,6 +54,9 @@ class Database:
         # SQLite has one writer at a time; queueing writers here avoids "database is locked"
         # failures when a deferred transaction tries to upgrade to a write lock.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        # (platform, platform user id, display name) -> user id. Users are never deleted, so a
+        # committed id stays valid; one cache per database, never shared between databases.
+        self.user_ids: dict[tuple[str, str, str], int] = {}
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:

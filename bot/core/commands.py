@@ -416,9 +416,11 @@ class Core:
                 f"{len(review):,}. Trim it and send it again."
             )
         _snap, t, notes = await self.resolve(query)
+        name = clean_user_text(ctx.display_name).strip() or ctx.user_id
+        user_key = (ctx.platform, ctx.user_id, name)
         async with self.db.unit_of_work(write=True) as repos:
-            user_id = await repos.users.ensure(
-                ctx.platform, ctx.user_id, clean_user_text(ctx.display_name).strip() or ctx.user_id
+            user_id = self.db.user_ids.get(user_key) or await repos.users.ensure(
+                ctx.platform, ctx.user_id, name
             )
             previous = await repos.ratings.get(user_id, t.id)
             kept = previous is not None and not review and previous.review is not None
@@ -427,6 +429,9 @@ class Core:
             await repos.ratings.upsert(
                 user_id, t.id, half, review or None, spoiler and bool(review)
             )
+        self.db.user_ids[user_key] = user_id  # only once the transaction has committed
+        # Read back outside the write transaction, so SQLite's single writer is freed sooner.
+        async with self.db.unit_of_work() as repos:
             summary = await repos.ratings.summary(t.id)
         verb = "Rated" if previous is None else "Updated your rating of"
         changed = (

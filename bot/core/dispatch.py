@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.core.catalog import CatalogSnapshot
 from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_QUERY_CHARS, MAX_RECOMMENDATIONS, Core
 from bot.core.context import CommandContext
 from bot.core.errors import UnknownCommandError, UsageError, UserError
@@ -154,8 +155,7 @@ class Dispatcher:
     async def _is_title(self, text: str) -> bool:
         if _TITLE_ID.match(text):
             return True
-        snap = await self.core.catalog.get()
-        return bool(snap.index.exact(text))
+        return is_exact_title(await self.core.catalog.get(), text)
 
     async def _best_score(self, text: str) -> float:
         if _TITLE_ID.match(text):
@@ -197,7 +197,9 @@ class Dispatcher:
 
     async def _review(self, ctx: CommandContext, args: str) -> Reply:
         snap = await self.core.catalog.get()
-        title, rating, text, spoiler = split_review_args(args, lambda t: bool(snap.index.exact(t)))
+        title, rating, text, spoiler = split_review_args(
+            args, lambda t: bool(_TITLE_ID.match(t)) or is_exact_title(snap, t)
+        )
         return await self.core.review(ctx, title, rating, text, spoiler)
 
     async def _reviews(self, ctx: CommandContext, args: str) -> Reply:
@@ -207,6 +209,11 @@ class Dispatcher:
 
     async def _myratings(self, ctx: CommandContext, args: str) -> Reply:
         return await self.core.myratings(ctx)
+
+
+def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
+    """The text names a title exactly, qualifiers such as "(2019)" or "2019" included."""
+    return any(m.exact for m in snap.index.search(text, limit=1, fuzzy_after_exact=False))
 
 
 REVIEW_USAGE = (
@@ -239,9 +246,12 @@ def split_review_args(
             rest = args[end + 1 :].strip().split(maxsplit=1)
             if rest:
                 return _with_text(args[1:end], rest[0], rest[1] if len(rest) > 1 else "", spoiler)
-    if is_title(args):
-        raise UsageError(f"What rating do you give it? {REVIEW_USAGE}")
     tokens = args.split()
+    # "Hachi: A Dog's Tale" alone is a title with no rating, but "Prison Playbook ★★★★" is not
+    # (stars vanish when titles are normalised, so check the last word first).
+    last_is_rating = looks_like_rating(tokens[-1]) and not tokens[-1][:1].isalpha()
+    if not last_is_rating and is_title(args):
+        raise UsageError(f"What rating do you give it? {REVIEW_USAGE}")
     # A title is at most MAX_QUERY_CHARS long, so only the first words can end one.
     limit = next(
         (i for i in range(len(tokens)) if len(" ".join(tokens[:i])) > MAX_QUERY_CHARS),
