@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -317,7 +318,8 @@ class RatingRepository:
     async def upsert(
         self, user_id: int, title_id: int, half_stars: int, review: str | None, spoiler: bool
     ) -> None:
-        """One rating per user and title: a new rating replaces the old one, text included."""
+        """One rating per user and title: a new rating replaces the old one; its text replaces
+        the old text, and a rating sent without text keeps the old text."""
         now = m.utcnow()
         await self.session.execute(
             _upsert_rating(self.session),
@@ -411,10 +413,16 @@ def _upsert_rating(session: AsyncSession) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     if dialect not in _UPSERT_RATING:
         stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_RATINGS)
-        columns = ("half_stars", "review", "spoiler", "updated_at")
+        new = stmt.excluded
         _UPSERT_RATING[dialect] = stmt.on_conflict_do_update(
             index_elements=["user_id", "title_id"],
-            set_={c: getattr(stmt.excluded, c) for c in columns},
+            set_={
+                "half_stars": new.half_stars,
+                "updated_at": new.updated_at,
+                # A new rating without text keeps the earlier review (and its spoiler flag).
+                "review": func.coalesce(new.review, _RATINGS.c.review),
+                "spoiler": case((new.review.is_(None), _RATINGS.c.spoiler), else_=new.spoiler),
+            },
         )
     return _UPSERT_RATING[dialect]
 

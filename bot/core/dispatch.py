@@ -213,6 +213,10 @@ class Dispatcher:
 
 def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
     """The text names a title exactly, qualifiers such as "(2019)" or "2019" included."""
+    if snap.index.exact(text):
+        return True
+    if not (text.endswith(")") or text[-4:].isdigit()):
+        return False  # no qualifier to strip: the dict lookup above was the whole answer
     return any(m.exact for m in snap.index.search(text, limit=1, fuzzy_after_exact=False))
 
 
