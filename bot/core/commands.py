@@ -418,18 +418,12 @@ class Core:
         _snap, t, notes = await self.resolve(query)
         name = clean_user_text(ctx.display_name).strip() or ctx.user_id
         user_key = (ctx.platform, ctx.user_id, name)
-        cached_user = self.db.user_ids.get(user_key)
-        # SQLite has a single writer: do the reads before taking it. The previous rating is only
-        # used for the reply; keeping the old text happens atomically in the upsert itself.
-        read_first = self.db.is_sqlite and cached_user is not None
-        previous = None
-        if read_first and cached_user is not None:
-            async with self.db.unit_of_work() as repos:
-                previous = await repos.ratings.get(cached_user, t.id)
         async with self.db.unit_of_work(write=True) as repos:
-            user_id = cached_user or await repos.users.ensure(ctx.platform, ctx.user_id, name)
-            if not read_first:
-                previous = await repos.ratings.get(user_id, t.id)
+            user_id = self.db.user_ids.get(user_key) or await repos.users.ensure(
+                ctx.platform, ctx.user_id, name
+            )
+            # Only for the reply: keeping the old text happens atomically in the upsert.
+            previous = await repos.ratings.get(user_id, t.id)
             await repos.ratings.upsert(
                 user_id, t.id, half, review or None, spoiler and bool(review)
             )
