@@ -25,6 +25,14 @@ def _settings() -> Settings:
         raise click.ClickException(str(error)) from error
 
 
+def _token(settings: Settings, variable: str) -> str:
+    """The adapter's token; a missing one stops the command with the variable's name."""
+    try:
+        return settings.require(variable)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
 def _logging(settings: Settings, quiet: bool = False) -> None:
     logging.basicConfig(
         level=logging.WARNING if quiet else settings.log_level,
@@ -138,10 +146,7 @@ def telegram() -> None:
 
     settings = _settings()
     _logging(settings)
-    try:
-        settings.require("TELEGRAM_TOKEN")
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+    _token(settings, "TELEGRAM_TOKEN")
 
     async def go() -> None:
         app = await open_app(settings)
@@ -164,10 +169,7 @@ def discord() -> None:
 
     settings = _settings()
     _logging(settings)
-    try:
-        token = settings.require("DISCORD_TOKEN")
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+    token = _token(settings, "DISCORD_TOKEN")
 
     async def go() -> None:
         app = await open_app(settings)

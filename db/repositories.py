@@ -36,10 +36,13 @@ CATALOG_REVISION = "catalog_revision"
 _Select = TypeVar("_Select", bound=Select[*tuple[Any, ...]])
 
 
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
 def _insert(session: AsyncSession, table: Any) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(table)
 
 
 class MetaRepository:
@@ -410,9 +413,9 @@ _UPSERT_RATING: dict[str, Any] = {}
 
 
 def _upsert_rating(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    dialect = _dialect(session)
     if dialect not in _UPSERT_RATING:
-        stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_RATINGS)
+        stmt = _insert(session, _RATINGS)
         new = stmt.excluded
         _UPSERT_RATING[dialect] = stmt.on_conflict_do_update(
             index_elements=["user_id", "title_id"],

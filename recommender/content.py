@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -398,7 +398,7 @@ class ContentModel:
         scores: np.ndarray,
         k: int,
         skip: set[int],
-        evidence: object,
+        explain: Callable[[int], Evidence],
     ) -> list[Suggestion]:
         if k <= 0 or len(scores) == 0:
             return []
@@ -411,7 +411,6 @@ class ContentModel:
         top = top[np.argsort(-scores[top], kind="stable")]
         out: list[Suggestion] = []
         used_stories: set[int] = set()
-        explain = evidence  # callable(row) -> Evidence
         for j in top:
             if not np.isfinite(scores[j]) or scores[j] <= 0:
                 break
@@ -421,7 +420,7 @@ class ContentModel:
                 continue
             used_stories.add(story)
             versions = tuple(v for v in self.versions[story] if v != tid and v not in skip)
-            out.append(Suggestion(tid, float(scores[j]), explain(tid), versions))  # type: ignore[operator]
+            out.append(Suggestion(tid, float(scores[j]), explain(tid), versions))
             if len(out) == k:
                 break
         return out

@@ -80,11 +80,8 @@ class Core:
         if len(exact) == 1:
             return snap, snap.titles[exact[0]], []
         if exact:
-            return (
-                snap,
-                self._pick_version(snap, query, exact),
-                self._version_note(snap, query, exact),
-            )
+            chosen = self._pick_version(snap, query, exact)
+            return snap, chosen, self._version_note(snap, chosen, exact)
         if matches:
             top = matches[0]
             rivals = [
@@ -116,8 +113,7 @@ class Core:
             tuple(self._choice(snap, t) for t in ordered),
         )
 
-    def _version_note(self, snap: CatalogSnapshot, query: str, ids: list[int]) -> list[str]:
-        chosen = self._pick_version(snap, query, ids)
+    def _version_note(self, snap: CatalogSnapshot, chosen: TitleFacts, ids: list[int]) -> list[str]:
         others = [snap.titles[t] for t in ids if t != chosen.id]
         if not others:
             return []

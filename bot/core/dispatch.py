@@ -15,7 +15,7 @@ from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_QUERY_CHARS, MAX_RECO
 from bot.core.context import CommandContext
 from bot.core.errors import UnknownCommandError, UsageError, UserError
 from bot.core.ratings import ACCEPTED, looks_like_rating, parse_rating
-from bot.core.replies import Action, Reply
+from bot.core.replies import Action, Item, Reply
 from bot.core.text import ISO_REGIONS, clean_user_text
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,6 @@ _SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
 
 
 def help_reply() -> Reply:
-    from bot.core.replies import Item
-
     return Reply(
         text="reelbot — talk films and dramas. Commands:",
         items=tuple(Item(c.usage, c.summary, f"e.g. {c.example}") for c in COMMANDS),
@@ -105,7 +103,6 @@ class Dispatcher:
             "reviews": self._reviews,
             "myratings": self._myratings,
         }
-        self._rest = ""
 
     async def handle(self, ctx: CommandContext, line: str) -> Reply:
         line = clean_user_text(line).strip()
@@ -153,8 +150,6 @@ class Dispatcher:
         return await self.core.title(ctx, args)
 
     async def _is_title(self, text: str) -> bool:
-        if _TITLE_ID.match(text):
-            return True
         return is_exact_title(await self.core.catalog.get(), text)
 
     async def _best_score(self, text: str) -> float:
@@ -197,9 +192,7 @@ class Dispatcher:
 
     async def _review(self, ctx: CommandContext, args: str) -> Reply:
         snap = await self.core.catalog.get()
-        title, rating, text, spoiler = split_review_args(
-            args, lambda t: bool(_TITLE_ID.match(t)) or is_exact_title(snap, t)
-        )
+        title, rating, text, spoiler = split_review_args(args, lambda t: is_exact_title(snap, t))
         return await self.core.review(ctx, title, rating, text, spoiler)
 
     async def _reviews(self, ctx: CommandContext, args: str) -> Reply:
@@ -212,8 +205,8 @@ class Dispatcher:
 
 
 def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
-    """The text names a title exactly, qualifiers such as "(2019)" or "2019" included."""
-    if snap.index.exact(text):
+    """The text names a title exactly ("#12" ids and qualifiers such as "(2019)" included)."""
+    if _TITLE_ID.match(text) or snap.index.exact(text):
         return True
     if not (text.endswith(")") or text[-4:].isdigit()):
         return False  # no qualifier to strip: the dict lookup above was the whole answer
