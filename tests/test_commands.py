@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 from bot.app import App, open_app
-from bot.core.dispatch import COMMANDS
 from db import models as m
 from tests.conftest import make_settings
 from tests.support import all_text, count_rows, field, rating_rows, say, title_id
@@ -20,8 +19,8 @@ from tests.support import all_text, count_rows, field, rating_rows, say, title_i
 async def test_help_lists_every_command_with_an_example(app: App) -> None:
     reply = await say(app, "/help")
     assert reply.kind == "info"
-    assert len(reply.items) == len(COMMANDS)
-    for spec, item in zip(COMMANDS, reply.items, strict=True):
+    assert len(reply.items) == len(app.dispatcher.commands)
+    for spec, item in zip(app.dispatcher.commands, reply.items, strict=True):
         assert item.text.startswith(f"/{spec.name}")
         assert item.detail
         assert spec.example in item.extra
@@ -32,7 +31,7 @@ async def test_help_lists_every_command_with_an_example(app: App) -> None:
 
 
 async def test_every_help_example_runs_without_an_error(app: App) -> None:
-    for spec in COMMANDS:
+    for spec in app.dispatcher.commands:
         reply = await say(app, spec.example, user="example-runner")
         assert not reply.is_error, f"{spec.example} -> {reply.text}"
 
@@ -65,7 +64,7 @@ _COMMAND_MENTION = re.compile(r"(?<![\w/])/([a-z_]+)")
 
 async def test_replies_only_point_to_commands_that_exist(app: App) -> None:
     """Hints like "try /review ..." must name commands the dispatcher knows."""
-    known = {"help", "start"} | {c.name for c in COMMANDS}
+    known = {"help", "start"} | {c.name for c in app.dispatcher.commands}
     lines = [
         "/help",
         "hello",
@@ -611,7 +610,7 @@ async def test_hostile_text_in_a_review_is_stored_plain_and_echoed_clean(app: Ap
 
 async def test_hostile_text_as_a_query_never_breaks_a_command(app: App) -> None:
     for text in HOSTILE:
-        for spec in COMMANDS:
+        for spec in app.dispatcher.commands:
             reply = await say(app, f"/{spec.name} {text}", user="mallory")
             assert reply.kind != "apology", (spec.name, text, reply.text)
             assert not _CONTROL.search(all_text(reply)), (spec.name, all_text(reply))
@@ -643,7 +642,7 @@ HUGE = {
 
 async def test_a_100kb_line_for_every_command(app: App) -> None:
     for payload, text in HUGE.items():
-        for spec in COMMANDS:
+        for spec in app.dispatcher.commands:
             started = time.perf_counter()
             reply = await say(app, f"/{spec.name} {text}", user="flood")
             elapsed = time.perf_counter() - started

@@ -70,10 +70,13 @@ _TITLE_ID = re.compile(r"^#\d+$")
 _SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
 
 
-def help_reply() -> Reply:
+Handler = Callable[[CommandContext, str], Awaitable[Reply]]
+
+
+def help_reply(commands: tuple[CommandSpec, ...] = COMMANDS) -> Reply:
     return Reply(
         text="reelbot — talk films and dramas. Commands:",
-        items=tuple(Item(c.usage, c.summary, f"e.g. {c.example}") for c in COMMANDS),
+        items=tuple(Item(c.usage, c.summary, f"e.g. {c.example}") for c in commands),
         notes=("Titles can be typed loosely: case, punctuation and small typos are fine.",),
     )
 
@@ -92,7 +95,8 @@ class Dispatcher:
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self._handlers: dict[str, Callable[[CommandContext, str], Awaitable[Reply]]] = {
+        self._commands: list[CommandSpec] = list(COMMANDS)
+        self._handlers: dict[str, Handler] = {
             "help": self._help,
             "start": self._help,
             "search": self._search,
@@ -103,6 +107,19 @@ class Dispatcher:
             "reviews": self._reviews,
             "myratings": self._myratings,
         }
+
+    @property
+    def commands(self) -> tuple[CommandSpec, ...]:
+        """Every command answered here, in /help order (front ends build menus from it)."""
+        return tuple(self._commands)
+
+    def register(self, spec: CommandSpec, handler: Handler) -> None:
+        """Add a command from a feature module (watch parties, admin, ...) next to the core ones.
+        `handler` gets the argument text; UserErrors it raises are rendered like any other."""
+        if spec.name in self._handlers:
+            raise ValueError(f"/{spec.name} is already registered")
+        self._commands.append(spec)
+        self._handlers[spec.name] = handler
 
     async def handle(self, ctx: CommandContext, line: str) -> Reply:
         line = clean_user_text(line).strip()
@@ -139,7 +156,7 @@ class Dispatcher:
     # -- per-command argument parsing ------------------------------------------------------
 
     async def _help(self, ctx: CommandContext, args: str) -> Reply:
-        return help_reply()
+        return help_reply(self.commands)
 
     async def _search(self, ctx: CommandContext, args: str) -> Reply:
         return await self.core.search(ctx, args)

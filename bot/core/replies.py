@@ -4,6 +4,7 @@ escaping and length limits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +44,32 @@ class Item:
 
 
 @dataclass(frozen=True, slots=True)
+class PollOption:
+    text: str  # "Prison Playbook (2017)", short enough for every platform's option limit
+    title_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    """A vote the front end shows as the platform's native poll (the console prints numbered
+    options and takes /vote <n>). `key` names the poll in the core (e.g. "party:12"); the front
+    end reports the platform's poll id back so answers can be recorded against it."""
+
+    key: str
+    question: str
+    options: tuple[PollOption, ...]
+    closes_at: datetime | None = None  # aware UTC; None: until closed by the host
+    multiple: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     text: str = ""
     card: TitleCard | None = None
     items: tuple[Item, ...] = ()
     notes: tuple[str, ...] = ()
     actions: tuple[Action, ...] = ()
+    poll: Poll | None = None
     kind: str = "info"  # "info" | "error" | "apology"
 
     @property

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.core.context import CommandContext
-from bot.core.dispatch import COMMANDS, Dispatcher
+from bot.core.dispatch import Dispatcher
 from bot.core.replies import Reply
 from bot.settings import Settings
 from bot.telegram_adapter.render import render
@@ -81,7 +81,8 @@ def build_application(
         # Network and Telegram errors are logged and survived; the process keeps polling.
         log.error("telegram update failed: %s", context.error, exc_info=context.error)
 
-    names = [c.name for c in COMMANDS] + ["start"]
+    application.bot_data["commands"] = dispatcher.commands  # for the menu set in serve()
+    names = [c.name for c in dispatcher.commands] + ["start"]
     application.add_handler(CommandHandler(names, on_command))
     application.add_handler(CallbackQueryHandler(on_button))
     application.add_error_handler(on_error)
@@ -97,7 +98,7 @@ async def serve(
     async with application:
         # The command menu Telegram shows next to the input field.
         await application.bot.set_my_commands(
-            [BotCommand(c.name, c.summary[:256]) for c in COMMANDS]
+            [BotCommand(c.name, c.summary[:256]) for c in application.bot_data["commands"]]
         )
         await application.start()
         assert application.updater is not None
