@@ -315,18 +315,57 @@ class ContentModel:
         Needs at least one rating above or below the neutral 3 stars; else it returns [] and the
         caller falls back to popular picks.
         """
+        profile = self._profile_scores(ratings)
+        if profile is None:
+            return []
+        scores, pull = profile
+        skip = set(exclude) | {t for t in ratings if t in self.row}
+        return self._top(scores, k, skip, self._because_liked(pull))
+
+    def group(
+        self,
+        members: Sequence[Mapping[int, float]],
+        k: int = 10,
+        exclude: Iterable[int] = (),
+        misery_weight: float = 2.0,
+    ) -> list[Suggestion]:
+        """Picks for several people at once (a watch party): the mean of each member's personal
+        score, minus `misery_weight` times how much the least happy member would dislike it, so
+        one member's dislike outweighs the others' mild interest. Anything a member rated is left
+        out. Members without usable ratings don't vote; with none, [] (fall back to popular)."""
+        profiles = [p for p in map(self._profile_scores, members) if p is not None]
+        if not profiles:
+            return []
+        stacked = np.vstack([scores for scores, _ in profiles])
+        misery = np.maximum(0.0, -stacked.min(axis=0))
+        scores = (stacked.mean(axis=0) - misery_weight * misery).astype(np.float32)
+        pull: dict[int, float] = {}
+        for _, member_pull in profiles:
+            for t, w in member_pull.items():
+                pull[t] = min(pull.get(t, w), w) if w < 0 else max(pull.get(t, w), w)
+        skip = set(exclude) | {t for ratings in members for t in ratings if t in self.row}
+        return self._top(scores, k, skip, self._because_liked(pull))
+
+    def _profile_scores(
+        self, ratings: Mapping[int, float]
+    ) -> tuple[np.ndarray, dict[int, float]] | None:
+        """One user's score for every title, and the per-title pull (stars - 3) behind it."""
         known = {t: s for t, s in ratings.items() if t in self.row}
         pull = {t: s - 3.0 for t, s in known.items() if s != 3.0}
         if not pull:
-            return []
+            return None
         rows = [self.row[t] for t in pull]
         weights = np.array(list(pull.values()), dtype=np.float32)
         profile = sp.csr_matrix(weights) @ self.matrix[rows]
         scores = self._scores(profile) / float(np.abs(weights).sum())
+        for t, w in pull.items():
+            if w > 0:
+                self._add_editorial(scores, t, w / 2.0)
+        return scores, pull
+
+    def _because_liked(self, pull: Mapping[int, float]) -> Callable[[int], Evidence]:
+        """Explains a pick by the liked title closest to it."""
         liked = [t for t, w in pull.items() if w > 0]
-        for t in liked:
-            self._add_editorial(scores, t, pull[t] / 2.0)
-        skip = set(exclude) | set(known)
 
         def because(j: int) -> Evidence:
             if not liked:
@@ -338,7 +377,7 @@ class ContentModel:
                 ev.themes, ev.genres, ev.people, ev.countries, ev.languages, ev.editorial, (best,)
             )
 
-        return self._top(scores, k, skip, because)
+        return because
 
     def popular(
         self,
