@@ -6,6 +6,16 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with the command (an import, a Letterboxd export, a review article). Front ends
+    enforce their own size limit before reading it into memory."""
+
+    filename: str
+    content: bytes
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CommandContext:
     platform: str  # "console" | "telegram" | "discord"
     user_id: str
@@ -16,3 +26,4 @@ class CommandContext:
     is_group: bool = False
     region: str | None = None  # ISO 3166-1 alpha-2, when the platform tells us
     language: str | None = None
+    attachment: Attachment | None = None
