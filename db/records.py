@@ -19,6 +19,15 @@ class RatingSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class RatingChange:
+    """What one /review did: the rating it replaced (if any) and the title's summary after it."""
+
+    previous_half_stars: int | None
+    previous_had_text: bool
+    summary: RatingSummary
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewRecord:
     rating_id: int
     title_id: int

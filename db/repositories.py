@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import models as m
 from db.records import (
     ChatSettings,
+    RatingChange,
     RatingSummary,
     ReviewRecord,
     StoredRating,
@@ -337,6 +338,32 @@ class RatingRepository:
             },
         )
 
+    async def rate(
+        self, user_id: int, title_id: int, half_stars: int, review: str | None, spoiler: bool
+    ) -> RatingChange:
+        """Upsert a rating and report what changed, in two statements: one read of the title's
+        tally (which also finds the user's previous rating), then the upsert. The summary after
+        the write is computed from that tally, so no third statement reads it back; a rating
+        committed by another process between the two statements can be missing from it, which
+        only makes the shown summary one rating stale, like reading it in the same transaction."""
+        rows = (
+            await self.session.execute(_TALLY, {"user_id": user_id, "title_id": title_id})
+        ).all()
+        distribution = {int(h): int(n) for h, n, _mine in rows}
+        previous = next(((int(h), int(mine)) for h, _n, mine in rows if mine), None)
+        await self.upsert(user_id, title_id, half_stars, review, spoiler)
+        if previous is not None:
+            distribution[previous[0]] -= 1
+        distribution[half_stars] = distribution.get(half_stars, 0) + 1
+        distribution = {h: n for h, n in distribution.items() if n}
+        count = sum(distribution.values())
+        average = sum(h * n for h, n in distribution.items()) / count
+        return RatingChange(
+            previous_half_stars=None if previous is None else previous[0],
+            previous_had_text=previous is not None and previous[1] == _MINE_WITH_TEXT,
+            summary=RatingSummary(count, average, distribution),
+        )
+
     async def summary(self, title_id: int) -> RatingSummary:
         rows = (
             await self.session.execute(
@@ -410,6 +437,26 @@ _GET_RATING = select(
     _RATINGS.c.updated_at,
 ).where(_RATINGS.c.user_id == bindparam("user_id"), _RATINGS.c.title_id == bindparam("title_id"))
 _UPSERT_RATING: dict[str, Any] = {}
+# Per half-star value: how many, and whether the given user's rating is among them (1: without
+# review text, 2: with text; 0: not theirs).
+_MINE_WITH_TEXT = 2
+_TALLY = (
+    select(
+        _RATINGS.c.half_stars,
+        func.count(),
+        func.max(
+            case(
+                (
+                    _RATINGS.c.user_id == bindparam("user_id"),
+                    case((_RATINGS.c.review.is_(None), 1), else_=_MINE_WITH_TEXT),
+                ),
+                else_=0,
+            )
+        ),
+    )
+    .where(_RATINGS.c.title_id == bindparam("title_id"))
+    .group_by(_RATINGS.c.half_stars)
+)
 
 
 def _upsert_rating(session: AsyncSession) -> Any:

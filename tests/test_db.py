@@ -106,6 +106,27 @@ async def test_half_stars_at_the_ends_of_the_scale_are_accepted(db: Database) ->
     assert stored is not None and stored.half_stars == 10
 
 
+async def test_rate_reports_the_previous_rating_and_the_summary_it_leaves(db: Database) -> None:
+    user, title = await _user_and_title(db)
+    other = await _other_user(db)
+    steps = [
+        # (who, half stars, text) -> (previous half stars, previous had text)
+        ((other, 6, "fine"), (None, False)),
+        ((user, 8, None), (None, False)),
+        ((user, 9, "better on rewatch"), (8, False)),
+        ((user, 4, None), (9, True)),  # text kept by the upsert, and reported as there before
+        ((user, 6, None), (4, True)),  # now the same as the other member's: one bucket of 2
+    ]
+    for (who, half, text), (previous, had_text) in steps:
+        async with db.unit_of_work(write=True) as repos:
+            change = await repos.ratings.rate(who, title, half, text, False)
+        async with db.unit_of_work() as repos:
+            fresh = await repos.ratings.summary(title)
+        assert (change.previous_half_stars, change.previous_had_text) == (previous, had_text)
+        assert change.summary == fresh
+    assert fresh.distribution == {6: 2}
+
+
 async def test_review_longer_than_2000_characters_is_rejected(db: Database) -> None:
     user, title = await _user_and_title(db)
     assert MAX_REVIEW_CHARS == 2000

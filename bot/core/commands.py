@@ -418,24 +418,16 @@ class Core:
             user_id = self.db.user_ids.get(user_key) or await repos.users.ensure(
                 ctx.platform, ctx.user_id, name
             )
-            # Only for the reply: keeping the old text happens atomically in the upsert.
-            previous = await repos.ratings.get(user_id, t.id)
-            await repos.ratings.upsert(
+            change = await repos.ratings.rate(
                 user_id, t.id, half, review or None, spoiler and bool(review)
             )
-            # SQLite has one writer: read the summary after releasing it. PostgreSQL reads it
-            # in the same transaction and saves a round of BEGIN/COMMIT.
-            summary = None if self.db.is_sqlite else await repos.ratings.summary(t.id)
         self.db.user_ids[user_key] = user_id  # only once the transaction has committed
-        if summary is None:
-            async with self.db.unit_of_work() as repos:
-                summary = await repos.ratings.summary(t.id)
-        kept = previous is not None and not review and previous.review is not None
+        previous = change.previous_half_stars
+        # Keeping the old text happens in the upsert itself; this only says so.
+        kept = previous is not None and not review and change.previous_had_text
         verb = "Rated" if previous is None else "Updated your rating of"
         changed = (
-            f" (was {stars_number(previous.half_stars)})"
-            if previous is not None and previous.half_stars != half
-            else ""
+            f" (was {stars_number(previous)})" if previous is not None and previous != half else ""
         )
         lines = [f"{verb} {self.label(t)}: {stars(half)} {stars_number(half)}{changed}."]
         if kept:
@@ -444,7 +436,7 @@ class Core:
             lines.append("Your review is saved" + (" and marked as a spoiler." if spoiler else "."))
         return Reply(
             text=" ".join(lines),
-            notes=(*notes, f"Members' rating: {self.summary_text(summary)}."),
+            notes=(*notes, f"Members' rating: {self.summary_text(change.summary)}."),
             actions=(
                 Action("More like this", f"/recommend #{t.id}"),
                 Action("Reviews", f"/reviews #{t.id}"),

@@ -50,6 +50,10 @@ def _half_stars(stars: float, typed: str) -> int:
 
 
 def looks_like_rating(token: str) -> bool:
+    # Every accepted form starts with a digit, a star glyph or is a letter grade; most words of
+    # a review are none of these, and raising an error per word would be the slow way to say so.
+    if token[:1].isalpha() and token.strip().upper() not in LETTER_GRADES:
+        return False
     try:
         parse_rating(token)
     except BadRatingError:
