@@ -30,6 +30,7 @@ from db.records import (
     StoredRating,
     TitleSpec,
 )
+from db.watch_party_repository import WatchPartyRepository
 from recommender.models import Offer, RatingTriple, TitleFacts
 
 CATALOG_REVISION = "catalog_revision"
@@ -464,3 +465,4 @@ class Repositories:
         self.ratings = RatingRepository(session)
         self.chats = ChatRepository(session)
         self.meta = MetaRepository(session)
+        self.parties = WatchPartyRepository(session)
