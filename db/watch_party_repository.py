@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
+from db.records import ChatSettings
 
 
 def utc(value: datetime) -> datetime:
@@ -128,6 +129,18 @@ class WatchPartyRepository:
         self.session = session
 
     # -- chats: members and settings ---------------------------------------------------------
+
+    async def find_chat(self, platform: str, platform_chat_id: str) -> ChatSettings | None:
+        chat = await self.session.scalar(
+            select(m.Chat).where(
+                m.Chat.platform == platform, m.Chat.platform_chat_id == platform_chat_id
+            )
+        )
+        if chat is None:
+            return None
+        return ChatSettings(
+            chat.id, chat.region, chat.timezone, chat.language, tuple(chat.services or ())
+        )
 
     async def add_member(self, chat_id: int, user_id: int) -> None:
         stmt = _insert(self.session, m.ChatMember).values(chat_id=chat_id, user_id=user_id)
