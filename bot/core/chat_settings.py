@@ -17,7 +17,7 @@ from bot.core.context import CommandContext
 from bot.core.dispatch import CommandSpec
 from bot.core.errors import UsageError, UserError
 from bot.core.replies import Reply
-from bot.core.text import ISO_REGIONS, clean_user_text, country_name
+from bot.core.text import ISO_REGIONS, clean_user_text, country_name, shorten
 from bot.core.when import format_duration, parse_duration
 from db.records import ChatSettings
 from db.repositories import Repositories
@@ -28,6 +28,7 @@ DEFAULT_TIMEZONE = "UTC"
 DEFAULT_REMINDERS = (60, 0)  # minutes before the start
 MAX_REMINDERS = 4
 MAX_REMINDER_MINUTES = 7 * 24 * 60
+MAX_VALUE_CHARS = 500
 UNSET_WORDS = frozenset({"none", "off", "clear", "unset", "reset", "-"})
 
 SETTINGS_SPEC = CommandSpec(
@@ -105,8 +106,11 @@ def _view(
 
 
 class MembershipTracker:
-    """Records chat membership on a member's first command in a chat (per process), so group
-    picks know whose ratings count. Never fails the command it watches."""
+    """Records chat membership after a member's successful commands, so group picks know whose
+    ratings count. Only members reelbot already knows (they rated, voted or joined something)
+    are recorded: a member without ratings adds nothing to group picks, and read-only commands
+    from strangers write nothing. Once recorded, a member costs nothing more in this process.
+    Never fails the command it watches."""
 
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -117,6 +121,10 @@ class MembershipTracker:
         if key in self._seen:
             return
         try:
+            async with self.core.db.unit_of_work() as repos:
+                known = await repos.users.find(ctx.platform, ctx.user_id) is not None
+            if not known:
+                return
             async with self.core.db.unit_of_work(write=True) as repos:
                 await enter_chat(self.core, repos, ctx)
         except Exception:
@@ -130,6 +138,8 @@ class ChatSettingsCommands:
         self.core = core
 
     async def settings(self, ctx: CommandContext, args: str) -> Reply:
+        if len(args) > MAX_VALUE_CHARS:
+            raise UsageError("That is too long for a setting.")
         what, _, value = clean_user_text(args).strip().partition(" ")
         what, value = what.lower(), value.strip()
         if not what:
@@ -148,7 +158,8 @@ class ChatSettingsCommands:
         handler = handlers.get(what)
         if handler is None:
             raise UsageError(
-                f'There is no setting "{what}". Settings: region, timezone, services, reminders.'
+                f'There is no setting "{shorten(what, 40)}". '
+                "Settings: region, timezone, services, reminders."
             )
         if not value:
             return await self.show(ctx)
@@ -181,7 +192,9 @@ class ChatSettingsCommands:
         if value.lower() in UNSET_WORDS:
             code = None
         elif code not in ISO_REGIONS:
-            raise UsageError(f'"{value}" is not a country code. Use two letters, e.g. US, KR, GB.')
+            raise UsageError(
+                f'"{shorten(value, 20)}" is not a country code. Use two letters, e.g. US, KR, GB.'
+            )
         async with self.core.db.unit_of_work(write=True) as repos:
             view = await enter_chat(self.core, repos, ctx)
             await repos.chats.set_region(view.id, code)
@@ -286,7 +299,8 @@ def find_timezone(value: str) -> str:
     matches = process.extract(city, list(_CITY_KEYS), scorer=fuzz.WRatio, limit=3)
     hints = ", ".join(_CITY_KEYS[m[0]] for m in matches if m[1] >= 70)
     raise UsageError(
-        f'"{text}" is not a time zone I know. Use Area/City, e.g. Asia/Seoul or America/New_York.'
+        f'"{shorten(text, 40)}" is not a time zone I know. '
+        "Use Area/City, e.g. Asia/Seoul or America/New_York."
         + (f" Did you mean: {hints}?" if hints else "")
     )
 
@@ -321,6 +335,6 @@ def find_service(word: str, known: Sequence[str]) -> str:
     matches = process.extract(word, list(known), scorer=fuzz.WRatio, limit=3)
     hints = ", ".join(m[0] for m in matches if m[1] >= 60)
     raise UsageError(
-        f'I don\'t know a service called "{word}".'
+        f'I don\'t know a service called "{shorten(word, 40)}".'
         + (f" Did you mean: {hints}?" if hints else f" Known: {', '.join(known)}.")
     )

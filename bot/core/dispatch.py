@@ -124,8 +124,9 @@ class Dispatcher:
         self._handlers[spec.name] = handler
 
     def observe(self, observer: Observer) -> None:
-        """Call `observer` with the context of every known command before it runs (e.g. to
-        record who is in a chat). It must not raise; it should be cheap after the first call."""
+        """Call `observer` with the context of every command that succeeded (e.g. to record who
+        is in a chat; failed commands write nothing). It must not raise and should be cheap
+        after the first call."""
         self._observers.append(observer)
 
     async def handle(self, ctx: CommandContext, line: str) -> Reply:
@@ -141,9 +142,11 @@ class Dispatcher:
             handler = self._handlers.get(name)
             if handler is None:
                 raise UnknownCommandError(f"I don't know /{name}. Try /help for the list.")
-            for observer in self._observers:
-                await observer(ctx)
-            return await handler(ctx, args)
+            reply = await handler(ctx, args)
+            if not reply.is_error:
+                for observer in self._observers:
+                    await observer(ctx)
+            return reply
         except UserError as error:
             return error_reply(error, name, self._rest_of(name, args))
         except Exception:

@@ -72,6 +72,7 @@ MIN_VOTING = timedelta(minutes=5)
 LATE_START_GRACE = timedelta(minutes=30)  # an "it's starting" reminder later than this is noise
 DEFAULT_LENGTH = timedelta(minutes=120)  # for the rating ask when the runtime is unknown
 HISTORY_LIMIT = 10
+MAX_ARGS_CHARS = 3000  # ten long titles and a time
 POLL_OPTION_CHARS = 55  # Telegram allows 100, Discord 55
 
 WATCHPARTY_SPEC = CommandSpec(
@@ -117,6 +118,8 @@ class WatchParties:
     # -- /watchparty -------------------------------------------------------------------------
 
     async def watchparty(self, ctx: CommandContext, args: str) -> Reply:
+        if len(args) > MAX_ARGS_CHARS:
+            raise UsageError("That is too long for a watch party: name 2 to 10 titles at most.")
         verb, _, rest = clean_user_text(args).strip().partition(" ")
         verb = verb.lower()
         simple = {
@@ -138,7 +141,8 @@ class WatchParties:
                 raise UsageError(f"/watchparty {verb} takes nothing after it.")
             return await simple[verb](ctx)
         raise UsageError(
-            f'I don\'t know "/watchparty {verb}". Try /watchparty new sat 8pm; Parasite; Okja, '
+            f'I don\'t know "/watchparty {shorten(verb, 40)}". '
+            "Try /watchparty new sat 8pm; Parasite; Okja, "
             "or /watchparty join, close, cancel, history."
         )
 
@@ -393,6 +397,8 @@ class WatchParties:
 
     async def vote_command(self, ctx: CommandContext, args: str) -> Reply:
         choice = clean_user_text(args).strip()
+        if len(choice) > MAX_ARGS_CHARS:
+            raise UsageError("Vote with the option's number, e.g. /vote 2.")
         if not choice:
             return await self.show(ctx)
         snap = await self.core.catalog.get()

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from bot.core.errors import UsageError
+from bot.core.text import shorten
 
 DEFAULT_HOUR = 20  # "saturday" with no time of day means the evening
 MAX_AHEAD = timedelta(days=365)
@@ -68,7 +69,7 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
         },
     )
     if parsed is None or not cleaned:
-        raise UsageError(f'I couldn\'t read "{text}" as a time. Try {TIME_EXAMPLES}.')
+        raise UsageError(f'I couldn\'t read "{shorten(text, 60)}" as a time. Try {TIME_EXAMPLES}.')
     local = parsed.astimezone(zone)
     has_time = bool(_HAS_TIME.search(text))
     has_date = bool(_HAS_DATE.search(text))
@@ -95,7 +96,9 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
 def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if not match:
-        raise UsageError(f'I couldn\'t read "{text}" as a duration. Use e.g. 90m, 12h or 3d.')
+        raise UsageError(
+            f'I couldn\'t read "{shorten(text, 30)}" as a duration. Use e.g. 90m, 12h or 3d.'
+        )
     amount = float(match.group(1))
     unit = match.group(2).lower()[0]
     scale = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
