@@ -124,6 +124,16 @@ def _record(party: m.WatchParty, platform: str, chat_id: str, host_name: str) ->
     )
 
 
+def _still_active(now: datetime) -> Any:
+    return or_(
+        m.WatchParty.state == "voting",
+        and_(
+            m.WatchParty.state == "scheduled",
+            or_(m.WatchParty.starts_at.is_(None), m.WatchParty.starts_at > now),
+        ),
+    )
+
+
 class WatchPartyRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -229,13 +239,12 @@ class WatchPartyRepository:
         ).one_or_none()
         return None if row is None else _record(*row)
 
-    async def active(self, chat_id: int) -> PartyRecord | None:
+    async def active(self, chat_id: int, now: datetime) -> PartyRecord | None:
+        """The chat's party that is voting or still ahead (one whose start has passed counts
+        as done even before the scheduler has marked it)."""
         row = (
             await self.session.execute(
-                _party_select().where(
-                    m.WatchParty.chat_id == chat_id,
-                    m.WatchParty.state.in_(m.ACTIVE_PARTY_STATES),
-                )
+                _party_select().where(m.WatchParty.chat_id == chat_id, _still_active(now))
             )
         ).one_or_none()
         return None if row is None else _record(*row)
@@ -254,13 +263,10 @@ class WatchPartyRepository:
         ).one_or_none()
         return None if row is None else _record(*row)
 
-    async def history(self, chat_id: int, limit: int) -> list[PartyRecord]:
+    async def history(self, chat_id: int, limit: int, now: datetime) -> list[PartyRecord]:
         rows = await self.session.execute(
             _party_select()
-            .where(
-                m.WatchParty.chat_id == chat_id,
-                m.WatchParty.state.not_in(m.ACTIVE_PARTY_STATES),
-            )
+            .where(m.WatchParty.chat_id == chat_id, ~_still_active(now))
             .order_by(m.WatchParty.created_at.desc(), m.WatchParty.id.desc())
             .limit(limit)
         )
@@ -327,13 +333,15 @@ class WatchPartyRepository:
         )
         return [int(x) for x in rows]
 
-    async def end_started(self, now: datetime) -> int:
+    async def end_started(self, now: datetime, chat_id: int | None = None) -> int:
         """Scheduled parties whose start has passed are done: the chat may plan the next one."""
+        stmt = update(m.WatchParty).where(
+            m.WatchParty.state == "scheduled", m.WatchParty.starts_at <= now
+        )
+        if chat_id is not None:
+            stmt = stmt.where(m.WatchParty.chat_id == chat_id)
         ended = await self.session.scalars(
-            update(m.WatchParty)
-            .where(m.WatchParty.state == "scheduled", m.WatchParty.starts_at <= now)
-            .values(state="done", ended_at=now)
-            .returning(m.WatchParty.id)
+            stmt.values(state="done", ended_at=now).returning(m.WatchParty.id)
         )
         return len(list(ended))
 

@@ -156,7 +156,7 @@ class WatchParties:
         async with self.db.unit_of_work() as repos:
             view = await self._peek_chat(repos, ctx)
             if view is not None:
-                existing = await repos.parties.active(view.id)
+                existing = await repos.parties.active(view.id, self.clock())
                 if existing is not None:
                     raise UserError(self._already_open(existing))
         zone = view.zone if view is not None else ZoneInfo("UTC")
@@ -166,7 +166,8 @@ class WatchParties:
         chosen = await self._resolve_titles(titles)
         async with self.db.unit_of_work(write=True) as repos:
             view = await enter_chat(self.core, repos, ctx)
-            existing = await repos.parties.active(view.id)
+            await repos.parties.end_started(now, view.id)
+            existing = await repos.parties.active(view.id, now)
             if existing is not None:
                 raise UserError(self._already_open(existing))
             if chosen:
@@ -290,7 +291,7 @@ class WatchParties:
         snap = await self.core.catalog.get()
         async with self.db.unit_of_work() as repos:
             view = await self._peek_chat(repos, ctx)
-            party = await repos.parties.active(view.id) if view is not None else None
+            party = await repos.parties.active(view.id, self.clock()) if view is not None else None
             if party is None:
                 return Reply(
                     text="No watch party is planned in this chat.",
@@ -339,7 +340,7 @@ class WatchParties:
         now = self.clock()
         async with self.db.unit_of_work() as repos:
             view = await self._peek_chat(repos, ctx)
-            party = await repos.parties.active(view.id) if view is not None else None
+            party = await repos.parties.active(view.id, self.clock()) if view is not None else None
             user_id = await repos.users.find(ctx.platform, ctx.user_id)
         if party is None:
             raise UserError("There is no watch party to close in this chat.")
@@ -370,7 +371,7 @@ class WatchParties:
         snap = await self.core.catalog.get()
         async with self.db.unit_of_work() as repos:
             view = await self._peek_chat(repos, ctx)
-            parties = await repos.parties.history(view.id, HISTORY_LIMIT) if view else []
+            parties = await repos.parties.history(view.id, HISTORY_LIMIT, self.clock()) if view else []
             details = [
                 (p, await repos.parties.candidates(p.id), await repos.parties.tally(p.id))
                 for p in parties
@@ -404,7 +405,7 @@ class WatchParties:
         snap = await self.core.catalog.get()
         async with self.db.unit_of_work() as repos:
             view = await self._peek_chat(repos, ctx)
-            party = await repos.parties.active(view.id) if view is not None else None
+            party = await repos.parties.active(view.id, self.clock()) if view is not None else None
             records = await repos.parties.candidates(party.id) if party is not None else []
         if party is None:
             raise UserError("There is no vote in this chat. Start one: /watchparty new")
@@ -714,7 +715,7 @@ class WatchParties:
         return await peek_chat(self.core, repos, ctx)
 
     async def _require_active(self, repos: Repositories, view: ChatView) -> PartyRecord:
-        party = await repos.parties.active(view.id)
+        party = await repos.parties.active(view.id, self.clock())
         if party is None:
             raise UserError("There is no watch party in this chat. Start one: /watchparty new")
         return party
