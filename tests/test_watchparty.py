@@ -83,9 +83,7 @@ async def test_the_whole_flow_in_the_console_chat(db_url: str, tmp_path: Path) -
         assert await count(app, m.WatchPartyVote) == 3
 
 
-async def test_group_picks_fit_the_members_and_their_services(
-    db_url: str, tmp_path: Path
-) -> None:
+async def test_group_picks_fit_the_members_and_their_services(db_url: str, tmp_path: Path) -> None:
     clock = FakeClock()
     async with party_app(db_url, tmp_path, clock) as app:
         ana, bo = member("ana"), member("bo")

@@ -15,8 +15,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from bot.core.clock import Clock
 from bot.core.outbox import Messenger
@@ -26,8 +26,7 @@ from db.watch_party_repository import JobRecord
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Tick:
+class Tick(NamedTuple):
     """What one pass did, for logs and tests."""
 
     closed: int = 0
