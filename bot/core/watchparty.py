@@ -291,7 +291,7 @@ class WatchParties:
         snap = await self.core.catalog.get()
         async with self.db.unit_of_work() as repos:
             view = await self._peek_chat(repos, ctx)
-            party = await repos.parties.active(view.id, self.clock()) if view is not None else None
+            party = await repos.parties.active(view.id, self.clock()) if view else None
             if party is None:
                 return Reply(
                     text="No watch party is planned in this chat.",
@@ -340,7 +340,7 @@ class WatchParties:
         now = self.clock()
         async with self.db.unit_of_work() as repos:
             view = await self._peek_chat(repos, ctx)
-            party = await repos.parties.active(view.id, self.clock()) if view is not None else None
+            party = await repos.parties.active(view.id, self.clock()) if view else None
             user_id = await repos.users.find(ctx.platform, ctx.user_id)
         if party is None:
             raise UserError("There is no watch party to close in this chat.")
@@ -371,7 +371,8 @@ class WatchParties:
         snap = await self.core.catalog.get()
         async with self.db.unit_of_work() as repos:
             view = await self._peek_chat(repos, ctx)
-            parties = await repos.parties.history(view.id, HISTORY_LIMIT, self.clock()) if view else []
+            now = self.clock()
+            parties = await repos.parties.history(view.id, HISTORY_LIMIT, now) if view else []
             details = [
                 (p, await repos.parties.candidates(p.id), await repos.parties.tally(p.id))
                 for p in parties
@@ -405,7 +406,7 @@ class WatchParties:
         snap = await self.core.catalog.get()
         async with self.db.unit_of_work() as repos:
             view = await self._peek_chat(repos, ctx)
-            party = await repos.parties.active(view.id, self.clock()) if view is not None else None
+            party = await repos.parties.active(view.id, self.clock()) if view else None
             records = await repos.parties.candidates(party.id) if party is not None else []
         if party is None:
             raise UserError("There is no vote in this chat. Start one: /watchparty new")
