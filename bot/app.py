@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.core import watchparty
 from bot.core.catalog import CatalogCache
+from bot.core.clock import Clock, system_clock
 from bot.core.commands import Core
 from bot.core.dispatch import Dispatcher
 from bot.settings import Settings
@@ -22,12 +24,15 @@ class App:
     db: Database
     core: Core
     dispatcher: Dispatcher
+    parties: watchparty.WatchParties
 
     async def close(self) -> None:
         await self.db.dispose()
 
 
-async def open_app(settings: Settings, *, upgrade: bool = True, seed: bool = True) -> App:
+async def open_app(
+    settings: Settings, *, upgrade: bool = True, seed: bool = True, clock: Clock = system_clock
+) -> App:
     """Connect, migrate to the latest schema, and load the starter catalog into an empty one."""
     db = Database.from_url(settings.database_url)
     if upgrade:
@@ -38,4 +43,6 @@ async def open_app(settings: Settings, *, upgrade: bool = True, seed: bool = Tru
                 summary = await seed_starter(repos)
                 log.info("loaded the starter catalog: %d titles", summary.added)
     core = Core(db, settings, CatalogCache(db))
-    return App(settings, db, core, Dispatcher(core))
+    dispatcher = Dispatcher(core)
+    parties = watchparty.register(dispatcher, core, clock)
+    return App(settings, db, core, dispatcher, parties)

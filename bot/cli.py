@@ -60,15 +60,23 @@ def chat(user: str | None, region: str | None) -> None:
     """Talk to reelbot in the terminal (or pipe commands in, one per line)."""
     from bot.app import open_app
     from bot.console_adapter.chat import console_context, run_chat
+    from bot.console_adapter.messenger import ConsoleMessenger
+    from bot.core.scheduler import Scheduler
 
     settings = _settings()
     _logging(settings, quiet=True)
 
     async def go() -> None:
         app = await open_app(settings)
+        # Poll results and reminders print into the chat while it runs.
+        scheduler = Scheduler(app.parties, [ConsoleMessenger()], interval=5.0)
+        stop = asyncio.Event()
+        background = asyncio.create_task(scheduler.run_forever(stop))
         try:
             await run_chat(app.dispatcher, console_context(user, region and region.upper()))
         finally:
+            stop.set()
+            await background
             await app.close()
 
     with contextlib.suppress(KeyboardInterrupt):

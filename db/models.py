@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -252,3 +253,145 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+# -- watch parties (issue 5) ---------------------------------------------------------------------
+# A party moves voting -> scheduled (decided, start ahead) -> done, or to cancelled. Every state
+# change is one conditional UPDATE (WHERE state = ...), so two processes never both make it.
+PARTY_STATES = ("voting", "scheduled", "done", "cancelled")
+ACTIVE_PARTY_STATES = ("voting", "scheduled")
+PARTY_JOB_KINDS = ("announce", "stop_poll", "remind", "review")
+PARTY_JOB_STATES = ("pending", "sending", "sent", "skipped", "failed")
+MIN_PARTY_CANDIDATES = 2
+MAX_PARTY_CANDIDATES = 10
+
+
+class ChatMember(Base):
+    """Who takes part in a chat: anyone who used a command there, voted or joined a party."""
+
+    __tablename__ = "chat_members"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChatPartySettings(Base):
+    """Per-chat watch-party preferences (reminder times); a missing row means the defaults."""
+
+    __tablename__ = "chat_party_settings"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Minutes before the start at which joined members are reminded, e.g. [60, 0].
+    reminder_minutes: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class WatchParty(Base):
+    __tablename__ = "watch_parties"
+    __table_args__ = (
+        CheckConstraint("state IN ('voting', 'scheduled', 'done', 'cancelled')", name="state"),
+        # One active party per chat, whatever process or platform tries to open a second one.
+        Index(
+            "uq_watch_parties_active_chat",
+            "chat_id",
+            unique=True,
+            sqlite_where=text("state IN ('voting', 'scheduled')"),
+            postgresql_where=text("state IN ('voting', 'scheduled')"),
+        ),
+        Index("ix_watch_parties_state_closes_at", "state", "closes_at"),
+        Index("ix_watch_parties_poll_platform_id", "poll_platform_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"), index=True)
+    host_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(10), default="voting")
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timezone: Mapped[str] = mapped_column(String(64))  # the chat's zone when it was opened
+    reminder_minutes: Mapped[list[int]] = mapped_column(JSON, default=list)
+    winner_position: Mapped[int | None] = mapped_column(SmallInteger)
+    closed_by: Mapped[str | None] = mapped_column(String(100))  # "deadline" or a display name
+    # The platform's native poll, once the front end has posted it.
+    poll_platform_id: Mapped[str | None] = mapped_column(String(100))
+    poll_message_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WatchPartyCandidate(Base):
+    __tablename__ = "watch_party_candidates"
+    __table_args__ = (
+        CheckConstraint(f"position >= 1 AND position <= {MAX_PARTY_CANDIDATES}", name="position"),
+    )
+
+    party_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_parties.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 1-based, poll order
+    title_id: Mapped[int] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"))
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class WatchPartyVote(Base):
+    """One vote per member and party; changing it updates the row, withdrawing deletes it."""
+
+    __tablename__ = "watch_party_votes"
+    __table_args__ = (
+        CheckConstraint(f"position >= 1 AND position <= {MAX_PARTY_CANDIDATES}", name="position"),
+    )
+
+    party_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_parties.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger)
+    voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WatchPartyRsvp(Base):
+    __tablename__ = "watch_party_rsvps"
+
+    party_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_parties.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WatchPartyJob(Base):
+    """Outgoing work for the scheduler: the result, a native poll to stop, reminders, the ask to
+    rate. A job is claimed by one conditional UPDATE, so it runs in exactly one process."""
+
+    __tablename__ = "watch_party_jobs"
+    __table_args__ = (
+        UniqueConstraint("party_id", "kind", "offset_minutes"),
+        CheckConstraint("kind IN ('announce', 'stop_poll', 'remind', 'review')", name="kind"),
+        CheckConstraint(
+            "state IN ('pending', 'sending', 'sent', 'skipped', 'failed')", name="state"
+        ),
+        Index("ix_watch_party_jobs_state_due_at", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("watch_parties.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))  # the chat's, so each process takes its own
+    kind: Mapped[str] = mapped_column(String(10))
+    offset_minutes: Mapped[int] = mapped_column(Integer, default=0)  # reminders: before the start
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str | None] = mapped_column(String(100))

@@ -31,6 +31,7 @@ from db.records import (
     StoredRating,
     TitleSpec,
 )
+from db.watch_party_repository import WatchPartyRepository
 from recommender.models import Offer, RatingTriple, TitleFacts
 
 CATALOG_REVISION = "catalog_revision"
@@ -511,3 +512,4 @@ class Repositories:
         self.ratings = RatingRepository(session)
         self.chats = ChatRepository(session)
         self.meta = MetaRepository(session)
+        self.parties = WatchPartyRepository(session)

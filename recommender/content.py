@@ -336,15 +336,37 @@ class ContentModel:
         profiles = [p for p in map(self._profile_scores, members) if p is not None]
         if not profiles:
             return []
-        stacked = np.vstack([scores for scores, _ in profiles])
-        misery = np.maximum(0.0, -stacked.min(axis=0))
-        scores = (stacked.mean(axis=0) - misery_weight * misery).astype(np.float32)
+        scores = self._group_scores(profiles, misery_weight)
         pull: dict[int, float] = {}
         for _, member_pull in profiles:
             for t, w in member_pull.items():
                 pull[t] = min(pull.get(t, w), w) if w < 0 else max(pull.get(t, w), w)
         skip = set(exclude) | {t for ratings in members for t in ratings if t in self.row}
         return self._top(scores, k, skip, self._because_liked(pull))
+
+    def group_liking(
+        self,
+        members: Sequence[Mapping[int, float]],
+        title_ids: Iterable[int],
+        misery_weight: float = 2.0,
+    ) -> dict[int, float]:
+        """The group score `group` ranks by, for given titles (rated ones included), e.g. to
+        break a tie between watch-party candidates. Titles or groups it knows nothing about: 0."""
+        profiles = [p for p in map(self._profile_scores, members) if p is not None]
+        wanted = list(title_ids)
+        if not profiles:
+            return {t: 0.0 for t in wanted}
+        scores = self._group_scores(profiles, misery_weight)
+        return {t: float(scores[self.row[t]]) if t in self.row else 0.0 for t in wanted}
+
+    @staticmethod
+    def _group_scores(
+        profiles: Sequence[tuple[np.ndarray, dict[int, float]]], misery_weight: float
+    ) -> np.ndarray:
+        stacked = np.vstack([scores for scores, _ in profiles])
+        misery = np.maximum(0.0, -stacked.min(axis=0))
+        scores: np.ndarray = (stacked.mean(axis=0) - misery_weight * misery).astype(np.float32)
+        return scores
 
     def _profile_scores(
         self, ratings: Mapping[int, float]

@@ -44,6 +44,9 @@ def render(reply: Reply) -> str:
             lines.extend(_wrap(detail, "   "))
         if item.extra:
             lines.extend(_wrap(item.extra, "   "))
+    if reply.poll is not None:
+        lines.append(f"📊 {reply.poll.question}")
+        lines.extend(f"   /vote {n}  {o.text}" for n, o in enumerate(reply.poll.options, 1))
     for note in reply.notes:
         lines.extend(_wrap(f"· {note}", ""))
     if reply.actions:

@@ -71,6 +71,7 @@ _SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
 
 
 Handler = Callable[[CommandContext, str], Awaitable[Reply]]
+Observer = Callable[[CommandContext], Awaitable[None]]
 
 
 def help_reply(commands: tuple[CommandSpec, ...] = COMMANDS) -> Reply:
@@ -107,6 +108,7 @@ class Dispatcher:
             "reviews": self._reviews,
             "myratings": self._myratings,
         }
+        self._observers: list[Observer] = []
 
     @property
     def commands(self) -> tuple[CommandSpec, ...]:
@@ -121,6 +123,12 @@ class Dispatcher:
         self._commands.append(spec)
         self._handlers[spec.name] = handler
 
+    def observe(self, observer: Observer) -> None:
+        """Call `observer` with the context of every command that succeeded (e.g. to record who
+        is in a chat; failed commands write nothing). It must not raise and should be cheap
+        after the first call."""
+        self._observers.append(observer)
+
     async def handle(self, ctx: CommandContext, line: str) -> Reply:
         line = clean_user_text(line).strip()
         match = _COMMAND.match(line)
@@ -134,7 +142,11 @@ class Dispatcher:
             handler = self._handlers.get(name)
             if handler is None:
                 raise UnknownCommandError(f"I don't know /{name}. Try /help for the list.")
-            return await handler(ctx, args)
+            reply = await handler(ctx, args)
+            if not reply.is_error:
+                for observer in self._observers:
+                    await observer(ctx)
+            return reply
         except UserError as error:
             return error_reply(error, name, self._rest_of(name, args))
         except Exception:

@@ -31,10 +31,12 @@ async def telegram(app: App) -> AsyncIterator[FakeTelegram]:
     await fake.stop()
 
 
-async def test_command_menu_lists_every_core_command(telegram: FakeTelegram) -> None:
+async def test_command_menu_lists_every_core_command(app: App, telegram: FakeTelegram) -> None:
     [menu] = await telegram.wait_for("setMyCommands")
     names = {c["command"] for c in menu.params["commands"]}
-    assert names == {c.name for c in COMMANDS}
+    # The core's own commands plus the feature modules' (watch parties, settings, ...).
+    assert names == {c.name for c in app.dispatcher.commands}
+    assert {c.name for c in COMMANDS} | {"watchparty", "vote", "settings"} <= names
 
 
 async def test_recommend_then_press_a_button(telegram: FakeTelegram) -> None:

@@ -1,0 +1,332 @@
+"""The watch-party scheduler under a clock the test moves: deadlines, results, reminders, the
+rating ask; restarts in the middle of a poll; two processes racing on one PostgreSQL database;
+and many members voting at once."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.console_adapter.messenger import ConsoleMessenger
+from bot.core.scheduler import Scheduler
+from db import models as m
+from tests.conftest import Backend
+from tests.party_support import (
+    FakeClock,
+    RecordingMessenger,
+    count,
+    member,
+    only_party_id,
+    party_app,
+    party_rows,
+    say_as,
+)
+
+
+async def _jobs(app: object, party_id: int) -> list[tuple[str, int, str]]:
+    async with app.db.unit_of_work() as repos:  # type: ignore[attr-defined]
+        return await repos.parties.jobs_of(party_id)
+
+
+async def test_deadline_result_reminders_and_rating_ask(db_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()  # Wed 06:00 UTC
+    async with party_app(db_url, tmp_path, clock) as app:
+        out = RecordingMessenger()
+        scheduler = Scheduler(app.parties, [out], clock=clock)
+        ana, bo = member("ana"), member("bo")
+        # Starts Fri 20:00 UTC; the vote closes after the default 24 h (Thu 06:00).
+        opened = await say_as(app, ana, "/watchparty new fri 8pm; Parasite; Okja; The Host")
+        assert not opened.is_error, opened.text
+        await say_as(app, ana, "/vote 2")
+        await say_as(app, bo, "/vote 2")
+        await say_as(app, bo, "/watchparty join")
+        party = await only_party_id(app)
+
+        clock.advance(hours=23, minutes=59)
+        assert await scheduler.run_due() == (0, 0, 0, 0)
+        assert out.sent == []
+
+        clock.advance(minutes=1)
+        tick = await scheduler.run_due()
+        assert (tick.closed, tick.sent) == (1, 1)
+        [(chat, result)] = out.sent
+        assert chat == "movie-club"
+        assert result.text == "🏆 Watch party pick: Okja (2017) (deadline reached)."
+        assert any("Starts Fri 27 Nov 2026 20:00 (UTC)" in n for n in result.notes)
+        assert any("Where to watch" in n for n in result.notes)
+        assert await party_rows(app) == [(party, "scheduled", 2)]
+        # Nothing happens twice.
+        assert await scheduler.run_due() == (0, 0, 0, 0)
+        assert (await say_as(app, member("cy"), "/vote 1")).is_error
+
+        clock.advance(hours=36, minutes=59)  # Fri 18:59: one minute before the 1 h reminder
+        assert (await scheduler.run_due()).sent == 0
+        clock.advance(minutes=1)
+        assert (await scheduler.run_due()).sent == 1
+        assert out.sent[-1][1].text.startswith("⏰ Okja (2017) starts in 1 hour")
+        assert "Going: bo." in out.sent[-1][1].notes
+        clock.advance(hours=1)
+        assert (await scheduler.run_due()).sent == 1
+        assert out.sent[-1][1].text.startswith("⏰ Okja (2017) starts now")
+        # The party has started: it is over for planning, and the chat may open the next one.
+        assert await party_rows(app) == [(party, "done", 2)]
+        # Okja runs 120 minutes: the rating ask comes after it (+15 min), to those who joined.
+        clock.advance(minutes=134)
+        assert (await scheduler.run_due()).sent == 0
+        clock.advance(minutes=1)
+        assert (await scheduler.run_due()).sent == 1
+        ask = out.sent[-1][1]
+        assert ask.text.startswith("🍿 How was Okja (2017)? bo:")
+        assert ask.actions[0].command.startswith("/review #")
+        assert await _jobs(app, party) == [
+            ("announce", 0, "sent"),
+            ("remind", 60, "sent"),
+            ("remind", 0, "sent"),
+            ("review", 0, "sent"),
+        ]
+        clock.advance(days=30)
+        assert await scheduler.run_due() == (0, 0, 0, 0)
+        assert len(out.sent) == 4
+
+
+async def test_configured_reminders_and_a_cancelled_party(db_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        out = RecordingMessenger()
+        scheduler = Scheduler(app.parties, [out], clock=clock)
+        host = member("host", admin=True)
+        reply = await say_as(app, host, "/settings reminders 1d, 10m")
+        assert "1 day" in reply.text or "24 hours" in reply.text, reply.text
+        await say_as(app, host, "/watchparty new sat 8pm; Parasite; Okja --for 1h")
+        await say_as(app, host, "/watchparty join")
+        clock.advance(hours=1)
+        await scheduler.run_due()
+        party = await only_party_id(app)
+        assert [(k, o) for k, o, _s in await _jobs(app, party)] == [
+            ("announce", 0),
+            ("remind", 1440),
+            ("remind", 10),
+            ("review", 0),
+        ]
+        await say_as(app, host, "/watchparty cancel")
+        clock.advance(days=5)
+        tick = await scheduler.run_due()
+        assert tick.sent == 0 and tick.skipped == 3  # a cancelled party reminds nobody
+        assert len(out.sent) == 1
+
+
+async def test_restart_in_the_middle_of_a_poll(db_url: str, tmp_path: Path) -> None:
+    """Votes survive a restart; what fell due while the bot was down happens once, late."""
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as first:
+        await say_as(first, member("ana"), "/watchparty new fri 8pm; Parasite; Okja --for 2h")
+        await say_as(first, member("ana"), "/vote 1")
+        await say_as(first, member("bo"), "/vote 1")
+        await say_as(first, member("bo"), "/watchparty join")
+        scheduler = Scheduler(first.parties, [RecordingMessenger()], clock=clock)
+        assert await scheduler.run_due() == (0, 0, 0, 0)
+    # Down for three hours: the deadline passes while nobody runs.
+    clock.advance(hours=3)
+    async with party_app(db_url, tmp_path, clock) as second:
+        status = await say_as(second, member("cy"), "/watchparty")
+        assert [i.text.split(" — ")[1] for i in status.items] == ["2 votes", "0 votes"]
+        assert (await say_as(second, member("cy"), "/vote 2")).is_error  # past the deadline
+        out = RecordingMessenger()
+        scheduler = Scheduler(second.parties, [out], clock=clock)
+        tick = await scheduler.run_due()
+        assert (tick.closed, tick.sent) == (1, 1)
+        assert out.texts() == ["🏆 Watch party pick: Parasite (2019) (deadline reached)."]
+        assert await scheduler.run_due() == (0, 0, 0, 0)
+
+    # A process died after claiming a reminder but before sending it: after the lease another
+    # process sends it, late, once.
+    clock.advance(days=2, hours=10)  # Fri 19:00 UTC, the 1 h reminder is due
+    async with party_app(db_url, tmp_path, clock) as crashed:
+        async with crashed.db.unit_of_work(write=True) as repos:
+            claimed = await repos.parties.claim_jobs(clock(), ["console"], timedelta(minutes=5))
+        assert [j.kind for j in claimed] == ["remind"]
+    clock.advance(minutes=2)
+    async with party_app(db_url, tmp_path, clock) as third:
+        out = RecordingMessenger()
+        scheduler = Scheduler(third.parties, [out], clock=clock, lease=timedelta(minutes=5))
+        assert (await scheduler.run_due()).sent == 0  # still leased to the dead process
+        clock.advance(minutes=4)
+        assert (await scheduler.run_due()).sent == 1
+        assert out.texts()[0].startswith("⏰ Parasite (2019) starts in 54 minutes")
+        assert (await scheduler.run_due()).sent == 0
+
+
+async def test_a_failed_send_is_retried_then_given_up(db_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        out = RecordingMessenger(fail=1)
+        scheduler = Scheduler(
+            app.parties, [out], clock=clock, retry_after=timedelta(minutes=1), max_attempts=2
+        )
+        await say_as(app, member("ana"), "/watchparty new fri 8pm; Parasite; Okja --for 1h")
+        clock.advance(hours=1)
+        tick = await scheduler.run_due()
+        assert (tick.closed, tick.sent) == (1, 0)
+        clock.advance(minutes=1)
+        assert (await scheduler.run_due()).sent == 1
+        assert len(out.sent) == 1
+
+
+async def test_each_process_serves_only_its_platforms(db_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        tg = member("1", chat="-100", platform="telegram")
+        await say_as(app, tg, "/watchparty new fri 8pm; Parasite; Okja --for 1h")
+        clock.advance(hours=1)
+        console = RecordingMessenger()
+        assert await Scheduler(app.parties, [console], clock=clock).run_due() == (0, 0, 0, 0)
+        telegram = RecordingMessenger(platform="telegram")
+        await app.parties.poll_opened((await _poll_key(app)), "telegram", "-100", "poll-1", "msg-9")
+        tick = await Scheduler(app.parties, [telegram], clock=clock).run_due()
+        assert (tick.closed, tick.sent) == (1, 1)
+        assert telegram.stopped == [("-100", "msg-9")]  # the native poll is closed too
+        assert console.sent == []
+
+
+async def _poll_key(app: object) -> str:
+    async with app.db.unit_of_work() as repos:  # type: ignore[attr-defined]
+        party_id = await repos.session.scalar(
+            select(m.WatchParty.id).order_by(m.WatchParty.id.desc())
+        )
+    return f"party:{party_id}"
+
+
+async def test_the_console_chat_prints_what_the_scheduler_sends(
+    db_url: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        await say_as(app, member("ana", chat="console"), "/watchparty new fri 8pm; Okja; Parasite")
+        clock.advance(days=1)
+        stdout = io.StringIO()
+        scheduler = Scheduler(app.parties, [ConsoleMessenger(stdout)], clock=clock, interval=60)
+        stop = asyncio.Event()
+        task = asyncio.create_task(scheduler.run_forever(stop))
+        for _ in range(100):
+            if "Watch party pick" in stdout.getvalue():
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        assert "📣 reelbot:\n🏆 Watch party pick: Okja (2017) (deadline reached)." in (
+            stdout.getvalue()
+        )
+
+
+# -- PostgreSQL: two processes, many voters --------------------------------------------------
+
+
+@pytest.fixture
+def postgres(backend: Backend) -> Backend:
+    if backend.kind != "postgresql":
+        pytest.skip("needs two processes on one PostgreSQL database")
+    return backend
+
+
+@pytest.mark.postgres
+async def test_two_processes_close_each_poll_exactly_once(
+    postgres: Backend, db_url: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    chats = 12
+    async with party_app(db_url, tmp_path, clock) as one, party_app(db_url, tmp_path, clock) as two:
+        for n in range(chats):
+            host = member(f"host{n}", chat=f"chat{n}")
+            opened = await say_as(one, host, "/watchparty new fri 8pm; Parasite; Okja; Burning")
+            assert not opened.is_error
+            await say_as(two, member(f"fan{n}", chat=f"chat{n}"), f"/vote {n % 3 + 1}")
+        clock.advance(days=1)
+        out_one, out_two = RecordingMessenger(), RecordingMessenger()
+        first = Scheduler(one.parties, [out_one], clock=clock)
+        second = Scheduler(two.parties, [out_two], clock=clock)
+        ticks = await asyncio.gather(*(s.run_due() for s in (first, second, first, second)))
+        assert sum(t.closed for t in ticks) == chats
+        announced = [chat for chat, _ in out_one.sent + out_two.sent]
+        assert sorted(announced) == sorted(f"chat{n}" for n in range(chats))
+        async with one.db.unit_of_work() as repos:
+            announce = (
+                await repos.session.execute(
+                    select(m.WatchPartyJob.state, m.WatchPartyJob.attempts).where(
+                        m.WatchPartyJob.kind == "announce"
+                    )
+                )
+            ).all()
+        assert sorted(announce) == [("sent", 1)] * chats  # each claimed once, sent once
+        assert await count(one, m.WatchPartyJob) == chats * 4  # + two reminders, a rating ask
+        winners = [w for _i, _s, w in await party_rows(one)]
+        assert winners == [n % 3 + 1 for n in range(chats)]
+
+
+@pytest.mark.postgres
+async def test_many_members_vote_at_once_and_no_vote_is_lost(
+    postgres: Backend, db_url: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    voters = 60
+    async with party_app(db_url, tmp_path, clock) as one, party_app(db_url, tmp_path, clock) as two:
+        await say_as(one, member("host"), "/watchparty new fri 8pm; Parasite; Okja; Burning")
+        apps = (one, two)
+
+        async def vote(n: int) -> None:
+            app = apps[n % 2]
+            first = await say_as(app, member(f"v{n}"), f"/vote {n % 3 + 1}")
+            assert not first.is_error, first.text
+            if n % 5 == 0:  # some change their mind at the same time
+                changed = await say_as(app, member(f"v{n}"), "/vote 3")
+                assert not changed.is_error, changed.text
+
+        await asyncio.gather(*(vote(n) for n in range(voters)))
+        expected = {1: 0, 2: 0, 3: 0}
+        for n in range(voters):
+            expected[3 if n % 5 == 0 else n % 3 + 1] += 1
+        status = await say_as(two, member("host"), "/watchparty")
+        counts = [int(i.text.split(" — ")[1].split()[0]) for i in status.items]
+        assert counts == [expected[1], expected[2], expected[3]]
+        assert await count(one, m.WatchPartyVote) == voters
+
+
+@pytest.mark.postgres
+async def test_votes_racing_the_close_are_counted_or_refused(
+    postgres: Backend, db_url: str, tmp_path: Path
+) -> None:
+    """A vote either lands before the close (and is in the result) or is told voting closed."""
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as one, party_app(db_url, tmp_path, clock) as two:
+        await say_as(one, member("host"), "/watchparty new fri 8pm; Parasite; Okja")
+
+        async def vote(n: int) -> bool:
+            reply = await say_as((one, two)[n % 2], member(f"v{n}"), "/vote 2")
+            assert not reply.is_error or "closed" in reply.text, reply.text
+            return not reply.is_error
+
+        async def close() -> str:
+            await asyncio.sleep(0.01)
+            return (await say_as(two, member("host"), "/watchparty close")).notes[0]
+
+        *accepted, result = await asyncio.gather(*(vote(n) for n in range(50)), close())
+        assert result == f"{sum(accepted)} of {sum(accepted)} votes." or (
+            sum(accepted) == 0 and result.startswith("No votes")
+        )
+        assert await count(one, m.WatchPartyVote) == sum(accepted)
+
+
+async def test_concurrent_voters_on_either_backend(db_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        await say_as(app, member("host"), "/watchparty new fri 8pm; Parasite; Okja")
+        replies = await asyncio.gather(
+            *(say_as(app, member(f"v{n}"), f"/vote {n % 2 + 1}") for n in range(50))
+        )
+        assert not [r.text for r in replies if r.is_error]
+        result = await say_as(app, member("host"), "/watchparty close")
+        assert "25 of 50 votes." in result.notes[0]
