@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.core.admin import register_admin
 from bot.core.catalog import CatalogCache
 from bot.core.commands import Core
 from bot.core.dispatch import Dispatcher
@@ -38,4 +39,6 @@ async def open_app(settings: Settings, *, upgrade: bool = True, seed: bool = Tru
                 summary = await seed_starter(repos)
                 log.info("loaded the starter catalog: %d titles", summary.added)
     core = Core(db, settings, CatalogCache(db))
-    return App(settings, db, core, Dispatcher(core))
+    dispatcher = Dispatcher(core)
+    register_admin(dispatcher)
+    return App(settings, db, core, dispatcher)

@@ -394,7 +394,9 @@ class CurationRepository:
             await self.session.scalars(select(m.Rating).where(m.Rating.title_id == duplicate))
         ).all():
             mine = await self.session.scalar(
-                select(m.Rating).where(m.Rating.user_id == rating.user_id, m.Rating.title_id == keep)
+                select(m.Rating).where(
+                    m.Rating.user_id == rating.user_id, m.Rating.title_id == keep
+                )
             )
             if mine is None:
                 rating.title_id = keep
@@ -518,7 +520,9 @@ class CurationRepository:
 
     # -- drafts --------------------------------------------------------------------------------
 
-    async def add_draft(self, created_by: str, payload: dict[str, Any], expires_at: datetime) -> int:
+    async def add_draft(
+        self, created_by: str, payload: dict[str, Any], expires_at: datetime
+    ) -> int:
         row = m.ReviewDraft(created_by=created_by, payload=payload, expires_at=expires_at)
         self.session.add(row)
         await self.session.flush()

@@ -289,6 +289,8 @@ class ReviewDraft(Base):
     the database so the buttons still work after a restart; expired drafts are purged."""
 
     __tablename__ = "review_drafts"
+    # Never reuse a deleted draft's id on SQLite: an old Confirm button must not hit a new draft.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_by: Mapped[str] = mapped_column(String(100))

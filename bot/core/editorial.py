@@ -198,7 +198,8 @@ _SENTENCE_END = re.compile(r"(?<!\bNo)(?<!\bVol)(?<!\bMr)(?<!\bDr)(?<!\bSt)[.!?]
 # Streaming services as written on blogs -> the names the catalog uses.
 PROVIDER_NAMES = {
     "netflix": "Netflix", "viki": "Viki", "rakuten viki": "Viki", "viki pass": "Viki",
-    "amazon prime": "Prime Video", "amazon prime video": "Prime Video", "prime video": "Prime Video",
+    "amazon prime": "Prime Video", "amazon prime video": "Prime Video",
+    "prime video": "Prime Video",
     "prime": "Prime Video", "amazon": "Prime Video", "hulu": "Hulu", "disney+": "Disney+",
     "disney plus": "Disney+", "apple tv+": "Apple TV", "apple tv": "Apple TV",
     "apple tv plus": "Apple TV", "max": "Max", "hbo max": "Max", "hbo": "Max",

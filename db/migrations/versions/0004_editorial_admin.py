@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_drafts")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("review_drafts", schema=None) as batch_op:
         batch_op.create_index(
