@@ -167,6 +167,13 @@ class EditorialDesk:
 
     async def draft(self, ctx: CommandContext, text: str, region: str | None = None) -> Reply:
         """Read the article and keep what was found as a draft; nothing reaches the catalog."""
+        draft_id, payload = await self.prepare(ctx, text, region)
+        return await self.show(draft_id, payload)
+
+    async def prepare(
+        self, ctx: CommandContext, text: str, region: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """The stored draft's id and contents; UsageError says what the text is missing."""
         if not text.strip():
             raise UsageError(
                 "Paste the review article after /admin review, or attach it as a text file."
@@ -194,7 +201,7 @@ class EditorialDesk:
         async with self.core.db.unit_of_work(write=True) as repos:
             await repos.curation.purge_drafts(now)
             draft_id = await repos.curation.add_draft(actor(ctx), payload, now + DRAFT_TTL)
-        return await self.show(draft_id, payload)
+        return draft_id, payload
 
     async def show(self, draft_id: int, payload: dict[str, Any]) -> Reply:
         snap = await self.core.catalog.get()
