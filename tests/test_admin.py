@@ -3,6 +3,7 @@ curation, moderation, permissions, and the audit log behind every change."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -482,3 +483,18 @@ async def test_help_lists_admin_commands(app: App) -> None:
     assert any(u.startswith("/admin review remove") for u in usages)
     help_reply = await say(app, "/help")
     assert any(i.text.startswith("/admin") for i in help_reply.items)
+
+
+async def test_huge_pastes_answer_quickly_and_write_nothing(app: App) -> None:
+    for text in (
+        "x " * 50_000,
+        (articles.MIRACLE + "\n") * 60,  # 100 KB of a real article, repeated
+        "Review: " + "Okja " * 20_000,
+        "Rating: " + "4/5 " * 25_000,
+    ):
+        started = time.perf_counter()
+        reply = await say(app, "/admin review " + text)
+        assert reply.kind != "apology", reply.text
+        assert len(all_text(reply)) < 10_000
+        assert time.perf_counter() - started < 2.0
+    assert await count_rows(app, m.EditorialReview) == 0

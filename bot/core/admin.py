@@ -14,6 +14,7 @@ from bot.core.editorial_flow import EditorialDesk
 from bot.core.errors import UsageError, UserError
 from bot.core.permissions import require_admin
 from bot.core.replies import Action, Item, Reply
+from bot.core.text import shorten
 from recommender import TitleFacts
 
 MAX_ATTACHMENT_BYTES = 1_000_000
@@ -100,7 +101,7 @@ class AdminCommands:
                 return await self.curator.log(ctx, int(limit))
         except _Choose as choose:
             return choose.reply
-        raise UsageError(f"I don't know /admin {group}. Try /admin help.")
+        raise UsageError(f"I don't know /admin {shorten(group, 40)}. Try /admin help.")
 
     def help(self) -> Reply:
         return Reply(
