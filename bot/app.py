@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.core import watchparty
+from bot.core.admin import register_admin
 from bot.core.catalog import CatalogCache
 from bot.core.clock import Clock, system_clock
 from bot.core.commands import Core
@@ -45,4 +46,5 @@ async def open_app(
     core = Core(db, settings, CatalogCache(db))
     dispatcher = Dispatcher(core)
     parties = watchparty.register(dispatcher, core, clock)
+    register_admin(dispatcher)
     return App(settings, db, core, dispatcher, parties)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 import click
 
@@ -135,6 +136,86 @@ def starter() -> None:
             await app.close()
 
     click.echo(_run(go))
+
+
+@seed.command("review")
+@click.argument("source", type=click.File("r", encoding="utf-8", errors="replace"))
+@click.option("--yes", is_flag=True, help="Save without asking.")
+@click.option("--region", help="Where the article's streaming services are, e.g. US.")
+def seed_review(source: TextIO, yes: bool, region: str | None) -> None:
+    """Read a review article (a text file, or - for stdin), show what it says, and save it as an
+    editorial review once you confirm."""
+    from bot.app import open_app
+    from bot.console_adapter.chat import console_context
+    from bot.console_adapter.render import render
+    from bot.core.editorial_flow import EditorialDesk
+    from bot.core.errors import UserError
+
+    settings = _settings()
+    _logging(settings, quiet=True)
+    text = source.read()
+    from_stdin = source is sys.stdin or getattr(source, "name", "") == "<stdin>"
+
+    async def go() -> None:
+        app = await open_app(settings)
+        try:
+            ctx = console_context(None, region and region.upper())
+            desk = EditorialDesk(app.core)
+            try:
+                draft_id, payload = await desk.prepare(ctx, text, region and region.upper())
+            except UserError as error:
+                raise click.ClickException(error.message) from error
+            # The chat's Confirm / Cancel buttons mean nothing here: the prompt replaces them.
+            shown = dataclasses.replace(await desk.show(draft_id, payload), actions=())
+            click.echo(render(shown))
+            if not yes and not _ask("Save this editorial review?", from_stdin):
+                click.echo((await desk.cancel(ctx, draft_id)).text)
+                return
+            click.echo(render(await desk.confirm(ctx, draft_id)))
+        finally:
+            await app.close()
+
+    _run(go)
+
+
+def _ask(question: str, stdin_used: bool) -> bool:
+    """Ask on the terminal; when the article came through stdin, ask on /dev/tty instead."""
+    if not stdin_used:
+        return click.confirm(question, default=False)
+    try:
+        with open("/dev/tty", "r+", encoding="utf-8") as tty:
+            tty.write(f"{question} [y/N]: ")
+            tty.flush()
+            return tty.readline().strip().casefold() in {"y", "yes"}
+    except OSError as error:
+        raise click.ClickException(
+            "The article came through stdin and there is no terminal to ask on: add --yes."
+        ) from error
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1, type=click.UNPROCESSED)
+def admin(words: tuple[str, ...]) -> None:
+    """Run an /admin command as the owner, e.g. `reelbot admin stats` or
+    `reelbot admin where add "Okja | Netflix | US"`."""
+    from bot.app import open_app
+    from bot.console_adapter.chat import console_context
+    from bot.console_adapter.render import render
+
+    settings = _settings()
+    _logging(settings, quiet=True)
+
+    async def go() -> bool:
+        app = await open_app(settings)
+        try:
+            reply = await app.dispatcher.handle(console_context(), "/admin " + " ".join(words))
+            click.echo(render(reply))
+            return not reply.is_error
+        finally:
+            await app.close()
+
+    if not _run(go):
+        sys.exit(1)
 
 
 def _stop_event() -> asyncio.Event:

@@ -395,3 +395,84 @@ class WatchPartyJob(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message_id: Mapped[str | None] = mapped_column(String(100))
+
+
+# -- Editorial reviews, review drafts, moderation and the audit log (issue 4: curation) ----------
+
+
+class EditorialReview(Base):
+    """A review article from a blog or critic, confirmed by an admin: shown apart from members'."""
+
+    __tablename__ = "editorial_reviews"
+    __table_args__ = (
+        CheckConstraint(
+            "half_stars IS NULL OR (half_stars >= 1 AND half_stars <= 10)", name="half"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title_id: Mapped[int] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"), index=True)
+    reviewer: Mapped[str | None] = mapped_column(String(100))
+    site: Mapped[str | None] = mapped_column(String(100))
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    grade_text: Mapped[str | None] = mapped_column(String(50))  # as written: "A+", "8.5/10"
+    half_stars: Mapped[int | None] = mapped_column(SmallInteger)  # normalised, 1..10
+    verdict: Mapped[str | None] = mapped_column(Text)
+    where_to_watch: Mapped[list[str]] = mapped_column(default=list)
+    compares_with: Mapped[list[str]] = mapped_column(default=list)  # labels, for display
+    added_by: Mapped[str] = mapped_column(String(100))  # "telegram:123"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[str | None] = mapped_column(String(100))
+    removed_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class ReviewDraft(Base):
+    """What was read from a pasted article, waiting for the admin's Confirm or Cancel. Kept in
+    the database so the buttons still work after a restart; expired drafts are purged."""
+
+    __tablename__ = "review_drafts"
+    # Never reuse a deleted draft's id on SQLite: an old Confirm button must not hit a new draft.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ReviewModeration(Base):
+    """A member review an admin took down: the text leaves `ratings` (the star rating stays) and
+    is kept here with the reason, so the decision can be reviewed or undone."""
+
+    __tablename__ = "review_moderations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ratings.id", ondelete="SET NULL"), index=True
+    )
+    title_id: Mapped[int] = mapped_column(ForeignKey("titles.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    review: Mapped[str] = mapped_column(Text)
+    spoiler: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(300))
+    moderator: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """One admin action: who, what, when, and the state before and after as JSON."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))  # "telegram:123", "console:ana"
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50), index=True)  # "title.edit"
+    target: Mapped[str] = mapped_column(String(300))  # "Okja (2017) #41"
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
+from db.curation_repository import CurationRepository
 from db.records import (
     ChatSettings,
     RatingChange,
@@ -513,3 +514,4 @@ class Repositories:
         self.chats = ChatRepository(session)
         self.meta = MetaRepository(session)
         self.parties = WatchPartyRepository(session)
+        self.curation = CurationRepository(session, self.catalog)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.core.catalog import CatalogCache, CatalogSnapshot
 from bot.core.context import CommandContext
+from bot.core.editorial_flow import editorial_field
 from bot.core.errors import (
     AmbiguousTitleError,
     TextTooLongError,
@@ -15,6 +16,7 @@ from bot.core.errors import (
     UnknownTitleError,
     UsageError,
 )
+from bot.core.permissions import is_admin
 from bot.core.ratings import parse_rating, stars, stars_number
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
 from bot.core.text import (
@@ -448,12 +450,26 @@ class Core:
         async with self.db.unit_of_work() as repos:
             summary = await repos.ratings.summary(t.id)
             latest = await repos.ratings.latest_reviews(t.id, limit)
-        if not summary.count:
+            editorial = await repos.curation.editorial_for(t.id)
+        admin = is_admin(ctx, self.settings)  # admins see review ids, for moderation
+        # Critics' verdicts come first and apart: they are not members' votes.
+        critics = [editorial_field(e, show_id=admin) for e in editorial]
+        if not summary.count and not critics:
             return Reply(
                 text=f"No member has rated {self.label(t)} yet.",
                 notes=(*notes, f"Be the first: /review {t.name} 4.5 what you thought"),
             )
-        fields = [Field("Average", self.summary_text(summary))]
+        if not summary.count:
+            return Reply(
+                card=TitleCard(
+                    title_id=t.id,
+                    heading=f"Reviews: {self.label(t)}",
+                    subheading=self.describe(t),
+                    fields=tuple(critics),
+                ),
+                notes=(*notes, f"No member has rated it yet: /review {t.name} 4.5 your take"),
+            )
+        fields = [*critics, Field("Average", self.summary_text(summary))]
         top = max(summary.distribution.values())
         bars = [
             f"{stars_number(h):>4} {'█' * max(1, round(8 * n / top))} {n}"
@@ -462,7 +478,8 @@ class Core:
         fields.append(Field("Distribution", "\n".join(bars)))
         items = tuple(
             Item(
-                text=f"{r.author} — {stars_number(r.half_stars)} · {r.updated_at:%d %b %Y}",
+                text=f"{r.author} — {stars_number(r.half_stars)} · {r.updated_at:%d %b %Y}"
+                + (f" · id {r.rating_id}" if admin else ""),
                 detail=r.review or "",
                 spoiler=r.spoiler,
             )
@@ -471,7 +488,7 @@ class Core:
         return Reply(
             card=TitleCard(
                 title_id=t.id,
-                heading=f"Community verdict: {self.label(t)}",
+                heading=f"{'Reviews' if critics else 'Community verdict'}: {self.label(t)}",
                 subheading=self.describe(t),
                 fields=tuple(fields),
             ),

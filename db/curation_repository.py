@@ -1,0 +1,586 @@
+"""Admin curation storage: catalog edits beyond imports (edit, alias, merge, where), editorial
+reviews and their drafts, review moderation, and the audit log. Never commits: the unit of work
+does, so an action and its audit row are written together or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import models as m
+
+if TYPE_CHECKING:
+    from db.repositories import CatalogRepository
+
+TITLE_COLUMNS = (
+    "name",
+    "original_name",
+    "year",
+    "kind",
+    "synopsis",
+    "countries",
+    "languages",
+    "runtime_minutes",
+    "episodes",
+    "poster_url",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    id: int
+    actor: str
+    actor_name: str
+    action: str
+    target: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EditorialRecord:
+    id: int
+    title_id: int
+    reviewer: str | None
+    site: str | None
+    source_url: str | None
+    grade_text: str | None
+    half_stars: int | None
+    verdict: str | None
+    where_to_watch: tuple[str, ...]
+    compares_with: tuple[str, ...]
+    added_by: str
+    created_at: datetime
+    removed_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title_id": self.title_id,
+            "reviewer": self.reviewer,
+            "site": self.site,
+            "grade": self.grade_text,
+            "half_stars": self.half_stars,
+            "verdict": self.verdict,
+            "removed": self.removed_at is not None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MemberReview:
+    rating_id: int
+    title_id: int
+    user_id: int
+    author: str
+    half_stars: int
+    review: str | None
+    spoiler: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRecord:
+    id: int
+    created_by: str
+    payload: dict[str, Any]
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStats:
+    titles: int
+    sources: dict[str, int]  # source -> titles from it
+    users: int
+    ratings: int
+    reviews: int
+    editorial_reviews: int
+    moderated_reviews: int
+    last_import: AuditRecord | None
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _editorial(row: m.EditorialReview) -> EditorialRecord:
+    return EditorialRecord(
+        row.id,
+        row.title_id,
+        row.reviewer,
+        row.site,
+        row.source_url,
+        row.grade_text,
+        row.half_stars,
+        row.verdict,
+        tuple(row.where_to_watch or ()),
+        tuple(row.compares_with or ()),
+        row.added_by,
+        row.created_at,
+        row.removed_at,
+    )
+
+
+def _audit(row: m.AuditEntry) -> AuditRecord:
+    return AuditRecord(
+        row.id,
+        row.actor,
+        row.actor_name,
+        row.action,
+        row.target,
+        row.before,
+        row.after,
+        row.created_at,
+    )
+
+
+class CurationRepository:
+    def __init__(self, session: AsyncSession, catalog: CatalogRepository) -> None:
+        self.session = session
+        self.catalog = catalog
+
+    # -- audit log -----------------------------------------------------------------------------
+
+    async def audit(
+        self,
+        actor: str,
+        actor_name: str,
+        action: str,
+        target: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        self.session.add(
+            m.AuditEntry(
+                actor=actor[:100],
+                actor_name=actor_name[:100],
+                action=action,
+                target=target[:300],
+                before=before,
+                after=after,
+            )
+        )
+        await self.session.flush()
+
+    async def latest_audit(self, limit: int) -> list[AuditRecord]:
+        rows = await self.session.scalars(
+            select(m.AuditEntry)
+            .order_by(m.AuditEntry.created_at.desc(), m.AuditEntry.id.desc())
+            .limit(limit)
+        )
+        return [_audit(r) for r in rows]
+
+    async def last_import(self) -> AuditRecord | None:
+        row = await self.session.scalar(
+            select(m.AuditEntry)
+            .where(or_(m.AuditEntry.action.like("seed.%"), m.AuditEntry.action.like("import%")))
+            .order_by(m.AuditEntry.created_at.desc(), m.AuditEntry.id.desc())
+            .limit(1)
+        )
+        return None if row is None else _audit(row)
+
+    # -- titles --------------------------------------------------------------------------------
+
+    async def title_row(self, title_id: int) -> dict[str, Any] | None:
+        """A title's own columns plus its aliases and genres, as the audit log records them."""
+        title = await self.session.get(m.Title, title_id)
+        if title is None:
+            return None
+        row: dict[str, Any] = {"id": title.id}
+        row.update({c: getattr(title, c) for c in TITLE_COLUMNS})
+        row["countries"] = list(title.countries or [])
+        row["languages"] = list(title.languages or [])
+        row["aliases"] = list(
+            await self.session.scalars(
+                select(m.TitleAlias.alias)
+                .where(m.TitleAlias.title_id == title_id)
+                .order_by(m.TitleAlias.id)
+            )
+        )
+        row["genres"] = list(
+            await self.session.scalars(
+                select(m.Genre.name)
+                .join(m.TitleGenre, m.TitleGenre.genre_id == m.Genre.id)
+                .where(m.TitleGenre.title_id == title_id)
+                .order_by(m.Genre.name)
+            )
+        )
+        return row
+
+    async def find_titles(self, name: str, year: int | None, kind: str) -> list[int]:
+        stmt = select(m.Title.id).where(func.lower(m.Title.name) == name.casefold())
+        stmt = stmt.where(m.Title.kind == kind)
+        if year is not None:
+            stmt = stmt.where(m.Title.year == year)
+        return list(await self.session.scalars(stmt))
+
+    async def update_title(self, title_id: int, values: dict[str, Any]) -> None:
+        if values:
+            await self.session.execute(
+                update(m.Title).where(m.Title.id == title_id).values(**values)
+            )
+
+    async def set_genres(self, title_id: int, names: list[str]) -> None:
+        await self.session.execute(delete(m.TitleGenre).where(m.TitleGenre.title_id == title_id))
+        for name in dict.fromkeys(names):
+            genre_id = await self.catalog._id(m.Genre, name)
+            self.session.add(m.TitleGenre(title_id=title_id, genre_id=genre_id))
+        await self.session.flush()
+
+    async def add_alias(self, title_id: int, alias: str) -> bool:
+        result = await self.session.execute(
+            _insert(self.session, m.TitleAlias)
+            .values(title_id=title_id, alias=alias)
+            .on_conflict_do_nothing()
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def add_people(self, title_id: int, role: str, names: list[str]) -> list[str]:
+        """Credit people the title does not list yet, after the ones it has; returns the new."""
+        existing = set(
+            await self.session.scalars(
+                select(m.Person.name)
+                .join(m.TitlePerson, m.TitlePerson.person_id == m.Person.id)
+                .where(m.TitlePerson.title_id == title_id, m.TitlePerson.role == role)
+            )
+        )
+        position = len(existing)
+        added = []
+        for name in dict.fromkeys(names):
+            if name in existing:
+                continue
+            person = await self.catalog._id(m.Person, name)
+            await self.session.execute(
+                _insert(self.session, m.TitlePerson)
+                .values(title_id=title_id, person_id=person, role=role, position=position)
+                .on_conflict_do_nothing()
+            )
+            position += 1
+            added.append(name)
+        return added
+
+    async def remove_offers(
+        self, title_id: int, provider: str, region: str | None, kind: str | None
+    ) -> list[dict[str, Any]]:
+        """Delete a title's availability at a provider (optionally one region/kind)."""
+        stmt = (
+            select(m.Availability, m.Provider.name)
+            .join(m.Provider, m.Provider.id == m.Availability.provider_id)
+            .where(
+                m.Availability.title_id == title_id,
+                func.lower(m.Provider.name) == provider.casefold(),
+            )
+        )
+        if region:
+            stmt = stmt.where(m.Availability.region == region)
+        if kind:
+            stmt = stmt.where(m.Availability.kind == kind)
+        removed = []
+        for offer, name in (await self.session.execute(stmt)).all():
+            removed.append(
+                {"provider": name, "region": offer.region, "kind": offer.kind, "link": offer.link}
+            )
+            await self.session.delete(offer)
+        await self.session.flush()
+        return removed
+
+    async def usage(self, title_id: int) -> dict[str, int]:
+        """What hangs off a title, so removing it can say what goes with it."""
+
+        async def count(model: Any, *where: Any) -> int:
+            return int(
+                await self.session.scalar(select(func.count()).select_from(model).where(*where))
+                or 0
+            )
+
+        return {
+            "ratings": await count(m.Rating, m.Rating.title_id == title_id),
+            "reviews": await count(
+                m.Rating, m.Rating.title_id == title_id, m.Rating.review.is_not(None)
+            ),
+            "editorial_reviews": await count(
+                m.EditorialReview, m.EditorialReview.title_id == title_id
+            ),
+            "offers": await count(m.Availability, m.Availability.title_id == title_id),
+        }
+
+    async def merge_titles(self, duplicate: int, keep: int) -> dict[str, int]:
+        """Fold `duplicate` into `keep`: names become aliases, and links, sources, availability,
+        ratings and reviews move over. A member who rated both keeps the newer rating."""
+        moved: dict[str, int] = {}
+        dup = await self.session.get(m.Title, duplicate)
+        kept = await self.session.get(m.Title, keep)
+        assert dup is not None and kept is not None
+        names = [dup.name, dup.original_name or ""]
+        names += list(
+            await self.session.scalars(
+                select(m.TitleAlias.alias).where(m.TitleAlias.title_id == duplicate)
+            )
+        )
+        moved["aliases"] = 0
+        for name in dict.fromkeys(n for n in names if n and n != kept.name):
+            moved["aliases"] += int(await self.add_alias(keep, name))
+        links: tuple[tuple[Any, Any], ...] = (
+            (m.TitleGenre, m.TitleGenre.genre_id),
+            (m.TitleTheme, m.TitleTheme.theme_id),
+        )
+        for link, other in links:
+            for (value,) in (
+                await self.session.execute(select(other).where(link.title_id == duplicate))
+            ).all():
+                await self.session.execute(
+                    _insert(self.session, link)
+                    .values({"title_id": keep, other.key: value})
+                    .on_conflict_do_nothing()
+                )
+        for person, role, position in (
+            await self.session.execute(
+                select(m.TitlePerson.person_id, m.TitlePerson.role, m.TitlePerson.position).where(
+                    m.TitlePerson.title_id == duplicate
+                )
+            )
+        ).all():
+            await self.session.execute(
+                _insert(self.session, m.TitlePerson)
+                .values(title_id=keep, person_id=person, role=role, position=position)
+                .on_conflict_do_nothing()
+            )
+        for tid, rid, kind, source in (
+            await self.session.execute(
+                select(
+                    m.TitleRelation.title_id,
+                    m.TitleRelation.related_id,
+                    m.TitleRelation.kind,
+                    m.TitleRelation.source,
+                ).where(
+                    or_(
+                        m.TitleRelation.title_id == duplicate,
+                        m.TitleRelation.related_id == duplicate,
+                    )
+                )
+            )
+        ).all():
+            tid, rid = (keep if tid == duplicate else tid), (keep if rid == duplicate else rid)
+            if tid != rid:
+                await self.catalog.link(tid, rid, kind, source)
+        moved["sources"] = await self._repoint(m.TitleSource, duplicate, keep)
+        moved["offers"] = 0
+        for offer in (
+            await self.session.scalars(
+                select(m.Availability).where(m.Availability.title_id == duplicate)
+            )
+        ).all():
+            result = await self.session.execute(
+                _insert(self.session, m.Availability)
+                .values(
+                    title_id=keep,
+                    provider_id=offer.provider_id,
+                    region=offer.region,
+                    kind=offer.kind,
+                    link=offer.link,
+                    as_of=offer.as_of,
+                    source=offer.source,
+                )
+                .on_conflict_do_nothing()
+            )
+            moved["offers"] += int(bool(getattr(result, "rowcount", 0)))
+        moved["ratings"] = 0
+        for rating in (
+            await self.session.scalars(select(m.Rating).where(m.Rating.title_id == duplicate))
+        ).all():
+            mine = await self.session.scalar(
+                select(m.Rating).where(
+                    m.Rating.user_id == rating.user_id, m.Rating.title_id == keep
+                )
+            )
+            if mine is None:
+                rating.title_id = keep
+                moved["ratings"] += 1
+            elif rating.updated_at > mine.updated_at:
+                mine.half_stars, mine.updated_at = rating.half_stars, rating.updated_at
+                if rating.review is not None:
+                    mine.review, mine.spoiler = rating.review, rating.spoiler
+                moved["ratings"] += 1
+        await self.session.flush()
+        moved["editorial_reviews"] = await self._repoint(m.EditorialReview, duplicate, keep)
+        await self._repoint(m.ReviewModeration, duplicate, keep)
+        await self.session.execute(
+            update(m.Title)
+            .where(m.Title.original_id == duplicate, m.Title.id != keep)
+            .values(original_id=keep)
+        )
+        if kept.original_id == duplicate:
+            kept.original_id = dup.original_id if dup.original_id != keep else None
+        await self.session.flush()
+        await self.catalog.remove_title(duplicate)
+        return moved
+
+    async def _repoint(self, model: Any, old: int, new: int) -> int:
+        result = await self.session.execute(
+            update(model).where(model.title_id == old).values(title_id=new)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # -- editorial reviews ---------------------------------------------------------------------
+
+    async def add_editorial(
+        self,
+        title_id: int,
+        *,
+        reviewer: str | None,
+        site: str | None,
+        source_url: str | None,
+        grade_text: str | None,
+        half_stars: int | None,
+        verdict: str | None,
+        where_to_watch: list[str],
+        compares_with: list[str],
+        added_by: str,
+    ) -> int:
+        row = m.EditorialReview(
+            title_id=title_id,
+            reviewer=reviewer,
+            site=site,
+            source_url=source_url,
+            grade_text=grade_text,
+            half_stars=half_stars,
+            verdict=verdict,
+            where_to_watch=where_to_watch,
+            compares_with=compares_with,
+            added_by=added_by,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def editorial_for(self, title_id: int, limit: int = 3) -> list[EditorialRecord]:
+        rows = await self.session.scalars(
+            select(m.EditorialReview)
+            .where(m.EditorialReview.title_id == title_id, m.EditorialReview.removed_at.is_(None))
+            .order_by(m.EditorialReview.created_at.desc(), m.EditorialReview.id.desc())
+            .limit(limit)
+        )
+        return [_editorial(r) for r in rows]
+
+    async def get_editorial(self, review_id: int) -> EditorialRecord | None:
+        row = await self.session.get(m.EditorialReview, review_id)
+        return None if row is None else _editorial(row)
+
+    async def remove_editorial(self, review_id: int, by: str, reason: str) -> None:
+        await self.session.execute(
+            update(m.EditorialReview)
+            .where(m.EditorialReview.id == review_id)
+            .values(removed_at=m.utcnow(), removed_by=by, removed_reason=reason[:300])
+        )
+        # Links this review added go with it; links another source also made stay.
+        await self.session.execute(
+            delete(m.TitleRelation).where(m.TitleRelation.source == f"editorial:{review_id}")
+        )
+
+    # -- member reviews ------------------------------------------------------------------------
+
+    async def member_review(self, rating_id: int) -> MemberReview | None:
+        row = (
+            await self.session.execute(
+                select(m.Rating, m.User.display_name)
+                .join(m.User, m.User.id == m.Rating.user_id)
+                .where(m.Rating.id == rating_id)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        r, name = row
+        return MemberReview(r.id, r.title_id, r.user_id, name, r.half_stars, r.review, r.spoiler)
+
+    async def moderate_review(self, review: MemberReview, reason: str, moderator: str) -> int:
+        """Take the text down (the star rating stays) and keep it with the reason."""
+        assert review.review is not None
+        row = m.ReviewModeration(
+            rating_id=review.rating_id,
+            title_id=review.title_id,
+            user_id=review.user_id,
+            review=review.review,
+            spoiler=review.spoiler,
+            reason=reason[:300],
+            moderator=moderator,
+        )
+        self.session.add(row)
+        await self.session.execute(
+            update(m.Rating)
+            .where(m.Rating.id == review.rating_id)
+            .values(review=None, spoiler=False)
+        )
+        await self.session.flush()
+        return row.id
+
+    # -- drafts --------------------------------------------------------------------------------
+
+    async def add_draft(
+        self, created_by: str, payload: dict[str, Any], expires_at: datetime
+    ) -> int:
+        row = m.ReviewDraft(created_by=created_by, payload=payload, expires_at=expires_at)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def get_draft(self, draft_id: int) -> DraftRecord | None:
+        row = await self.session.get(m.ReviewDraft, draft_id)
+        if row is None:
+            return None
+        return DraftRecord(row.id, row.created_by, dict(row.payload), row.expires_at)
+
+    async def update_draft(self, draft_id: int, payload: dict[str, Any]) -> None:
+        await self.session.execute(
+            update(m.ReviewDraft).where(m.ReviewDraft.id == draft_id).values(payload=payload)
+        )
+
+    async def delete_draft(self, draft_id: int) -> bool:
+        result = await self.session.execute(
+            delete(m.ReviewDraft).where(m.ReviewDraft.id == draft_id)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def purge_drafts(self, now: datetime) -> int:
+        result = await self.session.execute(
+            delete(m.ReviewDraft).where(m.ReviewDraft.expires_at < now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # -- numbers -------------------------------------------------------------------------------
+
+    async def stats(self) -> CatalogStats:
+        async def count(model: Any, *where: Any) -> int:
+            return int(
+                await self.session.scalar(select(func.count()).select_from(model).where(*where))
+                or 0
+            )
+
+        sources = {
+            str(source): int(n)
+            for source, n in await self.session.execute(
+                select(m.TitleSource.source, func.count(func.distinct(m.TitleSource.title_id)))
+                .group_by(m.TitleSource.source)
+                .order_by(m.TitleSource.source)
+            )
+        }
+        return CatalogStats(
+            titles=await count(m.Title),
+            sources=sources,
+            users=await count(m.User),
+            ratings=await count(m.Rating),
+            reviews=await count(m.Rating, m.Rating.review.is_not(None)),
+            editorial_reviews=await count(
+                m.EditorialReview, m.EditorialReview.removed_at.is_(None)
+            ),
+            moderated_reviews=await count(m.ReviewModeration),
+            last_import=await self.last_import(),
+        )
+
+
+def today() -> date:
+    return m.utcnow().date()
