@@ -49,8 +49,8 @@ def source_name(provider: str) -> str:
 
 
 def read_streaming(source: Input, provider: str, *, encoding: str | None = None) -> Iterator[Row]:
-    """Titles from one provider's list. Offers are added by the importer (it knows the region
-    and date), so specs come without them."""
+    """Titles from one provider's list, each naming the provider; the importer turns that into
+    an offer (it knows the region and date)."""
     origin = source_name(provider)
     for record in read_csv(source, REQUIRED, encoding=encoding):
         if isinstance(record, BadRow):
@@ -59,12 +59,12 @@ def read_streaming(source: Input, provider: str, *, encoding: str | None = None)
         where = Where(source.name, record.line)
         row = record.values
         try:
-            yield _title(row, where, origin)
+            yield _title(row, where, origin, provider)
         except ValueError as error:
             yield BadRow(where, str(error))
 
 
-def _title(row: dict[str, str], where: Where, origin: str) -> TitleRow:
+def _title(row: dict[str, str], where: Where, origin: str, provider: str) -> TitleRow:
     show_id = clean(row["show_id"])
     name = clean(row["title"])
     kind = _KINDS.get(clean(row["type"]).casefold())
@@ -89,4 +89,4 @@ def _title(row: dict[str, str], where: Where, origin: str) -> TitleRow:
         synopsis=clean(row.get("description")) or None,
         runtime_minutes=None if _SEASONS.match(duration) else parse_minutes(duration),
     )
-    return TitleRow(where, origin, show_id, spec)
+    return TitleRow(where, origin, show_id, spec, providers=[provider])
