@@ -47,8 +47,6 @@ from db.session import Database
 BATCH = 1000
 RATING_BATCH = 5000
 MAX_LISTED_BAD = 50
-# Users who exist only because a data set was imported; chat features count members apart.
-IMPORTED_PLATFORMS = ("movielens",)
 # Where a service streams when --region is not given.
 HOME_REGIONS = {"Tving": "KR", "Wavve": "KR", "Coupang Play": "KR", "Watcha": "KR"}
 
@@ -272,7 +270,7 @@ class _Run:
                 found = index.by_source.get(key)
         names = [spec.name, *spec.aliases, spec.original_name or ""]
         if found is None:
-            found = index.find(names, spec.year, spec.kind)
+            found = index.find(names, spec.year, spec.kind, spec.countries)
         spec.offers = self._offers(row)
         self.links[(row.source, row.external_id)] = (row.remake_of, tuple(row.compares_with))
         if found is None:
@@ -281,6 +279,7 @@ class _Run:
             for key in pending.sources:
                 index.by_source.setdefault(key, pending)
             index.add_keys(pending, names, spec.year, spec.kind)
+            index.countries[pending] = spec.countries
             self.summary.added += 1
             self.summary.offers += len(spec.offers)
             return

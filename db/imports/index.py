@@ -3,6 +3,7 @@ every title's merge keys, its recorded sources, and which of its facts are still
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -32,20 +33,40 @@ TitleRef = int | Pending
 @dataclass(slots=True)
 class CatalogIndex:
     by_source: dict[tuple[str, str], TitleRef] = field(default_factory=dict)
-    by_key: dict[tuple[str, int | None, str], TitleRef] = field(default_factory=dict)
+    # every title a (name key, year, kind) can mean: remakes in one year share a name
+    by_key: dict[tuple[str, int | None, str], list[TitleRef]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    countries: dict[TitleRef, list[str]] = field(default_factory=dict)
     # title id -> the facts it still lacks (FILLABLE columns and LISTS)
     empty: dict[int, set[str]] = field(default_factory=dict)
 
     def add_keys(self, ref: TitleRef, names: list[str], year: int | None, kind: str) -> None:
-        for name in names:
+        for name in dict.fromkeys(names):
             if name:
-                self.by_key.setdefault((title_key(name), year, kind), ref)
+                refs = self.by_key.setdefault((title_key(name), year, kind), [])
+                if ref not in refs:
+                    refs.append(ref)
 
-    def find(self, names: list[str], year: int | None, kind: str) -> TitleRef | None:
+    def find(
+        self, names: list[str], year: int | None, kind: str, countries: Sequence[str] = ()
+    ) -> TitleRef | None:
+        """The title these names, year and kind mean. Two titles made in different countries
+        are different titles even with one name and year (remakes often share both), so a
+        candidate from another country never matches; one from the same country wins."""
+        wanted = set(countries)
         for name in names:
-            if name and (found := self.by_key.get((title_key(name), year, kind))) is not None:
-                return found
+            refs = self.by_key.get((title_key(name), year, kind)) if name else None
+            if not refs:
+                continue
+            fallback: TitleRef | None = None
+            for ref in refs:
+                theirs = set(self.countries.get(ref, ()))
+                if wanted & theirs:
+                    return ref
+                if fallback is None and not (wanted and theirs):
+                    fallback = ref
+            if fallback is not None:
+                return fallback
         return None
 
 
@@ -75,6 +96,7 @@ async def load_index(session: AsyncSession) -> CatalogIndex:
         filled[name] = set((await session.execute(select(link.title_id).distinct())).scalars())
     for tid, name, original, year, kind, countries, languages, *nulls in titles:
         index.names[tid] = name
+        index.countries[tid] = list(countries or [])
         index.add_keys(tid, [name, original or "", *aliases.get(tid, [])], year, kind)
         empty = {f for f, null in zip(FILLABLE, nulls, strict=True) if null}
         if not countries:

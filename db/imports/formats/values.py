@@ -111,6 +111,7 @@ _COUNTRY_NAMES = {
     "czech republic": "CZ", "tanzania": "TZ", "palestine": "PS", "vatican city": "VA",
     "west germany": "DE", "east germany": "DE", "soviet union": "RU", "kosovo": "XK",
     "uk": "GB", "usa": "US", "laos": "LA", "moldova": "MD", "macedonia": "MK",
+    "turkey": "TR", "cape verde": "CV", "ivory coast": "CI", "swaziland": "SZ",
 }  # fmt: skip
 _country_cache: dict[str, str | None] = {}
 
