@@ -11,6 +11,7 @@ from bot.core.catalog import CatalogCache
 from bot.core.clock import Clock, system_clock
 from bot.core.commands import Core
 from bot.core.dispatch import Dispatcher
+from bot.core.imports import register_import_commands
 from bot.settings import Settings
 from db import migrate
 from db.session import Database
@@ -47,4 +48,5 @@ async def open_app(
     dispatcher = Dispatcher(core)
     parties = watchparty.register(dispatcher, core, clock)
     register_admin(dispatcher)
+    register_import_commands(dispatcher, db)
     return App(settings, db, core, dispatcher, parties)

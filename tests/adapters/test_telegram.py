@@ -36,7 +36,13 @@ async def test_command_menu_lists_every_core_command(app: App, telegram: FakeTel
     names = {c["command"] for c in menu.params["commands"]}
     # The core's own commands plus the feature modules' (watch parties, settings, admin, ...).
     assert names == {c.name for c in app.dispatcher.commands}
-    assert {c.name for c in COMMANDS} | {"watchparty", "vote", "settings", "admin"} <= names
+    assert {c.name for c in COMMANDS} | {
+        "watchparty",
+        "vote",
+        "settings",
+        "admin",
+        "import",
+    } <= names
 
 
 async def test_recommend_then_press_a_button(telegram: FakeTelegram) -> None:

@@ -1,7 +1,7 @@
 """watch parties: chat members, parties, candidates, votes, RSVPs and scheduler jobs
 
 Revision ID: 0003
-Revises: 0001 (the lead rechains this to 0002 when merging issue 4)
+Revises: 0002
 Create Date: 2026-11-25 10:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
