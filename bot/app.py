@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.core.catalog import CatalogCache
+from bot.core.catalog import CatalogCache, SnapshotStore
 from bot.core.commands import Core
 from bot.core.dispatch import Dispatcher
 from bot.settings import Settings
@@ -37,5 +37,6 @@ async def open_app(settings: Settings, *, upgrade: bool = True, seed: bool = Tru
             if await repos.catalog.count_titles() == 0:
                 summary = await seed_starter(repos)
                 log.info("loaded the starter catalog: %d titles", summary.added)
-    core = Core(db, settings, CatalogCache(db))
+    store = SnapshotStore(settings.data_dir / "index-cache", settings.database_url)
+    core = Core(db, settings, CatalogCache(db, store=store))
     return App(settings, db, core, Dispatcher(core))

@@ -422,6 +422,19 @@ class ContentModel:
 
     # -- internals ---------------------------------------------------------------------------
 
+    def title_scores(self, title_id: int) -> np.ndarray:
+        """Content similarity of every title to this one (editorial links included)."""
+        scores = self._scores(self.matrix[self.row[title_id]])
+        self._add_editorial(scores, title_id, 1.0)
+        return scores
+
+    def profile_scores(
+        self, ratings: Mapping[int, float]
+    ) -> tuple[np.ndarray, dict[int, float]] | None:
+        """A user's content score for every title and the pull (stars - 3) behind it, or None
+        when no rating leans either way."""
+        return self._profile_scores(ratings)
+
     def _add_editorial(self, scores: np.ndarray, title_id: int, scale: float) -> None:
         for other in self.links[title_id]:
             scores[self.row[other]] += self.weights.editorial * scale
@@ -438,7 +451,9 @@ class ContentModel:
         k: int,
         skip: set[int],
         explain: Callable[[int], Evidence],
+        floor: float = 0.0,
     ) -> list[Suggestion]:
+        """The best k, one slot per story; scores at or below `floor` are not suggestions."""
         if k <= 0 or len(scores) == 0:
             return []
         for t in skip:
@@ -451,7 +466,7 @@ class ContentModel:
         out: list[Suggestion] = []
         used_stories: set[int] = set()
         for j in top:
-            if not np.isfinite(scores[j]) or scores[j] <= 0:
+            if not np.isfinite(scores[j]) or scores[j] <= floor:
                 break
             tid = int(self.ids[j])
             story = self.story[tid]

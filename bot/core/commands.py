@@ -142,7 +142,12 @@ class Core:
 
     def reason(self, snap: CatalogSnapshot, evidence: Evidence, source: TitleFacts | None) -> str:
         parts: list[str] = []
-        if evidence.because_of:
+        co_rated = evidence.co_rated_with
+        if evidence.loved_by and co_rated is not None and co_rated in snap.titles:
+            parts.append(
+                f"loved by {evidence.loved_by} members who rated {snap.titles[co_rated].name} 4★+"
+            )
+        elif evidence.because_of:
             parts.append(f"because you liked {snap.titles[evidence.because_of[0]].name}")
         if evidence.editorial and source is not None:
             parts.append(f"often compared with {source.name}")
