@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.core.catalog import CatalogCache, SnapshotStore
 from bot.core.commands import Core
 from bot.core.dispatch import Dispatcher
+from bot.core.imports import register_import_commands
 from bot.settings import Settings
 from db import migrate
 from db.session import Database
@@ -39,4 +40,6 @@ async def open_app(settings: Settings, *, upgrade: bool = True, seed: bool = Tru
                 log.info("loaded the starter catalog: %d titles", summary.added)
     store = SnapshotStore(settings.data_dir / "index-cache", settings.database_url)
     core = Core(db, settings, CatalogCache(db, store=store))
-    return App(settings, db, core, Dispatcher(core))
+    dispatcher = Dispatcher(core)
+    register_import_commands(dispatcher, db)
+    return App(settings, db, core, dispatcher)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import date
+from pathlib import Path
 from typing import TypeVar
 
 import click
 
 from bot.settings import Settings, SettingsError
+from db.imports.formats import FORMATS
 
 T = TypeVar("T")
 
@@ -127,6 +131,185 @@ def starter() -> None:
             await app.close()
 
     click.echo(_run(go))
+
+
+@seed.command(name="import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", help="Skip detection: " + ", ".join(FORMATS) + ".")
+@click.option("--provider", help="The service the list is from, e.g. Netflix.")
+@click.option("--region", help="Where the service carries the titles (two letters; default US).")
+@click.option("--as-of", "as_of", help="The date the list was true on (YYYY-MM-DD; default today).")
+@click.option(
+    "--kind",
+    "offer_kind",
+    type=click.Choice(["stream", "free", "rent", "buy"]),
+    default="stream",
+    show_default=True,
+    help="How the service offers the titles.",
+)
+@click.option("--skip-bad", is_flag=True, help="Import the good rows and list the bad ones.")
+@click.option("--dry-run", is_flag=True, help="Show the summary without writing anything.")
+@click.option("--encoding", help="The file's text encoding when it is not UTF-8, e.g. cp1252.")
+@click.option(
+    "--max-size",
+    type=int,
+    default=256,
+    show_default=True,
+    help="Refuse files larger than this many MB.",
+)
+@click.option("--user", help="Whose Letterboxd export this is: platform:user id (telegram:123).")
+@click.option("--name", "display_name", help="That member's display name (Letterboxd).")
+def import_(
+    path: Path,
+    fmt: str | None,
+    provider: str | None,
+    region: str | None,
+    as_of: str | None,
+    offer_kind: str,
+    skip_bad: bool,
+    dry_run: bool,
+    encoding: str | None,
+    max_size: int,
+    user: str | None,
+    display_name: str | None,
+) -> None:
+    """Import titles (and ratings) from FILE: a CSV/JSON file, a folder or a zip archive.
+
+    The format is detected from the header: reelbot's own schema, a streaming-catalog list
+    (Netflix, Prime Video, Disney+, Hulu), MovieLens, a Letterboxd export, or the MyDramaList
+    Korean drama lists. The import is one transaction: a bad row stops it with nothing written,
+    unless --skip-bad.
+    """
+    from bot.app import open_app
+    from db.imports.formats import ImportFileError
+    from db.imports.importer import ImportOptions, ImportRejected, Member, import_file
+
+    settings = _settings()
+    _logging(settings, quiet=True)
+    options = ImportOptions(
+        format=fmt,
+        provider=provider,
+        region=_region(region),
+        offer_kind=offer_kind,
+        as_of=_date(as_of),
+        skip_bad=skip_bad,
+        dry_run=dry_run,
+        encoding=_encoding(encoding),
+        max_bytes=max_size * 1024 * 1024,
+        member=_member(user, display_name, Member),
+        by="cli",
+    )
+
+    async def go() -> list[str]:
+        app = await open_app(settings, seed=False)
+        try:
+            with _progress_bar() as progress:
+                summary = await import_file(app.db, path, options, progress)
+            return summary.lines()
+        finally:
+            await app.close()
+
+    try:
+        lines = _run(go)
+    except ImportFileError as error:
+        raise click.ClickException(f"{error} (nothing was written)") from error
+    except ImportRejected as rejected:
+        for line in rejected.lines():
+            click.echo(line, err=True)
+        raise SystemExit(1) from rejected
+    for line in lines:
+        click.echo(line)
+
+
+@seed.command()
+@click.argument("path", type=click.Path(path_type=Path, allow_dash=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    help="Default: from the file name (.json), else CSV.",
+)
+def export(path: Path, fmt: str | None) -> None:
+    """Write the whole catalog to PATH (or - for standard output) in reelbot's own schema,
+    which `reelbot seed import` reads back."""
+    from bot.app import open_app
+    from db.imports.export import export_rows, write
+
+    settings = _settings()
+    _logging(settings, quiet=True)
+    chosen = fmt or ("json" if path.suffix.casefold() == ".json" else "csv")
+
+    async def go() -> list[object]:
+        app = await open_app(settings, seed=False)
+        try:
+            async with app.db.unit_of_work() as repos:
+                return list(await export_rows(repos))
+        finally:
+            await app.close()
+
+    rows = _run(go)
+    if str(path) == "-":
+        write(rows, sys.stdout, chosen)  # type: ignore[arg-type]
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        count = write(rows, handle, chosen)  # type: ignore[arg-type]
+    click.echo(f"exported {count:,} titles to {path} ({chosen})", err=True)
+
+
+def _region(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value) != 2 or not value.isalpha():
+        raise click.BadParameter(
+            f"{value!r} is not a two-letter region code", param_hint="--region"
+        )
+    return value.upper()
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2024-05-01", param_hint="--as-of"
+        ) from error
+
+
+def _encoding(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        codecs.lookup(value)
+    except LookupError as error:
+        raise click.BadParameter(f"unknown encoding {value!r}", param_hint="--encoding") from error
+    return value
+
+
+def _member(user: str | None, name: str | None, member: Callable[..., T]) -> T | None:
+    if user is None:
+        return None
+    platform, sep, user_id = user.partition(":")
+    if not sep or not platform or not user_id:
+        raise click.BadParameter("use platform:user id, e.g. telegram:123456", param_hint="--user")
+    return member(platform.casefold(), user_id, name or user_id)
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[int], None] | None]:
+    """A rows-read counter on a terminal; nothing when output is piped or in CI."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(unit=" rows", unit_scale=True, file=sys.stderr, leave=False) as bar:
+
+        def advance(rows: int) -> None:
+            bar.update(rows)
+
+        yield advance
 
 
 def _stop_event() -> asyncio.Event:

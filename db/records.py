@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+# users.platform of users who exist only because a data set was imported (MovieLens): their
+# ratings feed the recommender, but they are not chat members and never count as such.
+IMPORTED_PLATFORMS = ("movielens",)
+
 
 @dataclass(frozen=True, slots=True)
 class RatingSummary:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
 from db.records import (
+    IMPORTED_PLATFORMS,
     ChatSettings,
     RatingSummary,
     ReviewRecord,
@@ -340,9 +341,11 @@ class RatingRepository:
     async def summary(self, title_id: int) -> RatingSummary:
         rows = (
             await self.session.execute(
-                select(m.Rating.half_stars, func.count())
-                .where(m.Rating.title_id == title_id)
-                .group_by(m.Rating.half_stars)
+                _members_only(
+                    select(m.Rating.half_stars, func.count())
+                    .where(m.Rating.title_id == title_id)
+                    .group_by(m.Rating.half_stars)
+                )
             )
         ).all()
         distribution = {int(h): int(n) for h, n in rows}
@@ -354,9 +357,11 @@ class RatingRepository:
 
     async def summaries(self, title_ids: Iterable[int]) -> dict[int, RatingSummary]:
         rows = await self.session.execute(
-            select(m.Rating.title_id, func.count(), func.avg(m.Rating.half_stars))
-            .where(m.Rating.title_id.in_(list(title_ids)))
-            .group_by(m.Rating.title_id)
+            _members_only(
+                select(m.Rating.title_id, func.count(), func.avg(m.Rating.half_stars))
+                .where(m.Rating.title_id.in_(list(title_ids)))
+                .group_by(m.Rating.title_id)
+            )
         )
         return {int(t): RatingSummary(int(n), float(avg)) for t, n, avg in rows}
 
@@ -364,7 +369,11 @@ class RatingRepository:
         rows = await self.session.execute(
             select(m.Rating, m.User.display_name)
             .join(m.User, m.User.id == m.Rating.user_id)
-            .where(m.Rating.title_id == title_id, m.Rating.review.is_not(None))
+            .where(
+                m.Rating.title_id == title_id,
+                m.Rating.review.is_not(None),
+                m.User.platform.not_in(IMPORTED_PLATFORMS),
+            )
             .order_by(m.Rating.updated_at.desc(), m.Rating.id.desc())
             .limit(limit)
         )
@@ -401,13 +410,21 @@ class RatingRepository:
         return int(count), str(latest)
 
     async def popularity(self) -> dict[int, tuple[int, float]]:
-        """title id -> (ratings, average stars), for cold-start picks."""
+        """title id -> (ratings, average stars), for cold-start picks. Imported data-set ratings
+        (MovieLens) count here: they are real opinions and help before members have rated."""
         rows = await self.session.execute(
             select(m.Rating.title_id, func.count(), func.avg(m.Rating.half_stars)).group_by(
                 m.Rating.title_id
             )
         )
         return {int(t): (int(n), float(avg) / 2) for t, n, avg in rows}
+
+
+def _members_only(stmt: _Select) -> _Select:
+    """Chat members' ratings only: imported data-set users (MovieLens) are not members."""
+    return stmt.join(m.User, m.User.id == m.Rating.user_id).where(
+        m.User.platform.not_in(IMPORTED_PLATFORMS)
+    )
 
 
 # /review is the hot write path: its statements are built once, not on every call.
