@@ -37,7 +37,8 @@ PROBES: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
         "Start-Up")),
     ("korean drama", "Reply 1988", 2015, (
         "Reply 1997", "Reply 1994", "Hospital Playlist", "Prison Playbook")),
-    ("korean drama", "Signal", 2016, ("Stranger", "Tunnel", "Voice", "Life on Mars", "Beyond Evil")),
+    ("korean drama", "Signal", 2016, (
+        "Stranger", "Tunnel", "Voice", "Life on Mars", "Beyond Evil")),
     ("korean drama", "Kingdom", 2019, (
         "Sweet Home", "Train to Busan", "All of Us Are Dead", "Happiness", "Rampant")),
     ("korean drama", "Itaewon Class", 2020, (
