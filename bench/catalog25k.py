@@ -67,7 +67,8 @@ def load_catalog() -> tuple[list[TitleFacts], dict[int, list[Offer]]]:
             directors=_union(old.directors, s.directors),
             writers=_union(old.writers, s.writers),
             cast=_union(old.cast, s.cast),
-            synopsis=old.synopsis if old.synopsis and len(old.synopsis) > len(s.synopsis or "")
+            synopsis=old.synopsis
+            if old.synopsis and len(old.synopsis) > len(s.synopsis or "")
             else s.synopsis,
             runtime_minutes=old.runtime_minutes or s.runtime_minutes,
             episodes=old.episodes or s.episodes,

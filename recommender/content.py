@@ -389,7 +389,9 @@ class ContentModel:
         skip = set(exclude)
         counts = [c for c, _ in popularity.values()]
         prior_n = float(np.median(counts)) if counts else 1.0
-        mean = sum(c * a for c, a in popularity.values()) / max(sum(counts), 1) if counts else 3.5
+        # Shrink towards neutral 3 stars, not the members' mean, so a title many members rated
+        # well beats one nobody has rated.
+        mean = 3.0
         scores = np.zeros(len(self.ids), dtype=np.float32)
         for tid, r in self.row.items():
             count, avg = popularity.get(tid, (0, mean))
