@@ -271,7 +271,7 @@ async def test_letterboxd_import_from_the_chat(app: App, tmp_path: Path) -> None
     )
     ctx = console_context("ana", None)
     missing = await app.dispatcher.handle(ctx, "/import letterboxd")
-    assert missing.is_error and "Attach" in missing.text
+    assert not missing.is_error and "Export your data" in missing.notes[0]
     with_file = replace(ctx, attachment=Attachment("ratings.csv", export))
     reply = await app.dispatcher.handle(with_file, "/import letterboxd")
     assert not reply.is_error, reply.text

@@ -84,6 +84,11 @@ def register_import_commands(dispatcher: Dispatcher, db: Database) -> None:
                 "Only Letterboxd exports can be imported from the chat: /import letterboxd "
                 "with the export attached. Admins import catalogs with `reelbot seed import`."
             )
+        if ctx.attachment is None:  # asked how: explain, it is not a mistake
+            return Reply(
+                text="Bring your Letterboxd ratings and reviews here.",
+                notes=(HOW_TO, "Films not in this catalog yet are listed, not lost."),
+            )
         return summary_reply(await import_letterboxd(db, ctx))
 
     dispatcher.register(IMPORT, handle)

@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.core.dispatch import COMMANDS
+from bot.core.imports import IMPORT
 from bot.core.replies import Item, Reply
 from bot.telegram_adapter.handlers import build_application, serve
 from bot.telegram_adapter.render import MAX_MESSAGE, render
@@ -34,7 +35,7 @@ async def telegram(app: App) -> AsyncIterator[FakeTelegram]:
 async def test_command_menu_lists_every_core_command(telegram: FakeTelegram) -> None:
     [menu] = await telegram.wait_for("setMyCommands")
     names = {c["command"] for c in menu.params["commands"]}
-    assert names == {c.name for c in COMMANDS}
+    assert names == {c.name for c in COMMANDS} | {IMPORT.name}
 
 
 async def test_recommend_then_press_a_button(telegram: FakeTelegram) -> None:
