@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.core import watchparty
 from bot.core.admin import register_admin
-from bot.core.catalog import CatalogCache
+from bot.core.catalog import CatalogCache, SnapshotStore
 from bot.core.clock import Clock, system_clock
 from bot.core.commands import Core
 from bot.core.dispatch import Dispatcher
@@ -44,7 +44,8 @@ async def open_app(
             if await repos.catalog.count_titles() == 0:
                 summary = await seed_starter(repos)
                 log.info("loaded the starter catalog: %d titles", summary.added)
-    core = Core(db, settings, CatalogCache(db))
+    store = SnapshotStore(settings.data_dir / "index-cache", settings.database_url)
+    core = Core(db, settings, CatalogCache(db, store=store))
     dispatcher = Dispatcher(core)
     parties = watchparty.register(dispatcher, core, clock)
     register_admin(dispatcher)

@@ -424,9 +424,19 @@ class RatingRepository:
 
     async def triples(self) -> list[RatingTriple]:
         rows = await self.session.execute(
-            select(m.Rating.user_id, m.Rating.title_id, m.Rating.half_stars)
+            select(m.Rating.user_id, m.Rating.title_id, m.Rating.half_stars, m.Rating.updated_at)
         )
-        return [RatingTriple(str(u), int(t), h / 2) for u, t, h in rows]
+        return [
+            RatingTriple(str(u), int(t), h / 2, at.timestamp() if at is not None else None)
+            for u, t, h, at in rows
+        ]
+
+    async def fingerprint(self) -> tuple[int, str]:
+        """Changes whenever a rating is added, changed or removed: (count, latest update)."""
+        count, latest = (
+            await self.session.execute(select(func.count(), func.max(m.Rating.updated_at)))
+        ).one()
+        return int(count), str(latest)
 
     async def popularity(self) -> dict[int, tuple[int, float]]:
         """title id -> (ratings, average stars), for cold-start picks. Imported data-set ratings

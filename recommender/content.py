@@ -411,7 +411,9 @@ class ContentModel:
         skip = set(exclude)
         counts = [c for c, _ in popularity.values()]
         prior_n = float(np.median(counts)) if counts else 1.0
-        mean = sum(c * a for c, a in popularity.values()) / max(sum(counts), 1) if counts else 3.5
+        # Shrink towards neutral 3 stars, not the members' mean, so a title many members rated
+        # well beats one nobody has rated.
+        mean = 3.0
         scores = np.zeros(len(self.ids), dtype=np.float32)
         for tid, r in self.row.items():
             count, avg = popularity.get(tid, (0, mean))
@@ -444,6 +446,19 @@ class ContentModel:
 
     # -- internals ---------------------------------------------------------------------------
 
+    def title_scores(self, title_id: int) -> np.ndarray:
+        """Content similarity of every title to this one (editorial links included)."""
+        scores = self._scores(self.matrix[self.row[title_id]])
+        self._add_editorial(scores, title_id, 1.0)
+        return scores
+
+    def profile_scores(
+        self, ratings: Mapping[int, float]
+    ) -> tuple[np.ndarray, dict[int, float]] | None:
+        """A user's content score for every title and the pull (stars - 3) behind it, or None
+        when no rating leans either way."""
+        return self._profile_scores(ratings)
+
     def _add_editorial(self, scores: np.ndarray, title_id: int, scale: float) -> None:
         for other in self.links[title_id]:
             scores[self.row[other]] += self.weights.editorial * scale
@@ -460,7 +475,9 @@ class ContentModel:
         k: int,
         skip: set[int],
         explain: Callable[[int], Evidence],
+        floor: float = 0.0,
     ) -> list[Suggestion]:
+        """The best k, one slot per story; scores at or below `floor` are not suggestions."""
         if k <= 0 or len(scores) == 0:
             return []
         for t in skip:
@@ -473,7 +490,7 @@ class ContentModel:
         out: list[Suggestion] = []
         used_stories: set[int] = set()
         for j in top:
-            if not np.isfinite(scores[j]) or scores[j] <= 0:
+            if not np.isfinite(scores[j]) or scores[j] <= floor:
                 break
             tid = int(self.ids[j])
             story = self.story[tid]

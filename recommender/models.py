@@ -50,6 +50,7 @@ class RatingTriple:
     user: str
     title_id: int
     stars: float  # 0.5 .. 5.0
+    at: float | None = None  # when it was rated (Unix seconds), if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +64,6 @@ class Evidence:
     languages: tuple[str, ...] = ()
     editorial: bool = False
     because_of: tuple[int, ...] = field(default=())  # for personal picks: the liked titles
+    # Collaborative evidence: `loved_by` members who rated `co_rated_with` highly also loved it.
+    loved_by: int = 0
+    co_rated_with: int | None = None

@@ -314,8 +314,9 @@ async def test_votes_racing_the_close_are_counted_or_refused(
             return (await say_as(two, member("host"), "/watchparty close")).notes[0]
 
         *accepted, result = await asyncio.gather(*(vote(n) for n in range(50)), close())
-        assert result == f"{sum(accepted)} of {sum(accepted)} votes." or (
-            sum(accepted) == 0 and result.startswith("No votes")
+        n = sum(accepted)
+        assert result == f"{n} of {n} vote{'' if n == 1 else 's'}." or (
+            n == 0 and result.startswith("No votes")
         )
         assert await count(one, m.WatchPartyVote) == sum(accepted)
 

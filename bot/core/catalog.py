@@ -1,19 +1,34 @@
-"""An in-memory snapshot of the catalog (search index + recommender), rebuilt off the event loop
-when the catalog revision in the database changes."""
+"""An in-memory snapshot of the catalog (search index + recommender), built off the event loop.
+
+- Start-up: the snapshot is loaded from the on-disk cache when one matches the database, the
+  catalog revision and the recommender's code/weights version; else it is built and saved.
+- This process's own catalog edits (`invalidate`) are waited for, so the next command sees them.
+- Edits by other processes (a revision bump seen by the periodic check) and new ratings (a
+  changed ratings fingerprint, from any process) are rebuilt in the background while the
+  old snapshot keeps answering; a ratings-only change reuses the content index and refits only
+  the collaborative part. A member's own ratings are read per command, so their picks change
+  at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import pickle
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from bot.core.title_index import TitleIndex
 from db.session import Database
-from recommender import ContentModel, Offer, TitleFacts
+from recommender import Offer, RatingTriple, Recommender, TitleFacts, load_weights
+from recommender.weights import weights_version
 
 log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -22,41 +37,106 @@ class CatalogSnapshot:
     titles: dict[int, TitleFacts]
     offers: dict[int, list[Offer]]
     index: TitleIndex
-    model: ContentModel
+    model: Recommender
+    ratings_mark: tuple[int, str] = (0, "")
 
     @classmethod
     def build(
-        cls, revision: int, titles: list[TitleFacts], offers: dict[int, list[Offer]]
+        cls,
+        revision: int,
+        titles: list[TitleFacts],
+        offers: dict[int, list[Offer]],
+        ratings: Sequence[RatingTriple] = (),
+        ratings_mark: tuple[int, str] = (0, ""),
     ) -> CatalogSnapshot:
         return cls(
             revision=revision,
             titles={t.id: t for t in titles},
             offers=offers,
             index=TitleIndex(titles),
-            model=ContentModel.build(titles),
+            model=Recommender.build(titles, ratings, offers),
+            ratings_mark=ratings_mark,
         )
+
+    def with_ratings(
+        self, ratings: Sequence[RatingTriple], ratings_mark: tuple[int, str]
+    ) -> CatalogSnapshot:
+        """The same catalog with the collaborative part refitted on new ratings."""
+        model = Recommender.with_ratings(
+            self.model.content, ratings, self.offers, self.model.weights
+        )
+        return replace(self, model=model, ratings_mark=ratings_mark)
+
+
+class SnapshotStore:
+    """Pickled snapshots on disk, one file per (database, revision, recommender version)."""
+
+    def __init__(self, directory: Path, database_url: str) -> None:
+        self.directory = directory
+        self.database = hashlib.sha256(database_url.encode()).hexdigest()[:12]
+
+    def path(self, revision: int) -> Path:
+        version = weights_version(load_weights())
+        name = f"catalog-{self.database}-r{revision}-{version}-f{CACHE_FORMAT}.pickle"
+        return self.directory / name
+
+    def load(self, revision: int) -> CatalogSnapshot | None:
+        path = self.path(revision)
+        try:
+            with path.open("rb") as f:
+                snapshot = pickle.load(f)
+        except FileNotFoundError:
+            return None
+        except Exception:  # a torn or outdated file is only a cache miss
+            log.warning("ignoring unreadable index cache %s", path, exc_info=True)
+            return None
+        return snapshot if isinstance(snapshot, CatalogSnapshot) else None
+
+    def save(self, snapshot: CatalogSnapshot) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.path(snapshot.revision)
+        partial = path.with_suffix(".partial")
+        with partial.open("wb") as f:
+            pickle.dump(snapshot, f, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(path)  # atomic: readers see the old file or the whole new one
+        for old in self.directory.glob(f"catalog-{self.database}-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
 
 
 class CatalogCache:
-    """Hands out the current snapshot. Checks the database revision at most every
-    `check_every` seconds, so other processes' catalog edits show up within that time, and
-    this process's own edits show up at once (`invalidate`)."""
+    """Hands out the current snapshot. Checks the database at most every `check_every`
+    seconds; refits on new ratings at most every `ratings_every` seconds."""
 
     def __init__(
         self,
         db: Database,
         check_every: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        store: SnapshotStore | None = None,
+        ratings_every: float = 30.0,
     ) -> None:
         self.db = db
         self.check_every = check_every
+        self.ratings_every = ratings_every
         self.clock = clock
+        self.store = store
         self._snapshot: CatalogSnapshot | None = None
         self._checked_at = float("-inf")
+        self._ratings_built_at = float("-inf")
+        self._must_wait = False
         self._lock = asyncio.Lock()
+        self._refresh: asyncio.Task[None] | None = None
 
     def invalidate(self) -> None:
+        """This process changed the catalog: the next `get` waits for the new snapshot."""
         self._checked_at = float("-inf")
+        self._must_wait = True
+
+    async def wait_for_refresh(self) -> None:
+        """Wait for a background rebuild, if one is running (tests, benchmarks, shutdown)."""
+        if self._refresh is not None:
+            await asyncio.shield(self._refresh)
 
     async def get(self) -> CatalogSnapshot:
         snapshot = self._snapshot
@@ -67,21 +147,89 @@ class CatalogCache:
                 return self._snapshot
             async with self.db.unit_of_work() as repos:
                 revision = await repos.catalog.revision()
-                stale = self._snapshot is None or self._snapshot.revision != revision
-                if stale:
-                    titles = await repos.catalog.load_titles()
-                    offers = await repos.catalog.load_offers()
-            if stale:
-                started = time.perf_counter()
-                self._snapshot = await asyncio.to_thread(
-                    CatalogSnapshot.build, revision, titles, offers
-                )
-                log.info(
-                    "catalog revision %s: %d titles indexed in %.0f ms",
-                    revision,
-                    len(titles),
-                    (time.perf_counter() - started) * 1000,
-                )
+                mark = await repos.ratings.fingerprint()
+            current = self._snapshot
+            if current is None or (self._must_wait and current.revision != revision):
+                self._snapshot = await self._load_or_build(revision)
+                self._ratings_built_at = self.clock()
+            elif current.revision != revision:
+                self._start_refresh(full=True)
+            elif (
+                current.ratings_mark != mark
+                and self.clock() - self._ratings_built_at >= self.ratings_every
+            ):
+                self._start_refresh(full=False)
+            self._must_wait = False
             self._checked_at = self.clock()
             assert self._snapshot is not None
             return self._snapshot
+
+    async def _read(
+        self, titles_too: bool
+    ) -> tuple[int, list[TitleFacts], dict[int, list[Offer]], list[RatingTriple], tuple[int, str]]:
+        async with self.db.unit_of_work() as repos:
+            revision = await repos.catalog.revision()
+            titles = await repos.catalog.load_titles() if titles_too else []
+            offers = await repos.catalog.load_offers() if titles_too else {}
+            ratings = await repos.ratings.triples()
+            mark = await repos.ratings.fingerprint()
+        return revision, titles, offers, ratings, mark
+
+    async def _load_or_build(self, revision: int) -> CatalogSnapshot:
+        started = time.perf_counter()
+        if self.store is not None:
+            cached = await asyncio.to_thread(self.store.load, revision)
+            if cached is not None:
+                log.info(
+                    "catalog revision %s: %d titles loaded from the index cache in %.0f ms",
+                    revision,
+                    len(cached.titles),
+                    (time.perf_counter() - started) * 1000,
+                )
+                return cached
+        revision, titles, offers, ratings, mark = await self._read(titles_too=True)
+        snapshot = await asyncio.to_thread(
+            CatalogSnapshot.build, revision, titles, offers, ratings, mark
+        )
+        log.info(
+            "catalog revision %s: %d titles, %d ratings indexed in %.0f ms",
+            revision,
+            len(titles),
+            len(ratings),
+            (time.perf_counter() - started) * 1000,
+        )
+        if self.store is not None:
+            await asyncio.to_thread(self._save_quietly, snapshot)
+        return snapshot
+
+    def _save_quietly(self, snapshot: CatalogSnapshot) -> None:
+        assert self.store is not None
+        try:
+            self.store.save(snapshot)
+        except OSError:
+            log.warning("could not write the index cache", exc_info=True)
+
+    def _start_refresh(self, full: bool) -> None:
+        if self._refresh is not None and not self._refresh.done():
+            return
+        self._refresh = asyncio.create_task(self._background(full))
+
+    async def _background(self, full: bool) -> None:
+        try:
+            if full:
+                async with self.db.unit_of_work() as repos:
+                    revision = await repos.catalog.revision()
+                snapshot = await self._load_or_build(revision)
+            else:
+                current = self._snapshot
+                assert current is not None
+                _, _, _, ratings, mark = await self._read(titles_too=False)
+                snapshot = await asyncio.to_thread(current.with_ratings, ratings, mark)
+                if self.store is not None:
+                    await asyncio.to_thread(self._save_quietly, snapshot)
+            # A foreground rebuild may have won meanwhile; never go back to an older revision.
+            if self._snapshot is None or snapshot.revision >= self._snapshot.revision:
+                self._snapshot = snapshot
+            self._ratings_built_at = self.clock()
+        except Exception:
+            log.exception("background catalog refresh failed; keeping the previous snapshot")

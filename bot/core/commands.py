@@ -16,6 +16,7 @@ from bot.core.errors import (
     UnknownTitleError,
     UsageError,
 )
+from bot.core.list_filters import ListFilters
 from bot.core.permissions import is_admin
 from bot.core.ratings import parse_rating, stars, stars_number
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
@@ -31,7 +32,7 @@ from bot.settings import Settings
 from db.models import MAX_REVIEW_CHARS
 from db.records import RatingSummary
 from db.session import Database
-from recommender import Offer, Suggestion, TitleFacts
+from recommender import Offer, Suggestion, TitleFacts, TitleFilter
 from recommender.models import Evidence
 
 MAX_QUERY_CHARS = 300
@@ -144,7 +145,12 @@ class Core:
 
     def reason(self, snap: CatalogSnapshot, evidence: Evidence, source: TitleFacts | None) -> str:
         parts: list[str] = []
-        if evidence.because_of:
+        co_rated = evidence.co_rated_with
+        if evidence.loved_by and co_rated is not None and co_rated in snap.titles:
+            parts.append(
+                f"loved by {evidence.loved_by} members who rated {snap.titles[co_rated].name} 4★+"
+            )
+        elif evidence.because_of:
             parts.append(f"because you liked {snap.titles[evidence.because_of[0]].name}")
         if evidence.editorial and source is not None:
             parts.append(f"often compared with {source.name}")
@@ -265,22 +271,38 @@ class Core:
         )
 
     async def recommend(
-        self, ctx: CommandContext, query: str | None, limit: int = DEFAULT_RECOMMENDATIONS
+        self,
+        ctx: CommandContext,
+        query: str | None,
+        limit: int = DEFAULT_RECOMMENDATIONS,
+        filters: ListFilters | None = None,
     ) -> Reply:
         if not 1 <= limit <= MAX_RECOMMENDATIONS:
             raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
+        filters = filters or ListFilters(TitleFilter())
         if not query or not query.strip():
-            return await self.personal_picks(ctx, limit)
+            return await self.personal_picks(ctx, limit, filters)
         snap, source, notes = await self.resolve(query)
-        suggestions = snap.model.similar(source.id, k=limit)
+        exclude: set[int] = set()
+        if filters.unrated:
+            async with self.db.unit_of_work() as repos:
+                user_id = await repos.users.find(ctx.platform, ctx.user_id)
+                mine = await repos.ratings.for_user(user_id) if user_id is not None else []
+            exclude = {r.title_id for r in mine}
+        suggestions = snap.model.similar(
+            source.id, k=limit, exclude=exclude, filters=filters.titles
+        )
+        if not filters.is_empty:
+            notes = [*notes, filters.describe()]
         region = self.region_for(ctx)
         heading = f"If you liked {self.label(source)}, watch:"
         versions = snap.model.versions_of(source.id)
         if versions and not notes:
             notes = [*notes, f"Other versions: {self.versions_text(snap, versions)}."]
         if not suggestions:
+            nothing = "nothing similar" if filters.is_empty else "nothing similar that fits"
             return Reply(
-                text=f"I have nothing similar to {self.label(source)} yet.",
+                text=f"I have {nothing} to {self.label(source)} yet.",
                 notes=tuple(notes),
             )
         return Reply(
@@ -315,7 +337,10 @@ class Core:
             )
         return tuple(items)
 
-    async def personal_picks(self, ctx: CommandContext, limit: int) -> Reply:
+    async def personal_picks(
+        self, ctx: CommandContext, limit: int, filters: ListFilters | None = None
+    ) -> Reply:
+        filters = filters or ListFilters(TitleFilter())
         snap = await self.catalog.get()
         async with self.db.unit_of_work() as repos:
             user_id = await repos.users.find(ctx.platform, ctx.user_id)
@@ -324,16 +349,21 @@ class Core:
         rated = {r.title_id: r.half_stars / 2 for r in mine}
         # Other versions of a story the member rated are not new to them either.
         seen = {v for t in rated if t in snap.model for v in snap.model.versions_of(t)}
-        suggestions = snap.model.personal(rated, k=limit, exclude=seen)
-        notes: list[str] = []
+        suggestions = snap.model.personal(rated, k=limit, exclude=seen, filters=filters.titles)
+        notes: list[str] = [] if filters.is_empty else [filters.describe()]
         if suggestions:
             heading = f"Picks for {ctx.display_name}, from your {len(rated)} rating(s):"
         else:
-            suggestions = snap.model.popular(limit, popularity, exclude=set(rated) | seen)
-            heading = "Popular, well-rated picks to start with:"
-            notes.append(
-                "Rate a few titles with /review <title> <rating> and I'll tailor these to you."
+            suggestions = snap.model.popular(
+                limit, popularity, exclude=set(rated) | seen, filters=filters.titles
             )
+            heading = "Popular, well-rated picks to start with:"
+            if not suggestions and not filters.is_empty:
+                heading = "Nothing in the catalog fits those filters yet."
+            elif not rated:
+                notes.append(
+                    "Rate a few titles with /review <title> <rating> and I'll tailor these to you."
+                )
         return Reply(
             text=heading,
             items=self.suggestion_items(snap, suggestions, None, self.region_for(ctx)),

@@ -14,6 +14,7 @@ from bot.core.catalog import CatalogSnapshot
 from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_QUERY_CHARS, MAX_RECOMMENDATIONS, Core
 from bot.core.context import CommandContext
 from bot.core.errors import UnknownCommandError, UsageError, UserError
+from bot.core.list_filters import split_filters
 from bot.core.ratings import ACCEPTED, looks_like_rating, parse_rating
 from bot.core.replies import Action, Item, Reply
 from bot.core.text import ISO_REGIONS, clean_user_text
@@ -41,9 +42,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "recommend",
-        "/recommend [title] [n]",
-        "similar titles with reasons; no title: picks from your ratings",
-        "/recommend Miracle in Cell No. 7",
+        "/recommend [title] [n] [--series|--film] [--on netflix] [--from 2010] [--unrated]",
+        "similar titles with reasons; no title: picks from your ratings. Filters: --series, "
+        "--film, --on <services>, --in <region>, --from/--to <year>, --country KR, --lang ko, "
+        "--unrated",
+        "/recommend Parasite --series --on netflix --from 2010",
     ),
     CommandSpec(
         "where",
@@ -190,15 +193,16 @@ class Dispatcher:
 
     async def _recommend(self, ctx: CommandContext, args: str) -> Reply:
         limit = DEFAULT_RECOMMENDATIONS
+        args, filters = split_filters(args, self.core.region_for(ctx))
         head, _, last = args.rpartition(" ")
         if args.isdigit() and not await self._is_title(args):
-            return await self.core.recommend(ctx, None, int(args))
+            return await self.core.recommend(ctx, None, int(args), filters)
         if head and last.isdigit() and not await self._is_title(args):
             limit = int(last)
             if not 1 <= limit <= MAX_RECOMMENDATIONS:
                 raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
             args = head
-        return await self.core.recommend(ctx, args or None, limit)
+        return await self.core.recommend(ctx, args or None, limit, filters)
 
     async def _where(self, ctx: CommandContext, args: str) -> Reply:
         if not args:

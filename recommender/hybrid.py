@@ -1,0 +1,455 @@
+"""The recommender reelbot uses: content + collaborative + priors, blended by tuned weights.
+
+    from recommender import Recommender, RatingTriple, TitleFacts
+    rec = Recommender.build(titles, ratings)          # ratings: RatingTriple(user, title, stars)
+    rec.recommend("ana", k=10, exclude={...})         # a known user's picks, from stored ratings
+    rec.personal({title_id: stars, ...}, k=10)        # picks for any rating history
+    rec.similar(title_id, k=10)                       # titles like this one
+    rec.group([{...}, {...}], k=10)                   # a watch party: avoids anyone's dislikes
+
+Every answer is a list of `Suggestion(title_id, score, evidence, versions)`, best first; the
+evidence names what drove it (shared themes/people, members who loved both, editorial links).
+Unknown users, unknown titles and empty histories give [] (callers fall back to `popular`).
+
+How a personal score is made (each part standardised over the catalog first):
+- content: the user's likes pull and dislikes push in the TF-IDF content space;
+- collab: EASE item-item weights learned from all members' ratings; its share grows with the
+  number of the user's ratings on co-rated titles (n / (n + collab_half_at)), so a new
+  community leans on content and a mature one on co-ratings;
+- popularity and quality: how many members rated a title and its Bayesian average;
+- era: closeness of the title's release year to the years the user likes;
+- trend: how much members rated the title around the time the user was rating;
+- as_of: a title released after the moment the list is made for cannot be in it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.collab import CollabModel
+from recommender.content import ContentModel, ContentWeights, Suggestion
+from recommender.filters import TitleFilter
+from recommender.models import Evidence, Offer, RatingTriple, TitleFacts
+from recommender.weights import HybridWeights, load_weights
+
+SECONDS_PER_YEAR = 365.2425 * 24 * 3600
+PARTS = ("content", "collab", "popularity", "quality", "era", "trend")
+
+
+def _standardise(x: np.ndarray) -> np.ndarray:
+    std = float(x.std())
+    if std < 1e-9:
+        return np.zeros_like(x, dtype=np.float32)
+    return ((x - float(x.mean())) / std).astype(np.float32)
+
+
+def _to_year(seconds: float) -> float:
+    return 1970.0 + seconds / SECONDS_PER_YEAR
+
+
+@dataclass(frozen=True)
+class UserParts:
+    """One user's standardised score parts over the catalog, before blending."""
+
+    parts: dict[str, np.ndarray]
+    collab_n: int  # the user's ratings on titles the collaborative model knows
+    pull: dict[int, float]  # stars - 3 per rated title, for explanations and group misery
+    content_raw: np.ndarray | None  # signed content score (dislikes < 0), for group misery
+
+
+class Recommender:
+    """Hybrid recommender over one catalog snapshot and the members' ratings."""
+
+    def __init__(
+        self,
+        content: ContentModel,
+        collab: CollabModel | None,
+        weights: HybridWeights,
+        histories: dict[str, dict[int, float]],
+        rated_years: dict[str, np.ndarray],
+        offers: Mapping[int, Sequence[Offer]],
+        counts: np.ndarray,
+        averages: np.ndarray,
+        by_year: np.ndarray,
+        first_year: int,
+    ) -> None:
+        self.content = content
+        self.collab = collab
+        self.weights = weights
+        self.histories = histories
+        self.rated_years = rated_years
+        self.offers = offers
+        self.titles = content.titles
+        self.ids = content.ids
+        self.row = content.row
+        self.story = content.story
+        n = len(content.ids)
+        years = [content.titles[int(t)].year for t in content.ids]
+        known = [y for y in years if y is not None]
+        fill = float(np.median(known)) if known else 2000.0
+        self.release_year = np.array([fill if y is None else y for y in years], dtype=np.float32)
+        self._title_order = [content.titles[int(t)] for t in content.ids]
+        self.counts = counts
+        self.averages = averages
+        self._popularity = _standardise(np.log1p(counts))
+        self._quality = _standardise(averages)
+        self._by_year = by_year  # titles x rating years: how many ratings each year
+        self._first_year = first_year
+        self._collab_rows = (
+            np.array([self.row[int(t)] for t in collab.item_ids], dtype=np.int64)
+            if collab is not None
+            else np.zeros(0, dtype=np.int64)
+        )
+        self._zeros = np.zeros(n, dtype=np.float32)
+
+    # -- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        titles: Iterable[TitleFacts],
+        ratings: Iterable[RatingTriple] = (),
+        offers: Mapping[int, Sequence[Offer]] | None = None,
+        weights: HybridWeights | None = None,
+        content_weights: ContentWeights | None = None,
+        content: ContentModel | None = None,
+    ) -> Recommender:
+        """Build from catalog facts and rating triples. Pass `content` to reuse an already
+        built content model (e.g. when only the ratings changed)."""
+        weights = weights or load_weights()
+        content = content or ContentModel.build(titles, content_weights)
+        return cls.with_ratings(content, ratings, offers or {}, weights)
+
+    @classmethod
+    def with_ratings(
+        cls,
+        content: ContentModel,
+        ratings: Iterable[RatingTriple],
+        offers: Mapping[int, Sequence[Offer]],
+        weights: HybridWeights,
+    ) -> Recommender:
+        triples = [r for r in ratings if r.title_id in content.row]
+        n = len(content.ids)
+        counts = np.zeros(n, dtype=np.float32)
+        sums = np.zeros(n, dtype=np.float32)
+        histories: dict[str, dict[int, float]] = {}
+        times: dict[str, list[float]] = {}
+        for r in triples:
+            row = content.row[r.title_id]
+            counts[row] += 1
+            sums[row] += r.stars
+            histories.setdefault(r.user, {})[r.title_id] = r.stars
+            if r.at is not None:
+                times.setdefault(r.user, []).append(_to_year(r.at))
+        mean = float(sums.sum() / counts.sum()) if counts.sum() else 3.5
+        prior = float(np.median(counts[counts > 0])) if (counts > 0).any() else 1.0
+        averages = (sums + prior * mean) / (counts + prior)
+        rating_years = [_to_year(r.at) for r in triples if r.at is not None]
+        first_year = int(min(rating_years)) if rating_years else 2000
+        span = int(max(rating_years)) - first_year + 1 if rating_years else 1
+        by_year = np.zeros((n, span), dtype=np.float32)
+        for r in triples:
+            if r.at is not None:
+                by_year[content.row[r.title_id], int(_to_year(r.at)) - first_year] += 1
+
+        def side(item_ids: np.ndarray) -> sp.csr_matrix:
+            return sp.csr_matrix(content.matrix[[content.row[int(t)] for t in item_ids]])
+
+        collab = CollabModel.build(triples, weights.collab_settings(), side) if triples else None
+        if collab is not None and len(collab) == 0:
+            collab = None
+        rated_years = {u: np.array(ts, dtype=np.float32) for u, ts in times.items()}
+        return cls(
+            content,
+            collab,
+            weights,
+            histories,
+            rated_years,
+            offers,
+            counts,
+            averages,
+            by_year,
+            first_year,
+        )
+
+    # -- the compatible, content-model-shaped surface ----------------------------------------
+
+    def __contains__(self, title_id: object) -> bool:
+        return title_id in self.row
+
+    def versions_of(self, title_id: int) -> list[int]:
+        return self.content.versions_of(title_id)
+
+    def explain(self, source_id: int, target_id: int) -> Evidence:
+        return self.content.explain(source_id, target_id)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def recommend(
+        self,
+        user: str,
+        k: int = 10,
+        exclude: Iterable[int] = (),
+        filters: TitleFilter | None = None,
+        as_of: float | None = None,
+    ) -> list[Suggestion]:
+        """A known user's top k from their stored ratings; [] for an unknown user."""
+        history = self.histories.get(user)
+        if not history:
+            return []
+        return self.personal(
+            history, k, exclude, filters=filters, as_of=as_of, rated_at=self.rated_years.get(user)
+        )
+
+    def personal(
+        self,
+        ratings: Mapping[int, float],
+        k: int = 10,
+        exclude: Iterable[int] = (),
+        filters: TitleFilter | None = None,
+        as_of: float | None = None,
+        rated_at: np.ndarray | None = None,
+    ) -> list[Suggestion]:
+        """Picks for anyone's ratings (title id -> 0.5-5 stars), leaving out what they rated.
+
+        `as_of` (Unix seconds): leave out titles released after it. `rated_at`: the years
+        (fractional) the ratings were made, for the trend part. [] when no rating is usable.
+        """
+        user = self.user_parts(ratings, rated_at)
+        if user is None:
+            return []
+        scores = self.blend(user)
+        skip = set(exclude) | {t for t in ratings if t in self.row}
+        self._apply(scores, filters, as_of)
+        return self.content._top(scores, k, skip, self._because(user.pull), floor=-math.inf)
+
+    def similar(
+        self,
+        title_id: int,
+        k: int = 10,
+        exclude: Iterable[int] = (),
+        filters: TitleFilter | None = None,
+    ) -> list[Suggestion]:
+        """Titles like this one, best first; [] for an unknown title."""
+        if title_id not in self.row:
+            return []
+        w = self.weights
+        content = self.content.title_scores(title_id)
+        scores = w.similar_content * _standardise(content)
+        collab = self.collab.item_scores(title_id) if self.collab is not None else None
+        if collab is not None and self.collab is not None:
+            m = self.collab.support(title_id)
+            share = m / (m + w.similar_collab_half_at)
+            scores *= 1.0 - share
+            scores += share * w.similar_collab * self._scatter(collab)
+        scores += w.similar_popularity * self._popularity
+        # Only titles that share something with this one are "similar".
+        related = content > 0
+        if collab is not None:
+            related |= self._scatter(collab) > 0
+        scores[~related] = -np.inf
+        skip = set(exclude) | set(self.content.versions[self.story[title_id]])
+        self._apply(scores, filters, None)
+        return self.content._top(
+            scores, k, skip, lambda j: self._explain_pair(title_id, j), floor=-math.inf
+        )
+
+    def group(
+        self,
+        members: Sequence[Mapping[int, float]],
+        k: int = 10,
+        exclude: Iterable[int] = (),
+        filters: TitleFilter | None = None,
+    ) -> list[Suggestion]:
+        """Picks for a watch party: the members' mean blended score minus `weights.misery`
+        times the strongest dislike any member's ratings imply for a title. Anything a member
+        rated is left out; members without usable ratings don't vote; none at all gives []."""
+        users = [u for u in map(self.user_parts, members) if u is not None]
+        if not users:
+            return []
+        scores = self._group_scores(users)
+        pull: dict[int, float] = {}
+        for u in users:
+            for t, v in u.pull.items():
+                pull[t] = min(pull.get(t, v), v) if v < 0 else max(pull.get(t, v), v)
+        skip = set(exclude) | {t for ratings in members for t in ratings if t in self.row}
+        self._apply(scores, filters, None)
+        return self.content._top(scores, k, skip, self._because(pull), floor=-math.inf)
+
+    def group_liking(
+        self, members: Sequence[Mapping[int, float]], title_ids: Iterable[int]
+    ) -> dict[int, float]:
+        """The score `group` ranks by, for given titles (rated ones included), e.g. to break a
+        tie between watch-party candidates. Unknown titles, or a group without ratings: 0."""
+        wanted = list(title_ids)
+        users = [u for u in map(self.user_parts, members) if u is not None]
+        if not users:
+            return {t: 0.0 for t in wanted}
+        scores = self._group_scores(users)
+        return {t: float(scores[self.row[t]]) if t in self.row else 0.0 for t in wanted}
+
+    def _group_scores(self, users: Sequence[UserParts]) -> np.ndarray:
+        stacked = np.vstack([self.blend(u) for u in users])
+        scores = stacked.mean(axis=0)
+        dislikes = [
+            np.maximum(0.0, -u.content_raw) / (float(u.content_raw.std()) or 1.0)
+            for u in users
+            if u.content_raw is not None
+        ]
+        if dislikes:
+            scores = scores - self.weights.misery * np.vstack(dislikes).max(axis=0)
+        result: np.ndarray = scores.astype(np.float32)
+        return result
+
+    def popular(
+        self,
+        k: int,
+        popularity: Mapping[int, tuple[int, float]] | None = None,
+        exclude: Iterable[int] = (),
+        filters: TitleFilter | None = None,
+    ) -> list[Suggestion]:
+        """Cold start: well-rated titles many members rated (from `popularity`, title id ->
+        (ratings, average stars), or else the ratings the model was built with)."""
+        if popularity is None:
+            popularity = {
+                int(self.ids[r]): (int(self.counts[r]), float(self.averages[r]))
+                for r in np.flatnonzero(self.counts)
+            }
+        mask = None if filters is None or filters.is_empty else self._filter_mask(filters)
+        if mask is not None:
+            exclude = set(exclude) | {int(t) for t in self.ids[~mask]}
+        return self.content.popular(k, popularity, exclude)
+
+    # -- scoring parts (public so the tuning script blends exactly what the product does) ---
+
+    def user_parts(
+        self, ratings: Mapping[int, float], rated_at: np.ndarray | None = None
+    ) -> UserParts | None:
+        known = {t: s for t, s in ratings.items() if t in self.row}
+        if not known:
+            return None
+        w = self.weights
+        parts: dict[str, np.ndarray] = {}
+        profile = self.content.profile_scores(known)
+        content_raw = None
+        pull: dict[int, float] = {t: s - 3.0 for t, s in known.items() if s != 3.0}
+        if profile is not None:
+            content_raw, pull = profile
+            parts["content"] = _standardise(content_raw)
+        collab_n = 0
+        if self.collab is not None:
+            raw, collab_n = self.collab.user_scores(known)
+            if collab_n:
+                parts["collab"] = _standardise(self._scatter(raw))
+        parts["popularity"] = self._popularity
+        parts["quality"] = self._quality
+        rows = np.array([self.row[t] for t in known], dtype=np.int64)
+        liked = np.array([s >= w.like_stars for s in known.values()])
+        years = self.release_year[rows[liked]] if liked.any() else self.release_year[rows]
+        parts["era"] = self._kernel_affinity(years, self.release_year, w.era_years)
+        if rated_at is not None and len(rated_at) and self._by_year.shape[1] > 1:
+            parts["trend"] = self._trend(float(np.median(rated_at)), w.trend_years)
+        return UserParts(parts, collab_n, pull, content_raw)
+
+    def blend(self, user: UserParts, weights: HybridWeights | None = None) -> np.ndarray:
+        """One score per title from the parts; a fresh array the caller may change."""
+        w = weights or self.weights
+        share = user.collab_n / (user.collab_n + w.collab_half_at) if "collab" in user.parts else 0
+        scale = {
+            "content": w.content * (1.0 - share),
+            "collab": w.collab * share,
+            "popularity": w.popularity,
+            "quality": w.quality,
+            "era": w.era,
+            "trend": w.trend,
+        }
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        for name, part in user.parts.items():
+            if scale[name]:
+                scores += np.float32(scale[name]) * part
+        return scores
+
+    def released_after(self, as_of: float) -> np.ndarray:
+        """True for titles released after the year of `as_of` (Unix seconds)."""
+        return self.release_year > math.floor(_to_year(as_of))
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _apply(self, scores: np.ndarray, filters: TitleFilter | None, as_of: float | None) -> None:
+        if as_of is not None:
+            scores[self.released_after(as_of)] = -np.inf
+        if filters is not None and not filters.is_empty:
+            scores[~self._filter_mask(filters)] = -np.inf
+
+    def _filter_mask(self, filters: TitleFilter) -> np.ndarray:
+        return filters.mask(self._title_order, self.offers)
+
+    def _scatter(self, collab_scores: np.ndarray) -> np.ndarray:
+        out = self._zeros.copy()
+        out[self._collab_rows] = collab_scores
+        return out
+
+    def _kernel_affinity(self, sample: np.ndarray, at: np.ndarray, spread: float) -> np.ndarray:
+        """How close each value in `at` is to the sample (a Gaussian-kernel log density)."""
+        lo = int(min(float(at.min()), float(sample.min()))) - 1
+        hi = int(max(float(at.max()), float(sample.max()))) + 2
+        grid = np.arange(lo, hi, dtype=np.float32)
+        hist = np.bincount((sample - lo).astype(np.int64), minlength=len(grid))[: len(grid)]
+        gaps = (grid[:, None] - grid[None, :]) / max(spread, 0.1)
+        density = np.exp(-0.5 * gaps**2) @ hist.astype(np.float32)
+        dens = np.log(1e-3 + density / max(float(density.max()), 1e-9))
+        return _standardise(dens[(at - lo).astype(np.int64)])
+
+    def _trend(self, year: float, spread: float) -> np.ndarray:
+        offsets = np.arange(self._by_year.shape[1], dtype=np.float32) + self._first_year + 0.5
+        kernel = np.exp(-0.5 * ((offsets - year) / max(spread, 0.1)) ** 2).astype(np.float32)
+        return _standardise(np.log1p(self._by_year @ kernel))
+
+    def _explain_pair(self, source: int, target: int) -> Evidence:
+        ev = self.content.explain(source, target)
+        if self.collab is None:
+            return ev
+        _, n = self.collab.co_lovers([source], target)
+        if n < self.weights.min_co_lovers:
+            return ev
+        return Evidence(
+            ev.themes,
+            ev.genres,
+            ev.people,
+            ev.countries,
+            ev.languages,
+            ev.editorial,
+            ev.because_of,
+            loved_by=n,
+            co_rated_with=source,
+        )
+
+    def _because(self, pull: Mapping[int, float]) -> Callable[[int], Evidence]:
+        content_because = self.content._because_liked(pull)
+        liked = [t for t, v in pull.items() if v > 0]
+
+        def because(j: int) -> Evidence:
+            ev = content_because(j)
+            if self.collab is None or not liked:
+                return ev
+            source, n = self.collab.co_lovers(liked, j)
+            if n < self.weights.min_co_lovers:
+                return ev
+            return Evidence(
+                ev.themes,
+                ev.genres,
+                ev.people,
+                ev.countries,
+                ev.languages,
+                ev.editorial,
+                (source,),
+                loved_by=n,
+                co_rated_with=source,
+            )
+
+        return because

@@ -1,0 +1,84 @@
+"""Every tuned number of the hybrid recommender, in one place.
+
+The values live in `weights.json` next to this file. `bench/movielens.py --save-weights` tunes
+them on a validation split cut from the MovieLens training data (never on the test set) and
+writes the file; `bench/similar.py` reports how the similar-title blend does on probe titles.
+`WEIGHTS_VERSION` goes into the on-disk index cache key, so new weights mean a new index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from recommender.collab import CollabSettings
+
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+CODE_VERSION = "hybrid-1"  # bump when scoring code changes what a cached index means
+
+
+@dataclass(frozen=True)
+class HybridWeights:
+    """How the personal, similar and group scores are blended from their parts.
+
+    Each part is standardised over the catalog (mean 0, spread 1) before blending, so the
+    weights are comparable. The collaborative share grows with evidence: for a user with n
+    ratings on co-rated titles it is n / (n + collab_half_at); for a title with m raters,
+    m / (m + similar_collab_half_at).
+    """
+
+    # personal picks
+    content: float = 1.0
+    collab: float = 1.0
+    collab_half_at: float = 3.0
+    popularity: float = 0.2
+    quality: float = 0.1
+    era: float = 0.2
+    era_years: float = 6.0  # spread of the user's release-year taste
+    trend: float = 0.3
+    trend_years: float = 1.0  # spread around the time the user was rating
+    # similar titles
+    similar_content: float = 1.0
+    similar_collab: float = 0.8
+    similar_collab_half_at: float = 20.0
+    similar_popularity: float = 0.05
+    # group picks: how much the least happy member's dislike counts against a title
+    misery: float = 2.0
+    # explanations: fewest shared fans worth naming
+    min_co_lovers: int = 2
+    # the collaborative model itself
+    ease_lambda: float = 300.0
+    disliked_value: float = 0.5
+    like_stars: float = 4.0
+    side_weight: float = 0.0  # content features inside EASE (see CollabSettings)
+
+    def collab_settings(self) -> CollabSettings:
+        return CollabSettings(
+            ease_lambda=self.ease_lambda,
+            like_stars=self.like_stars,
+            disliked_value=self.disliked_value,
+            side_weight=self.side_weight,
+        )
+
+    def with_values(self, **values: Any) -> HybridWeights:
+        return replace(self, **values)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+
+def load_weights(path: Path = WEIGHTS_FILE) -> HybridWeights:
+    """The tuned weights; names the file doesn't set keep their defaults."""
+    if not path.exists():
+        return HybridWeights()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    known = {f.name for f in fields(HybridWeights)}
+    return HybridWeights(**{k: v for k, v in data.items() if k in known})
+
+
+def weights_version(weights: HybridWeights) -> str:
+    digest = hashlib.sha256((CODE_VERSION + weights.to_json()).encode()).hexdigest()
+    return f"{CODE_VERSION}-{digest[:12]}"
