@@ -8,7 +8,8 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from html import escape
+from functools import partial
+from html import escape as html_escape
 
 from telegram import (
     Bot,
@@ -21,7 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import NetworkError
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -47,6 +48,9 @@ from bot.telegram_adapter.flows import GUIDES, Flow, flows_of
 from bot.telegram_adapter.polls import PLATFORM, PollTracker
 from bot.telegram_adapter.render import Page, render
 from bot.telegram_adapter.sending import NO_PREVIEW, ReplySender, TelegramMessenger
+
+# Text only ever goes between tags, never into attributes: quotes may stay as they are.
+escape = partial(html_escape, quote=False)
 
 log = logging.getLogger(__name__)
 
@@ -275,11 +279,13 @@ class TelegramFrontEnd:
                 await self.send(target, error_reply(error, name))
                 return
             question = question.replace("{title}", self.dispatcher.core.label(title))
-        # The mention makes a selective ForceReply open the reply field for this user only.
-        mention = f'<a href="tg://user?id={ctx.user_id}">{escape(ctx.display_name)}</a>, '
+        text = escape(question)
+        if ctx.is_group:  # the mention makes a selective ForceReply open for this user only
+            mention = f'<a href="tg://user?id={ctx.user_id}">{escape(ctx.display_name)}</a>'
+            text = f"{mention}, {text[0].lower()}{text[1:]}"
         prompt = await self.bot.send_message(
             target.chat_id,
-            mention + escape(question[0].lower() + question[1:]),
+            text,
             parse_mode=ParseMode.HTML,
             reply_markup=ForceReply(selective=True, input_field_placeholder=step.placeholder),
             reply_parameters=(
@@ -425,7 +431,7 @@ class TelegramFrontEnd:
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Logged and survived: the process keeps polling or serving the webhook.
-        if isinstance(context.error, NetworkError):
+        if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
             log.warning("telegram network error: %s", context.error)
         else:
             log.error("telegram update failed: %s", context.error, exc_info=context.error)

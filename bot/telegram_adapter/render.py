@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import escape
+from functools import partial
+from html import escape as html_escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.replies import Action, Item, Reply
 from bot.telegram_adapter import callbacks
+
+# Text only ever goes between tags, never into attributes: quotes may stay as they are.
+escape = partial(html_escape, quote=False)
 
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024

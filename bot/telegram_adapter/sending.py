@@ -45,6 +45,8 @@ class ReplySender:
         thread_id: int | None = None,
         page: Page | None = None,
     ) -> list[Message]:
+        if reply.poll is not None:
+            page = None  # turning pages re-runs the command: never for one that opens a vote
         reply = self._poll_fallback(reply)
         rendered = render(reply, page)
         sent: list[Message] = []
