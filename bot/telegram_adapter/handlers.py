@@ -22,7 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -427,7 +427,16 @@ class TelegramFrontEnd:
         voter = CommandContext(
             platform=PLATFORM, user_id=str(voter_id), display_name=name or str(voter_id), chat_id=""
         )
-        await self.tracker.poll_answered(PLATFORM, answer.poll_id, voter, tuple(answer.option_ids))
+        reply = await self.tracker.poll_answered(
+            PLATFORM, answer.poll_id, voter, tuple(answer.option_ids)
+        )
+        if reply is not None and answer.user is not None:
+            # e.g. the vote came after voting closed: tell the voter privately, if they have
+            # ever started a chat with the bot (Telegram refuses otherwise).
+            try:
+                await self.sender.send(answer.user.id, reply)
+            except (Forbidden, BadRequest) as error:
+                log.info("could not tell voter %s: %s", answer.user.id, error)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Logged and survived: the process keeps polling or serving the webhook.

@@ -7,6 +7,7 @@ so every poll is sent with is_anonymous=False."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -14,7 +15,7 @@ from telegram import Bot, Message
 from telegram.constants import PollLimit
 
 from bot.core.context import CommandContext
-from bot.core.replies import Poll
+from bot.core.replies import Poll, Reply
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ PLATFORM = "telegram"
 
 
 class PollTracker(Protocol):
+    """What the watch-party core (WatchParties on branch issue-5) offers adapters."""
+
     async def poll_opened(
         self, key: str, platform: str, chat_id: str, platform_poll_id: str, message_id: str
     ) -> None: ...
@@ -31,8 +34,8 @@ class PollTracker(Protocol):
         platform: str,
         platform_poll_id: str,
         voter: CommandContext,
-        option_indices: tuple[int, ...],
-    ) -> None: ...
+        option_indices: Sequence[int],
+    ) -> Reply | None: ...
 
 
 def too_many_options(poll: Poll, vote_command: bool) -> str | None:

@@ -4,7 +4,7 @@ the poll, and edits in place for ◀ ▶ pages and inline messages."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from telegram import (
     Bot,
@@ -144,15 +144,32 @@ class ReplySender:
                 )
 
 
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """Same fields as bot.core.outbox.SentMessage (branch issue-5); use that one once merged."""
+
+    message_id: str
+    platform_poll_id: str | None = None  # set when the message was a native poll
+
+
 class TelegramMessenger:
-    """What the core uses to speak first in a chat (watch-party reminders, results) and to
-    close a poll it opened."""
+    """The core's Messenger for Telegram (bot.core.outbox on branch issue-5): speaking first in
+    a chat (watch-party reminders, results) and closing a poll it opened."""
+
+    platform = "telegram"
 
     def __init__(self, sender: ReplySender) -> None:
         self.sender = sender
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        await self.sender.send(int(chat_id), reply)
+    async def send(self, chat_id: str, reply: Reply) -> SentMessage | None:
+        """The poll's message when the reply opened one (the core stops it by that id), else
+        the last message sent."""
+        sent = await self.sender.send(int(chat_id), reply)
+        if not sent:
+            return None
+        last = sent[-1]
+        poll_id = last.poll.id if last.poll is not None else None
+        return SentMessage(str(last.message_id), poll_id)
 
     async def stop_poll(self, chat_id: str, message_id: str) -> None:
         try:

@@ -7,7 +7,9 @@ import asyncio
 import logging
 import re
 import secrets
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
@@ -64,12 +66,18 @@ async def set_menu(application: Application) -> None:  # type: ignore[type-arg]
         log.warning("could not set the command menu: %s", error)
 
 
+Companion = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
 async def serve(
     application: Application,  # type: ignore[type-arg]
     stop: asyncio.Event,
     poll_timeout: float = 10,
     webhook: Webhook | None = None,
+    companions: Sequence[Companion] = (),
 ) -> None:
+    """`companions` run beside the bot once it can send (e.g. the watch-party scheduler's
+    run_forever) and get `stop` to finish before the bot shuts down."""
     async with application:
         await set_menu(application)
         await application.start()
@@ -87,8 +95,14 @@ async def serve(
                 allowed_updates=Update.ALL_TYPES,
             )
             log.info("webhook server on %s:%d/%s", webhook.listen, webhook.port, webhook.path)
+        tasks = [asyncio.create_task(companion(stop)) for companion in companions]
         try:
             await stop.wait()
         finally:
+            for task, result in zip(
+                tasks, await asyncio.gather(*tasks, return_exceptions=True), strict=True
+            ):
+                if isinstance(result, BaseException):
+                    log.error("%s ended with an error", task.get_name(), exc_info=result)
             await updater.stop()
             await application.stop()

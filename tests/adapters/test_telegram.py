@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,9 +49,12 @@ class RecordedPolls:
         platform: str,
         platform_poll_id: str,
         voter: CommandContext,
-        option_indices: tuple[int, ...],
-    ) -> None:
-        self.answers.append((platform, platform_poll_id, voter.user_id, option_indices))
+        option_indices: Sequence[int],
+    ) -> Reply | None:
+        self.answers.append((platform, platform_poll_id, voter.user_id, tuple(option_indices)))
+        if voter.user_id == "9":
+            return Reply(text="Voting has closed for this party.", kind="error")
+        return None
 
 
 @dataclass
@@ -562,12 +565,30 @@ async def test_polls_are_native_non_anonymous_and_votes_are_reported(app: App, b
         ("telegram", poll_id, "7", ()),
     ]
 
+    seen = len(fake.all("sendMessage"))
+    fake.vote(poll, [0], user_id=9)  # too late: the core's answer goes to the voter privately
+    late = (await fake.wait_for("sendMessage", seen + 1))[seen]
+    assert int(late.params["chat_id"]) == 9 and "Voting has closed" in late.text
+
     messenger = front_end(bot.application).messenger
+    assert messenger.platform == "telegram"
     await messenger.stop_poll(str(GROUP_ID), message_id)
     assert fake.all("stopPoll")[0].params["message_id"] in (message_id, int(message_id))
     await messenger.stop_poll(str(GROUP_ID), message_id)  # already closed: logged, no crash
-    await messenger.send(str(GROUP_ID), Reply(text="Film 2 wins"))
-    assert "Film 2 wins" in (await fake.wait_for("sendMessage", 2))[-1].text
+    sent = await messenger.send(str(GROUP_ID), Reply(text="Film 2 wins"))
+    assert sent is not None and sent.platform_poll_id is None
+    assert "Film 2 wins" in fake.all("sendMessage")[-1].text
+
+    # The scheduler posts a new vote through the messenger: it learns the poll's ids.
+    reply = await app.dispatcher.handle(
+        CommandContext("telegram", "42", "M", str(GROUP_ID)), "/party"
+    )
+    sent = await messenger.send(str(GROUP_ID), reply)
+    second = fake.all("sendPoll")[-1]
+    assert sent is not None
+    assert sent.platform_poll_id == second.result["poll"]["id"]
+    assert sent.message_id == str(second.result["message_id"])
+    assert bot.polls.opened[-1][3] == sent.platform_poll_id
 
 
 async def test_too_many_candidates_for_a_poll_get_a_clear_message(app: App, bot: Bot) -> None:
@@ -605,6 +626,28 @@ async def test_retry_after_is_waited_out(telegram: FakeTelegram) -> None:
     assert "Okja" in sent.text
     assert telegram.calls["sendMessage"] == 2
     assert asyncio.get_running_loop().time() - started >= 1
+
+
+async def test_companions_run_beside_the_bot_and_stop_with_it(bot: Bot) -> None:
+    """The watch-party scheduler runs like this: started once the bot can send."""
+    ran = asyncio.Event()
+    finished = asyncio.Event()
+
+    async def companion(stop: asyncio.Event) -> None:
+        await front_end(bot.application).messenger.send("42", Reply(text="scheduler here"))
+        ran.set()
+        await stop.wait()
+        finished.set()
+
+    bot.application = build_application(bot.settings, bot.app.dispatcher, bot.fake.base_url)
+    bot.stop_event = asyncio.Event()
+    bot.task = asyncio.create_task(
+        serve(bot.application, bot.stop_event, poll_timeout=1, companions=[companion])
+    )
+    await asyncio.wait_for(ran.wait(), 15)
+    assert "scheduler here" in bot.fake.all("sendMessage")[0].text
+    await bot.stop()
+    assert finished.is_set()
 
 
 def _free_port() -> int:
