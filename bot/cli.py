@@ -7,7 +7,6 @@ import codecs
 import contextlib
 import dataclasses
 import logging
-import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -412,9 +411,11 @@ def _stop_event() -> asyncio.Event:
 
 @main.command()
 def telegram() -> None:
-    """Run the Telegram bot (needs TELEGRAM_TOKEN; TELEGRAM_API_BASE_URL for a local Bot API)."""
+    """Run the Telegram bot (needs TELEGRAM_TOKEN; long polling, or a webhook when
+    TELEGRAM_WEBHOOK_URL is set; TELEGRAM_API_BASE_URL for a self-hosted Bot API server)."""
     from bot.app import open_app
-    from bot.telegram_adapter.handlers import build_application, serve
+    from bot.telegram_adapter.handlers import build_application
+    from bot.telegram_adapter.server import Webhook, serve
 
     settings = _settings()
     _logging(settings)
@@ -423,10 +424,8 @@ def telegram() -> None:
     async def go() -> None:
         app = await open_app(settings)
         try:
-            application = build_application(
-                settings, app.dispatcher, os.environ.get("TELEGRAM_API_BASE_URL")
-            )
-            await serve(application, _stop_event())
+            application = build_application(settings, app.dispatcher)
+            await serve(application, _stop_event(), webhook=Webhook.from_settings(settings))
         finally:
             await app.close()
 

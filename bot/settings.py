@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,30 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# Telegram's rule for setWebhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def _telegram_webhook(env: Mapping[str, str]) -> tuple[str | None, str | None, str, int]:
+    """(webhook URL, secret, listen host, listen port), checked so a typo stops startup with
+    the variable's name instead of a webhook Telegram silently refuses."""
+    url = (env.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise SettingsError(
+            f"TELEGRAM_WEBHOOK_URL must be the public https:// address of the bot, not {url!r}"
+        )
+    secret = (env.get("TELEGRAM_WEBHOOK_SECRET") or "").strip() or None
+    if secret is not None and not _WEBHOOK_SECRET.match(secret):
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_SECRET may use only letters, digits, _ and - (1-256 characters)"
+        )
+    listen = (env.get("TELEGRAM_WEBHOOK_LISTEN") or "").strip() or "0.0.0.0"
+    port_text = (env.get("TELEGRAM_WEBHOOK_PORT") or "").strip() or "8443"
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise SettingsError(f"TELEGRAM_WEBHOOK_PORT must be a port number, not {port_text!r}")
+    return url, secret, listen, int(port_text)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -40,6 +65,13 @@ class Settings:
     owner_ids: frozenset[str] = frozenset()
     discord_token: str | None = field(default=None, repr=False)
     telegram_token: str | None = field(default=None, repr=False)
+    # A self-hosted Bot API server, e.g. http://telegram-bot-api:8081 (None: api.telegram.org).
+    telegram_api_base_url: str | None = None
+    # Webhook mode when set (long polling otherwise); the secret is checked on every request.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +87,7 @@ class Settings:
         owners = frozenset(
             part.strip() for part in env.get("REELBOT_OWNER_IDS", "").split(",") if part.strip()
         )
+        webhook_url, webhook_secret, listen, port = _telegram_webhook(env)
         return cls(
             database_url=normalise_database_url(url),
             data_dir=data_dir,
@@ -63,6 +96,11 @@ class Settings:
             owner_ids=owners,
             discord_token=env.get("DISCORD_TOKEN") or None,
             telegram_token=env.get("TELEGRAM_TOKEN") or None,
+            telegram_api_base_url=(env.get("TELEGRAM_API_BASE_URL") or "").strip() or None,
+            telegram_webhook_url=webhook_url,
+            telegram_webhook_secret=webhook_secret,
+            telegram_webhook_listen=listen,
+            telegram_webhook_port=port,
         )
 
     def require(self, variable: str) -> str:

@@ -70,6 +70,18 @@ def test_pipe_separated_form() -> None:
         None,
         False,
     )
+    # One bar: the rating is the first word(s) after it, the rest is the review (the form the
+    # Telegram guided /review puts together from "title?" and "stars?" answers).
+    assert split_review_args("#12 | 4.5 funny and warm", nothing_is_a_title) == (
+        "#12",
+        "4.5",
+        "funny and warm",
+        False,
+    )
+    assert split_review_args("Okja | 4 stars the pig!", nothing_is_a_title)[1:3] == (
+        "4 stars",
+        "the pig!",
+    )
     # The text may itself contain pipes: only the first two split.
     assert split_review_args("Okja | 4 | good | not great", nothing_is_a_title)[2] == (
         "good | not great"

@@ -127,3 +127,50 @@ def test_from_env_reads_the_process_environment_when_given_nothing(
     assert settings.database_url == "postgresql+asyncpg://a@b/c"
     assert settings.default_region == "KR"
     assert settings.data_dir == tmp_path
+
+
+def test_telegram_runs_long_polling_unless_a_webhook_is_set(tmp_path: Path) -> None:
+    settings = Settings.from_env({"REELBOT_DATA_DIR": str(tmp_path)})
+    assert settings.telegram_webhook_url is None
+    assert settings.telegram_api_base_url is None
+    hooked = Settings.from_env(
+        {
+            "REELBOT_DATA_DIR": str(tmp_path),
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret_-token",
+            "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1",
+            "TELEGRAM_WEBHOOK_PORT": "8080",
+            "TELEGRAM_API_BASE_URL": "http://telegram-bot-api:8081",
+        }
+    )
+    assert hooked.telegram_webhook_url == "https://bot.example.org/telegram"
+    assert hooked.telegram_webhook_secret == "s3cret_-token"
+    assert (hooked.telegram_webhook_listen, hooked.telegram_webhook_port) == ("127.0.0.1", 8080)
+    assert hooked.telegram_api_base_url == "http://telegram-bot-api:8081"
+    assert "s3cret" not in repr(hooked)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TELEGRAM_WEBHOOK_URL", "bot.example.org/telegram"),
+        ("TELEGRAM_WEBHOOK_SECRET", "has spaces!"),
+        ("TELEGRAM_WEBHOOK_PORT", "eighty"),
+        ("TELEGRAM_WEBHOOK_PORT", "70000"),
+    ],
+)
+def test_bad_webhook_settings_name_the_variable(tmp_path: Path, variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        Settings.from_env({"REELBOT_DATA_DIR": str(tmp_path), variable: value})
+
+
+def test_a_webhook_without_a_secret_still_gets_one(tmp_path: Path) -> None:
+    from bot.telegram_adapter.server import Webhook
+
+    settings = Settings.from_env(
+        {"REELBOT_DATA_DIR": str(tmp_path), "TELEGRAM_WEBHOOK_URL": "https://x.example/tg/hook"}
+    )
+    first, second = Webhook.from_settings(settings), Webhook.from_settings(settings)
+    assert first is not None and second is not None
+    assert len(first.secret) >= 32 and first.secret != second.secret
+    assert first.path == "tg/hook" and first.port == 8443

@@ -267,8 +267,14 @@ def split_review_args(
         raise UsageError(REVIEW_USAGE)
     if "|" in args and not args.startswith("||"):
         parts = [p.strip() for p in args.split("|", 2)]
-        if len(parts) >= 2 and parts[0] and parts[1]:
-            return _with_text(parts[0], parts[1], parts[2] if len(parts) > 2 else "", spoiler)
+        if len(parts) == 2 and parts[0] and parts[1]:
+            # "Title | 4 loved it": the rating is the first word(s) after the bar.
+            words = parts[1].split()
+            rating = _rating_at(words, 0)
+            used = 2 if rating != words[0] else 1
+            return _with_text(parts[0], rating, " ".join(words[used:]), spoiler)
+        if len(parts) == 3 and parts[0] and parts[1]:
+            return _with_text(parts[0], parts[1], parts[2], spoiler)
     if args[0] in "\"'“":
         closing = {"“": "”"}.get(args[0], args[0])
         end = args.find(closing, 1)

@@ -1,110 +1,479 @@
-"""Builds the python-telegram-bot Application: every core command, buttons, error handling."""
+"""Builds the python-telegram-bot Application: commands (also /cmd@bot in groups and as a
+document's caption), guided flows, buttons, inline mode, poll answers and error handling, all
+over the platform-neutral Dispatcher."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import re
+import time
+from dataclasses import dataclass
+from functools import partial
+from html import escape as html_escape
 
-from telegram import BotCommand, Message, Update
-from telegram.constants import ChatType
+from telegram import (
+    Bot,
+    CallbackQuery,
+    ForceReply,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    PollAnswerHandler,
+    filters,
 )
 
-from bot.core.context import CommandContext
-from bot.core.dispatch import Dispatcher
+from bot.core.cards import MAX_CARDS, title_cards
+from bot.core.context import Attachment, CommandContext
+from bot.core.dispatch import Dispatcher, error_reply
+from bot.core.errors import UserError
 from bot.core.replies import Reply
+from bot.core.text import shorten
 from bot.settings import Settings
-from bot.telegram_adapter.render import render
+from bot.telegram_adapter import callbacks
+from bot.telegram_adapter.admins import ChatAdmins
+from bot.telegram_adapter.flows import GUIDES, Flow, flows_of
+from bot.telegram_adapter.polls import PLATFORM, PollTracker
+from bot.telegram_adapter.render import Page, render
+from bot.telegram_adapter.sending import NO_PREVIEW, ReplySender, TelegramMessenger
+
+# Text only ever goes between tags, never into attributes: quotes may stay as they are.
+escape = partial(html_escape, quote=False)
 
 log = logging.getLogger(__name__)
 
+# The Bot API's own download limit; a self-hosted server could take more, memory could not.
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ALERT = 200  # answerCallbackQuery text
 
-def context_for(update: Update, settings: Settings) -> CommandContext:
-    user = update.effective_user
-    chat = update.effective_chat
-    assert user is not None and chat is not None
-    return CommandContext(
-        platform="telegram",
-        user_id=str(user.id),
-        display_name=user.full_name or user.username or str(user.id),
-        chat_id=str(chat.id),
-        chat_name=chat.title or chat.full_name,
-        is_admin=f"telegram:{user.id}" in settings.owner_ids,
-        is_group=chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
-        language=user.language_code,
+_COMMAND = re.compile(
+    r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+(?P<args>.*))?$", re.DOTALL
+)
+_TITLE_ID = re.compile(r"^#\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandLine:
+    name: str
+    bot: str | None
+    args: str
+
+    @property
+    def line(self) -> str:
+        """Without the @bot suffix: what the dispatcher and the buttons need."""
+        return f"/{self.name} {self.args}".rstrip()
+
+
+def parse_command(text: str) -> CommandLine | None:
+    match = _COMMAND.match(text.strip())
+    if match is None:
+        return None
+    return CommandLine(
+        match.group("name").lower(), match.group("bot"), (match.group("args") or "").strip()
     )
 
 
-async def _send(message: Message, reply: Reply) -> None:
-    for outgoing in render(reply):
-        await message.reply_html(
-            outgoing.html,
-            reply_markup=outgoing.keyboard,
-            disable_web_page_preview=True,
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where an answer goes: the chat, the forum topic, and the message it answers."""
+
+    chat_id: int
+    thread_id: int | None = None
+    reply_to: int | None = None
+
+    @classmethod
+    def of(cls, message: Message, quote: bool) -> Target:
+        thread = message.message_thread_id if message.is_topic_message else None
+        return cls(message.chat_id, thread, message.message_id if quote else None)
+
+
+def _is_group(message: Message) -> bool:
+    return message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def _toast(reply: Reply) -> str:
+    text = reply.text or (reply.card.heading if reply.card is not None else "Done.")
+    return shorten(text, MAX_ALERT)
+
+
+class TelegramFrontEnd:
+    """The handlers of one Application, and what they share."""
+
+    def __init__(
+        self, settings: Settings, dispatcher: Dispatcher, bot: Bot, tracker: PollTracker | None
+    ) -> None:
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.tracker = tracker
+        self.admins = ChatAdmins(settings.owner_ids)
+        names = {c.name for c in dispatcher.commands}
+        self.sender = ReplySender(bot, tracker, vote_command="vote" in names)
+        self.messenger = TelegramMessenger(self.sender)
+
+    @property
+    def command_names(self) -> set[str]:
+        return {c.name for c in self.dispatcher.commands} | {"start"}
+
+    async def send(self, target: Target, reply: Reply, page: Page | None = None) -> None:
+        await self.sender.send(
+            target.chat_id,
+            reply,
+            reply_to=target.reply_to,
+            thread_id=target.thread_id,
+            page=page,
         )
 
+    # -- who is asking -----------------------------------------------------------------------
 
-def build_application(
-    settings: Settings, dispatcher: Dispatcher, base_url: str | None = None
-) -> Application:  # type: ignore[type-arg]
-    builder = ApplicationBuilder().token(settings.require("TELEGRAM_TOKEN"))
-    if base_url:
-        builder = builder.base_url(f"{base_url.rstrip('/')}/bot").base_file_url(
-            f"{base_url.rstrip('/')}/file/bot"
+    async def context_for(
+        self, update: Update, attachment: Attachment | None = None
+    ) -> CommandContext:
+        user = update.effective_user
+        assert user is not None
+        chat = update.effective_chat  # None for a button on a card shared with inline mode
+        sender_chat = update.message.sender_chat if update.message is not None else None
+        return CommandContext(
+            platform=PLATFORM,
+            user_id=str(user.id),
+            display_name=user.full_name or user.username or str(user.id),
+            chat_id=str(chat.id if chat is not None else user.id),
+            chat_name=(chat.title or chat.full_name) if chat is not None else None,
+            is_admin=await self.admins.is_admin(self.bot, chat, user, sender_chat),
+            is_group=chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
+            language=user.language_code,
+            attachment=attachment,
         )
-    application = builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
 
-    async def on_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        if message is None or not message.text:
+    def addressed_to_me(self, command: CommandLine, message: Message) -> bool:
+        """/cmd@otherbot is not ours; in a group a bare /cmd we don't know is another bot's."""
+        if command.bot is not None:
+            return command.bot.lower() == (self.bot.username or "").lower()
+        return not _is_group(message) or command.name in self.command_names
+
+    # -- messages ------------------------------------------------------------------------------
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None or message.text is None or update.effective_user is None:
             return
-        reply = await dispatcher.handle(context_for(update, settings), message.text)
-        await _send(message, reply)
+        command = parse_command(message.text) if message.text.startswith("/") else None
+        if command is not None:
+            if not self.addressed_to_me(command, message):
+                return
+            flows_of(context.chat_data).pop(str(update.effective_user.id), None)
+            await self.run(update, context, command, Target.of(message, _is_group(message)))
+            return
+        await self.on_plain_text(update, context, message)
 
-    async def on_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_plain_text(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message
+    ) -> None:
+        user_id = str(message.from_user.id) if message.from_user else ""
+        flows = flows_of(context.chat_data)
+        flow = flows.get(user_id)
+        private = message.chat.type == ChatType.PRIVATE
+        replied = message.reply_to_message
+        if flow is not None and flow.expired():
+            del flows[user_id]
+            flow = None
+        if flow is not None and (private or (replied and replied.message_id == flow.prompt_id)):
+            del flows[user_id]
+            await self.answer_flow(update, context, flow, message)
+        elif private:  # plain words in a private chat: a search, the likeliest wish
+            command = CommandLine("search", None, message.text or "")
+            await self.run(update, context, command, Target.of(message, False))
+
+    async def on_document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None or message.document is None:
+            return
+        command = parse_command(message.caption or "")
+        target = Target.of(message, _is_group(message))
+        if command is None or not self.addressed_to_me(command, message):
+            if not _is_group(message):
+                await self.send(
+                    target,
+                    Reply(
+                        text="To use a file, send it with the command as its caption.",
+                        notes=("/help lists the commands.",),
+                    ),
+                )
+            return
+        document = message.document
+        name = document.file_name or "upload"
+        too_big = Reply(
+            text=f"{name} is too big: I can take files up to "
+            f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
+            notes=("Split it into smaller files, or export less at a time.",),
+            kind="error",
+        )
+        if document.file_size is not None and document.file_size > MAX_ATTACHMENT_BYTES:
+            await self.send(target, too_big)
+            return
+        file = await document.get_file()
+        content = bytes(await file.download_as_bytearray())
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            await self.send(target, too_big)
+            return
+        attachment = Attachment(name, content, document.mime_type)
+        ctx = await self.context_for(update, attachment)
+        reply = await self.dispatcher.handle(ctx, command.line)
+        await self.send(target, reply)
+
+    async def run(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        command: CommandLine,
+        target: Target,
+    ) -> None:
+        """Run a command line; a guided command without its arguments asks for them."""
+        ctx = await self.context_for(update)
+        guided = self.guided_answers(command)
+        if guided is not None:
+            await self.ask(context, ctx, command.name, guided, target)
+            return
+        reply = await self.dispatcher.handle(ctx, command.line)
+        await self.send(target, reply, Page(0, ctx.user_id, command.line))
+
+    # -- guided flows ------------------------------------------------------------------------
+
+    def guided_answers(self, command: CommandLine) -> tuple[str, ...] | None:
+        """The answers a guided command already has, or None when it runs as it is: no
+        arguments at all, or only a title id for /review."""
+        if command.name not in GUIDES or command.name not in self.command_names:
+            return None
+        if not command.args:
+            return ()
+        if command.name == "review" and _TITLE_ID.match(command.args):
+            return (command.args,)
+        return None
+
+    async def ask(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        ctx: CommandContext,
+        name: str,
+        answers: tuple[str, ...],
+        target: Target,
+    ) -> None:
+        step = GUIDES[name].steps[len(answers)]
+        question = step.question
+        if "{title}" in question:
+            try:
+                _snap, title, _notes = await self.dispatcher.core.resolve(answers[0])
+            except UserError as error:
+                await self.send(target, error_reply(error, name))
+                return
+            question = question.replace("{title}", self.dispatcher.core.label(title))
+        text = escape(question)
+        if ctx.is_group:  # the mention makes a selective ForceReply open for this user only
+            mention = f'<a href="tg://user?id={ctx.user_id}">{escape(ctx.display_name)}</a>'
+            text = f"{mention}, {text[0].lower()}{text[1:]}"
+        prompt = await self.bot.send_message(
+            target.chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=ForceReply(selective=True, input_field_placeholder=step.placeholder),
+            reply_parameters=(
+                ReplyParameters(target.reply_to, allow_sending_without_reply=True)
+                if target.reply_to
+                else None
+            ),
+            message_thread_id=target.thread_id,
+        )
+        flows_of(context.chat_data)[ctx.user_id] = Flow(
+            name, answers, prompt.message_id, time.monotonic()
+        )
+
+    async def answer_flow(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, flow: Flow, message: Message
+    ) -> None:
+        answer = (message.text or "").strip()
+        target = Target.of(message, _is_group(message))
+        ctx = await self.context_for(update)
+        answers = (*flow.answers, answer)
+        if flow.command == "review" and len(answers) == 1:
+            # Pin the title down before asking for stars, so a typo is caught now.
+            try:
+                _snap, title, _notes = await self.dispatcher.core.resolve(answer)
+            except UserError as error:
+                await self.send(target, error_reply(error, flow.command))
+                return
+            answers = (f"#{title.id}",)
+        if len(answers) < len(flow.guide.steps):
+            await self.ask(context, ctx, flow.command, answers, target)
+            return
+        line = flow.guide.command_line(flow.command, answers)
+        reply = await self.dispatcher.handle(ctx, line)
+        await self.send(target, reply, Page(0, ctx.user_id, line))
+
+    # -- buttons -----------------------------------------------------------------------------
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
-        await query.answer()
-        if not query.data or not isinstance(query.message, Message):
+        pressed = callbacks.parse(query.data or "")
+        if pressed is None:
+            await query.answer("This button no longer works. Send the command again.", True)
             return
-        reply = await dispatcher.handle(context_for(update, settings), query.data)
-        await _send(query.message, reply)
+        ctx = await self.context_for(update)
+        message = query.message if isinstance(query.message, Message) else None
+        if isinstance(pressed, callbacks.Rate):
+            reply = await self.dispatcher.handle(ctx, pressed.command)
+            await query.answer(_toast(reply), show_alert=reply.is_error)
+            return
+        if isinstance(pressed, callbacks.TurnPage):
+            if pressed.owner != ctx.user_id:
+                await query.answer(
+                    f"Only the person who asked can turn these pages. Send {pressed.command} "
+                    "for your own.",
+                    show_alert=True,
+                )
+                return
+            page = Page(pressed.page, pressed.owner, pressed.command)
+            await self._show_in_place(query, ctx, pressed.command, page)
+            return
+        if message is None:  # a card shared through inline mode: answer in place
+            line = pressed.command
+            await self._show_in_place(query, ctx, line, Page(0, ctx.user_id, line))
+            return
+        command = parse_command(pressed.command)
+        if command is None:
+            await query.answer()
+            return
+        target = Target.of(message, False)
+        guided = self.guided_answers(command)
+        if guided is not None:  # e.g. "/review #12" from a "which one?" button: ask for stars
+            await query.answer()
+            await self.ask(context, ctx, command.name, guided, target)
+            return
+        reply = await self.dispatcher.handle(ctx, command.line)
+        if reply.is_error:
+            await query.answer(_toast(reply), show_alert=True)
+            return
+        await query.answer()
+        await self.send(target, reply, Page(0, ctx.user_id, command.line))
 
-    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # Network and Telegram errors are logged and survived; the process keeps polling.
-        log.error("telegram update failed: %s", context.error, exc_info=context.error)
+    async def _show_in_place(
+        self, query: CallbackQuery, ctx: CommandContext, line: str, page: Page
+    ) -> None:
+        reply = await self.dispatcher.handle(ctx, line)
+        if reply.is_error:  # e.g. the title was deleted since the button was made
+            await query.answer(_toast(reply), show_alert=True)
+            return
+        await query.answer()
+        await self.sender.edit(query, reply, page)
 
-    application.bot_data["commands"] = dispatcher.commands  # for the menu set in serve()
-    names = [c.name for c in dispatcher.commands] + ["start"]
-    application.add_handler(CommandHandler(names, on_command))
-    application.add_handler(CallbackQueryHandler(on_button))
-    application.add_error_handler(on_error)
+    # -- inline mode, polls, errors ----------------------------------------------------------
+
+    async def on_inline_query(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.inline_query
+        if query is None:
+            return
+        user = query.from_user
+        ctx = CommandContext(
+            platform=PLATFORM,
+            user_id=str(user.id),
+            display_name=user.full_name,
+            chat_id=str(user.id),
+            language=user.language_code,
+        )
+        cards = await title_cards(self.dispatcher.core, ctx, query.query, MAX_CARDS)
+        results = []
+        for reply in cards:
+            assert reply.card is not None
+            rendered = render(reply, with_photo=False)
+            results.append(
+                InlineQueryResultArticle(
+                    id=str(reply.card.title_id),
+                    title=reply.card.heading,
+                    description=reply.card.subheading,
+                    input_message_content=InputTextMessageContent(
+                        rendered.messages[0].html,
+                        parse_mode=ParseMode.HTML,
+                        link_preview_options=NO_PREVIEW,
+                    ),
+                    reply_markup=rendered.messages[-1].keyboard,
+                    thumbnail_url=reply.card.poster_url,
+                )
+            )
+        await query.answer(results, cache_time=30, is_personal=False)
+
+    async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        answer = update.poll_answer
+        if answer is None or self.tracker is None:
+            return
+        if answer.user is not None:
+            voter_id, name = answer.user.id, answer.user.full_name
+        elif answer.voter_chat is not None:  # an anonymous admin voting as the group
+            voter_id, name = answer.voter_chat.id, answer.voter_chat.title or ""
+        else:
+            return
+        voter = CommandContext(
+            platform=PLATFORM, user_id=str(voter_id), display_name=name or str(voter_id), chat_id=""
+        )
+        reply = await self.tracker.poll_answered(
+            PLATFORM, answer.poll_id, voter, tuple(answer.option_ids)
+        )
+        if reply is not None and answer.user is not None:
+            # e.g. the vote came after voting closed: tell the voter privately, if they have
+            # ever started a chat with the bot (Telegram refuses otherwise).
+            try:
+                await self.sender.send(answer.user.id, reply)
+            except (Forbidden, BadRequest) as error:
+                log.info("could not tell voter %s: %s", answer.user.id, error)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Logged and survived: the process keeps polling or serving the webhook.
+        if isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest):
+            log.warning("telegram network error: %s", context.error)
+        else:
+            log.error("telegram update failed: %s", context.error, exc_info=context.error)
+
+
+def build_application(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    base_url: str | None = None,
+    polls: PollTracker | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """`base_url`: a Bot API server other than api.telegram.org (default: the setting
+    TELEGRAM_API_BASE_URL). `polls`: records votes on the polls replies open."""
+    builder = ApplicationBuilder().token(settings.require("TELEGRAM_TOKEN"))
+    base = (base_url or settings.telegram_api_base_url or "").rstrip("/")
+    if base:
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    # The rate limiter keeps to Telegram's flood limits and waits out RetryAfter.
+    application = builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
+    front = TelegramFrontEnd(settings, dispatcher, application.bot, polls)
+    application.bot_data["reelbot"] = front
+    only_new = filters.UpdateType.MESSAGE  # edits of old messages are not new commands
+    application.add_handler(MessageHandler(only_new & filters.TEXT, front.on_message))
+    application.add_handler(MessageHandler(only_new & filters.Document.ALL, front.on_document))
+    application.add_handler(CallbackQueryHandler(front.on_button))
+    application.add_handler(InlineQueryHandler(front.on_inline_query))
+    application.add_handler(PollAnswerHandler(front.on_poll_answer))
+    application.add_error_handler(front.on_error)
     return application
 
 
-async def serve(
-    application: Application,  # type: ignore[type-arg]
-    stop: asyncio.Event,
-    poll_timeout: float = 10,
-) -> None:
-    """Long polling until `stop` is set (SIGTERM/SIGINT), then a clean shutdown."""
-    async with application:
-        # The command menu Telegram shows next to the input field.
-        await application.bot.set_my_commands(
-            [BotCommand(c.name, c.summary[:256]) for c in application.bot_data["commands"]]
-        )
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, timeout=int(poll_timeout)
-        )
-        await stop.wait()
-        await application.updater.stop()
-        await application.stop()
+def front_end(application: Application) -> TelegramFrontEnd:  # type: ignore[type-arg]
+    """The handlers' shared state, e.g. `.messenger` for the watch-party scheduler."""
+    front = application.bot_data["reelbot"]
+    assert isinstance(front, TelegramFrontEnd)
+    return front

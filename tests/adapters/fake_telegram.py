@@ -1,8 +1,11 @@
-"""A small Bot API server on loopback: python-telegram-bot talks to it as to Telegram.
+"""A Bot API server on loopback: python-telegram-bot talks to it as to Telegram.
 
-The test plays the user by queueing updates (messages, button presses) and reads back what the
-bot sent. Only the methods reelbot uses are implemented; anything else answers an error, so
-an unexpected call shows up as a failure instead of passing silently."""
+The test plays the users: it queues updates (messages in private chats and groups, replies,
+documents, button presses, inline queries, poll votes) and reads back what the bot did
+(`sent`: every call, with its parameters). Messages the bot sent are kept, so edits change them
+and a button press carries the message as Telegram would. Only the methods reelbot uses are
+implemented; anything else answers an error, so an unexpected call shows up as a failure.
+`fail_next` makes the next call of a method fail like Telegram or the network can."""
 
 from __future__ import annotations
 
@@ -16,12 +19,37 @@ from typing import Any
 from aiohttp import web
 
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "reelbot", "username": "reelbot_bot"}
+GROUP_ID = -100123
 
 
 @dataclass
 class Sent:
     method: str
     params: dict[str, Any]
+    result: Any = None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        markup = self.params.get("reply_markup") or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+    def button(self, label: str) -> str:
+        """The callback data of the button labelled `label`."""
+        found = [b["callback_data"] for b in self.buttons if b["text"] == label]
+        assert found, f"no {label!r} button in {[b['text'] for b in self.buttons]}"
+        return str(found[0])
+
+
+@dataclass
+class Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+    network: bool = False  # drop the connection instead of answering
 
 
 @dataclass
@@ -29,6 +57,12 @@ class FakeTelegram:
     token: str = "123456:TEST-TOKEN"
     sent: list[Sent] = field(default_factory=list)
     updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    admins: dict[int, list[int]] = field(default_factory=dict)  # chat id -> user ids
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content
+    webhook: dict[str, Any] = field(default_factory=dict)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)  # every request, failed ones too
+    messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _new_sent: asyncio.Condition = field(default_factory=asyncio.Condition)
     runner: web.AppRunner | None = None
@@ -37,6 +71,7 @@ class FakeTelegram:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -49,42 +84,132 @@ class FakeTelegram:
         if self.runner is not None:
             await self.runner.cleanup()
 
-    # -- the user's side ---------------------------------------------------------------------
+    def fail_next(self, method: str, failure: Failure) -> None:
+        self.failures.setdefault(method, []).append(failure)
+
+    # -- the users' side ---------------------------------------------------------------------
 
     def user(self, user_id: int = 42, name: str = "Mina") -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
 
-    def send_text(self, text: str, user_id: int = 42, chat_id: int | None = None) -> None:
-        entities = []
-        if text.startswith("/"):
-            length = len(text.split(" ", 1)[0])
-            entities.append({"type": "bot_command", "offset": 0, "length": length})
-        chat = {"id": chat_id or user_id, "type": "private", "first_name": "Mina"}
-        self.updates.put_nowait(
-            {
-                "update_id": next(self._ids),
-                "message": {
-                    "message_id": next(self._ids),
-                    "date": int(time.time()),
-                    "chat": chat,
-                    "from": self.user(user_id),
-                    "text": text,
-                    "entities": entities,
-                },
-            }
-        )
+    def chat(self, chat_id: int, name: str = "Mina") -> dict[str, Any]:
+        if chat_id < 0:
+            return {"id": chat_id, "type": "supergroup", "title": "K-drama club"}
+        return {"id": chat_id, "type": "private", "first_name": name}
 
-    def press(self, message: Sent, data: str, user_id: int = 42) -> None:
+    def _user_message(
+        self, user_id: int, chat_id: int | None, reply_to: Sent | None, name: str
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": self.chat(chat_id or user_id, name),
+            "from": self.user(user_id, name),
+        }
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to.result
+        return message
+
+    def send_text(
+        self,
+        text: str,
+        user_id: int = 42,
+        chat_id: int | None = None,
+        reply_to: Sent | None = None,
+        name: str = "Mina",
+    ) -> None:
+        message = self._user_message(user_id, chat_id, reply_to, name)
+        message["text"] = text
+        if text.startswith("/"):
+            length = len(text.split(maxsplit=1)[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self.updates.put_nowait({"update_id": next(self._ids), "message": message})
+
+    def send_document(
+        self,
+        caption: str,
+        file_name: str,
+        content: bytes,
+        user_id: int = 42,
+        chat_id: int | None = None,
+        claimed_size: int | None = None,
+    ) -> None:
+        file_id = f"doc{next(self._ids)}"
+        self.files[file_id] = content
+        message = self._user_message(user_id, chat_id, None, "Mina")
+        message["caption"] = caption
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": file_name,
+            "mime_type": "text/csv",
+            "file_size": claimed_size if claimed_size is not None else len(content),
+        }
+        if caption.startswith("/"):
+            length = len(caption.split(maxsplit=1)[0])
+            message["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self.updates.put_nowait({"update_id": next(self._ids), "message": message})
+
+    def press(self, message: Sent, data: str, user_id: int = 42, name: str = "Mina") -> str:
+        """Press a button on a message the bot sent (its current state, after any edits)."""
+        query_id = str(next(self._ids))
         chat_id = int(message.params["chat_id"])
+        current = self.messages.get((chat_id, message.result["message_id"]), message.result)
         self.updates.put_nowait(
             {
                 "update_id": next(self._ids),
                 "callback_query": {
-                    "id": str(next(self._ids)),
+                    "id": query_id,
+                    "from": self.user(user_id, name),
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": current,
+                },
+            }
+        )
+        return query_id
+
+    def press_inline(self, inline_message_id: str, data: str, user_id: int = 42) -> str:
+        """Press a button on a card someone shared with inline mode (no chat message)."""
+        query_id = str(next(self._ids))
+        self.updates.put_nowait(
+            {
+                "update_id": next(self._ids),
+                "callback_query": {
+                    "id": query_id,
                     "from": self.user(user_id),
                     "chat_instance": "ci",
                     "data": data,
-                    "message": self._message(chat_id, message.params.get("text", "")),
+                    "inline_message_id": inline_message_id,
+                },
+            }
+        )
+        return query_id
+
+    def inline_query(self, query: str, user_id: int = 42) -> str:
+        query_id = str(next(self._ids))
+        self.updates.put_nowait(
+            {
+                "update_id": next(self._ids),
+                "inline_query": {
+                    "id": query_id,
+                    "from": self.user(user_id),
+                    "query": query,
+                    "offset": "",
+                },
+            }
+        )
+        return query_id
+
+    def vote(self, poll: Sent, option_ids: list[int], user_id: int = 42) -> None:
+        self.updates.put_nowait(
+            {
+                "update_id": next(self._ids),
+                "poll_answer": {
+                    "poll_id": poll.result["poll"]["id"],
+                    "user": self.user(user_id),
+                    "option_ids": option_ids,
+                    "option_persistent_ids": [str(i) for i in option_ids],
                 },
             }
         )
@@ -100,18 +225,125 @@ class FakeTelegram:
 
         return await asyncio.wait_for(enough(), seconds)
 
+    async def next_sent(self, method: str, seconds: float = 10) -> Sent:
+        """The next call of `method` after the ones seen so far."""
+        seen = len([s for s in self.sent if s.method == method])
+        return (await self.wait_for(method, seen + 1, seconds))[-1]
+
+    def all(self, method: str) -> list[Sent]:
+        return [s for s in self.sent if s.method == method]
+
     # -- the server's side -------------------------------------------------------------------
 
-    def _message(self, chat_id: int, text: str) -> dict[str, Any]:
-        return {
+    def _bot_message(self, chat_id: int, **content: Any) -> dict[str, Any]:
+        message = {
             "message_id": next(self._ids),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Mina"},
+            "chat": self.chat(chat_id),
             "from": BOT_USER,
-            "text": text,
+            **{k: v for k, v in content.items() if v is not None},
         }
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    def _markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        markup = params.get("reply_markup")
+        return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
+
+    def _edit(self, params: dict[str, Any], **changes: Any) -> Any:
+        if "inline_message_id" in params:
+            return True
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise _ApiError(400, "Bad Request: message to edit not found")
+        message = self.messages[key]
+        new = {**message, **changes, "reply_markup": self._markup(params)}
+        if {k: new.get(k) for k in changes} == {k: message.get(k) for k in changes} and (
+            new["reply_markup"] == message.get("reply_markup")
+        ):
+            raise _ApiError(400, "Bad Request: message is not modified")
+        self.messages[key] = new
+        return new
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in {"setMyCommands", "deleteWebhook", "answerCallbackQuery"}:
+            return True
+        if method == "answerInlineQuery":
+            return True
+        if method == "setWebhook":
+            self.webhook = dict(params)
+            return True
+        if method == "sendMessage":
+            return self._bot_message(
+                int(params["chat_id"]),
+                text=str(params["text"]),
+                reply_markup=self._markup(params),
+            )
+        if method == "sendPhoto":
+            photo = {"file_id": "p1", "file_unique_id": "p1", "width": 300, "height": 450}
+            return self._bot_message(
+                int(params["chat_id"]),
+                photo=[photo],
+                caption=params.get("caption"),
+                reply_markup=self._markup(params),
+            )
+        if method == "editMessageText":
+            return self._edit(params, text=str(params["text"]))
+        if method == "editMessageCaption":
+            return self._edit(params, caption=params.get("caption"))
+        if method == "editMessageReplyMarkup":
+            return self._edit(params)
+        if method == "sendPoll":
+            options = [
+                {"text": o["text"] if isinstance(o, dict) else o, "voter_count": 0}
+                for o in params["options"]
+            ]
+            for i, option in enumerate(options):
+                option["persistent_id"] = str(i)
+            poll = {
+                "id": f"poll{next(self._ids)}",
+                "question": params["question"],
+                "options": options,
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": params.get("is_anonymous", True) not in (False, "false"),
+                "type": "regular",
+                "allows_multiple_answers": bool(params.get("allows_multiple_answers")),
+                "allows_revoting": True,
+                "members_only": False,
+            }
+            return self._bot_message(int(params["chat_id"]), poll=poll)
+        if method == "stopPoll":
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            if key not in self.messages or "poll" not in self.messages[key]:
+                raise _ApiError(400, "Bad Request: message with poll to stop not found")
+            poll = self.messages[key]["poll"]
+            if poll["is_closed"]:
+                raise _ApiError(400, "Bad Request: poll has already been closed")
+            poll["is_closed"] = True
+            return poll
+        if method == "getChatAdministrators":
+            ids = self.admins.get(int(params["chat_id"]), [])
+            # Everyone listed as an owner: the shortest member object PTB accepts.
+            return [
+                {"status": "creator", "user": self.user(uid, "Admin"), "is_anonymous": False}
+                for uid in ids
+            ]
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            if file_id not in self.files:
+                raise _ApiError(400, "Bad Request: invalid file_id")
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": len(self.files[file_id]),
+                "file_path": f"documents/{file_id}.csv",
+            }
+        raise _ApiError(400, f"fake: no {method}")
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}
@@ -122,36 +354,74 @@ class FakeTelegram:
         else:
             params = {k: _maybe_json(v) for k, v in (await request.post()).items()}
         if method == "getUpdates":
-            return web.json_response({"ok": True, "result": await self._poll(params)})
-        result: Any
-        if method == "getMe":
-            result = BOT_USER
-        elif method in {"setMyCommands", "deleteWebhook", "answerCallbackQuery"}:
-            result = True
-        elif method == "sendMessage":
-            result = self._message(int(params["chat_id"]), str(params["text"]))
-        else:
+            return web.json_response({"ok": True, "result": await self._poll(request, params)})
+        self.calls[method] = self.calls.get(method, 0) + 1
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued.pop(0)
+            if failure.network:
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response()
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description,
+            }
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return web.json_response(body, status=failure.status)
+        try:
+            result = self._result(method, params)
+        except _ApiError as error:
             return web.json_response(
-                {"ok": False, "error_code": 400, "description": f"fake: no {method}"}
+                {"ok": False, "error_code": error.status, "description": error.description},
+                status=error.status,
             )
         async with self._new_sent:
-            self.sent.append(Sent(method, params))
+            self.sent.append(Sent(method, params, result))
             self._new_sent.notify_all()
         return web.json_response({"ok": True, "result": result})
 
-    async def _poll(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        timeout = float(params.get("timeout") or 0)
-        batch: list[dict[str, Any]] = []
-        try:
-            batch.append(await asyncio.wait_for(self.updates.get(), timeout=max(timeout, 0.05)))
-        except TimeoutError:
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].rsplit("/", 1)[-1].removesuffix(".csv")
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
+
+    async def _poll(self, request: web.Request, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Long polling. A client that hung up (a stopped bot) must not take updates with it:
+        aiohttp keeps running the handler, so check the connection while waiting."""
+        deadline = time.monotonic() + max(float(params.get("timeout") or 0), 0.05)
+        while self.updates.empty():
+            if time.monotonic() > deadline or _hung_up(request):
+                return []
+            await asyncio.sleep(0.02)
+        if _hung_up(request):
             return []
+        batch: list[dict[str, Any]] = []
         while not self.updates.empty():
             batch.append(self.updates.get_nowait())
         return batch
 
 
+def _hung_up(request: web.Request) -> bool:
+    return request.transport is None or request.transport.is_closing()
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
 def _maybe_json(value: Any) -> Any:
+    """Form-encoded parameters as the JSON values they stand for."""
+    if value in ("true", "false"):
+        return value == "true"
     if isinstance(value, str) and value[:1] in "[{":
         try:
             return json.loads(value)

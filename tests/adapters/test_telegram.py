@@ -1,76 +1,702 @@
-"""The real python-telegram-bot Application against a local fake Bot API server."""
+"""The real python-telegram-bot Application against a local fake Bot API server, driven the
+way members use the bot: commands in private chats and groups, guided replies, buttons, inline
+mode, documents, polls, and the webhook."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import replace
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import aiohttp
 import pytest
+from sqlalchemy import update
+from telegram.constants import PollLimit
 
 from bot.app import App
-from bot.core.dispatch import COMMANDS
-from bot.core.replies import Item, Reply
-from bot.telegram_adapter.handlers import build_application, serve
-from bot.telegram_adapter.render import MAX_MESSAGE, render
-from tests.adapters.fake_telegram import FakeTelegram
+from bot.core.context import CommandContext
+from bot.core.dispatch import COMMANDS, CommandSpec
+from bot.core.replies import Item, Poll, PollOption, Reply
+from bot.settings import Settings
+from bot.telegram_adapter.handlers import MAX_ATTACHMENT_BYTES, build_application, front_end
+from bot.telegram_adapter.render import MAX_CAPTION, MAX_MESSAGE, PAGE_SIZE, render
+from bot.telegram_adapter.server import Webhook, serve
+from db import models as m
+from tests.adapters.fake_telegram import GROUP_ID, Failure, FakeTelegram, Sent
+from tests.support import rating_rows, title_id
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@dataclass
+class RecordedPolls:
+    """Stands in for the watch-party core (branch issue-5) on the far side of PollTracker."""
+
+    opened: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    answers: list[tuple[str, str, str, tuple[int, ...]]] = field(default_factory=list)
+
+    async def poll_opened(
+        self, key: str, platform: str, chat_id: str, platform_poll_id: str, message_id: str
+    ) -> None:
+        self.opened.append((key, platform, chat_id, platform_poll_id, message_id))
+
+    async def poll_answered(
+        self,
+        platform: str,
+        platform_poll_id: str,
+        voter: CommandContext,
+        option_indices: Sequence[int],
+    ) -> Reply | None:
+        self.answers.append((platform, platform_poll_id, voter.user_id, tuple(option_indices)))
+        if voter.user_id == "9":
+            return Reply(text="Voting has closed for this party.", kind="error")
+        return None
+
+
+@dataclass
+class Bot:
+    """One running Application over the test's App; `restart` builds a new one."""
+
+    fake: FakeTelegram
+    app: App
+    settings: Settings
+    polls: RecordedPolls = field(default_factory=RecordedPolls)
+    webhook: Webhook | None = None
+    application: Any = None
+    task: asyncio.Task[None] | None = None
+    stop_event: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        menus = len(self.fake.all("setMyCommands"))
+        self.application = build_application(
+            self.settings, self.app.dispatcher, self.fake.base_url, self.polls
+        )
+        self.stop_event = asyncio.Event()
+        self.task = asyncio.create_task(
+            serve(self.application, self.stop_event, poll_timeout=1, webhook=self.webhook)
+        )
+        await self.fake.wait_for("setMyCommands", menus + 1)
+
+    async def stop(self) -> None:
+        assert self.stop_event is not None and self.task is not None
+        self.stop_event.set()
+        await asyncio.wait_for(self.task, 15)
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
 
 
 @pytest.fixture
-async def telegram(app: App) -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    base_url = await fake.start()
-    settings = replace(app.settings, telegram_token=fake.token)
-    application = build_application(settings, app.dispatcher, base_url)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(application, stop, poll_timeout=1))
-    await fake.wait_for("setMyCommands")
-    yield fake
-    stop.set()
-    await asyncio.wait_for(task, 15)
-    await fake.stop()
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
 
 
-async def test_command_menu_lists_every_core_command(app: App, telegram: FakeTelegram) -> None:
-    [menu] = await telegram.wait_for("setMyCommands")
-    names = {c["command"] for c in menu.params["commands"]}
-    # The core's own commands plus the feature modules' (watch parties, settings, admin, ...).
-    assert names == {c.name for c in app.dispatcher.commands}
-    assert {c.name for c in COMMANDS} | {
-        "watchparty",
-        "vote",
-        "settings",
-        "admin",
-        "import",
-    } <= names
+@pytest.fixture
+async def bot(app: App, fake: FakeTelegram) -> AsyncIterator[Bot]:
+    """Not started: a test may register commands or change settings first."""
+    running = Bot(fake, app, replace(app.settings, telegram_token=fake.token))
+    yield running
+    if running.task is not None and not running.task.done():
+        await running.stop()
+
+
+@pytest.fixture
+async def telegram(bot: Bot) -> FakeTelegram:
+    await bot.start()
+    return bot.fake
+
+
+async def ask(fake: FakeTelegram, text: str, method: str = "sendMessage", **kw: Any) -> Sent:
+    """Send `text` as a user and return what the bot answers with."""
+    seen = len(fake.all(method))
+    fake.send_text(text, **kw)
+    return (await fake.wait_for(method, seen + 1))[seen]
+
+
+async def eventually(check: Callable[[], object], seconds: float = 10) -> None:
+    """For effects with no message to wait for (a vote recorded)."""
+    for _ in range(int(seconds * 20)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the bot did not get there in time")
+
+
+def assert_balanced_html(html: str) -> None:
+    """Every tag the renderer opens is closed in the same message (Telegram refuses others)."""
+    for tag in ("b", "i", "pre", "tg-spoiler", "a"):
+        opened = len(re.findall(rf"<{tag}[ >]", html))
+        assert opened == html.count(f"</{tag}>"), f"unbalanced <{tag}> in {html!r}"
+
+
+async def set_poster(app: App, tid: int, url: str) -> None:
+    async with app.db.unit_of_work(write=True) as repos:
+        await repos.session.execute(update(m.Title).where(m.Title.id == tid).values(poster_url=url))
+        await repos.catalog.bump_revision()
+    app.core.catalog.invalidate()
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+async def test_menu_lists_every_command_including_feature_modules(app: App, bot: Bot) -> None:
+    async def ping(ctx: CommandContext, args: str) -> Reply:
+        return Reply(text="pong")
+
+    app.dispatcher.register(CommandSpec("ping", "/ping", "check the bot is awake", "/ping"), ping)
+    await bot.start()
+    [menu] = bot.fake.all("setMyCommands")
+    listed = {c["command"]: c["description"] for c in menu.params["commands"]}
+    assert listed == {c.name: c.summary for c in app.dispatcher.commands}
+    assert "ping" in listed and {c.name for c in COMMANDS} <= set(listed)
+    assert {"watchparty", "vote", "settings", "admin", "import"} <= set(listed)
+    assert "pong" in (await ask(bot.fake, "/ping")).text
+
+
+@pytest.mark.parametrize("spec", COMMANDS, ids=lambda s: s.name)
+async def test_every_core_command_answers_in_html(
+    telegram: FakeTelegram, spec: CommandSpec
+) -> None:
+    sent = await ask(telegram, spec.example)
+    assert sent.params["parse_mode"] == "HTML"
+    assert "⚠️" not in sent.text, sent.text
+    assert_balanced_html(sent.text)
+
+
+async def test_start_greets_with_the_command_list(telegram: FakeTelegram) -> None:
+    sent = await ask(telegram, "/start")
+    assert "/recommend" in sent.text and "/review" in sent.text
 
 
 async def test_recommend_then_press_a_button(telegram: FakeTelegram) -> None:
-    telegram.send_text("/recommend Miracle in Cell No. 7")
-    [sent] = await telegram.wait_for("sendMessage")
-    assert sent.params["parse_mode"] == "HTML"
-    assert "Prison Playbook" in sent.params["text"]
-    assert "I Am Sam" in sent.params["text"]
-    buttons = [b for row in sent.params["reply_markup"]["inline_keyboard"] for b in row]
-    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
-
-    telegram.press(sent, buttons[0]["callback_data"])
-    await telegram.wait_for("answerCallbackQuery")
-    second = (await telegram.wait_for("sendMessage", 2))[1]
-    assert "🎬" in second.params["text"]  # the title card of the first suggestion
+    sent = await ask(telegram, "/recommend Miracle in Cell No. 7")
+    assert "Prison Playbook" in sent.text and "I Am Sam" in sent.text
+    assert all(0 < len(b["callback_data"].encode()) <= 64 for b in sent.buttons)
+    telegram.press(sent, sent.button("ℹ 1"))
+    card = await telegram.next_sent("sendMessage")
+    assert "🎬" in card.text
+    assert {"More like this", "Where to watch", "1★", "5★"} <= {b["text"] for b in card.buttons}
 
 
-async def test_group_command_with_bot_suffix_and_hostile_text(telegram: FakeTelegram) -> None:
-    telegram.send_text("/search@reelbot_bot <b>miracle</b> & cell")
-    [sent] = await telegram.wait_for("sendMessage")
-    assert "&lt;b&gt;miracle&lt;/b&gt; &amp; cell" in sent.params["text"]
-    assert "<b>miracle</b>" not in sent.params["text"]
+async def test_groups_answer_commands_addressed_to_this_bot_only(telegram: FakeTelegram) -> None:
+    sent = await ask(telegram, "/search@reelbot_bot <b>miracle</b> & cell", chat_id=GROUP_ID)
+    assert "&lt;b&gt;miracle&lt;/b&gt; &amp; cell" in sent.text
+    assert "<b>miracle</b>" not in sent.text
+    assert sent.params["reply_parameters"]["message_id"]  # threads under the command
+
+    telegram.send_text("/search@other_bot okja", chat_id=GROUP_ID)
+    telegram.send_text("/weather", chat_id=GROUP_ID)  # another bot's command
+    sent = await ask(telegram, "/title@reelbot_bot okja", chat_id=GROUP_ID)
+    assert "Okja" in sent.text
+    assert len(telegram.all("sendMessage")) == 2
+
+    unknown = await ask(telegram, "/weather")  # in a private chat it gets an answer
+    assert "I don't know /weather" in unknown.text
+
+
+async def test_plain_words_in_a_private_chat_search(telegram: FakeTelegram) -> None:
+    sent = await ask(telegram, "prison playbok")
+    assert "Prison Playbook" in sent.text
+
+
+# -- guided flows -----------------------------------------------------------------------------
+
+
+async def test_review_without_arguments_asks_for_title_then_rating(
+    app: App, telegram: FakeTelegram
+) -> None:
+    prompt = await ask(telegram, "/review")
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    assert "which title" in prompt.text.lower()
+    second = await ask(telegram, "prison playbok", reply_to=prompt)
+    assert second.params["reply_markup"]["force_reply"] is True
+    assert "Prison Playbook (2017)" in second.text
+    done = await ask(telegram, "4.5 funny and warm", reply_to=second)
+    assert "Rated Prison Playbook (2017)" in done.text
+    tid = await title_id(app, "Prison Playbook", 2017)
+    assert ("42", tid, 9, "funny and warm", False) in await rating_rows(app)
+
+
+@pytest.mark.parametrize(
+    ("command", "answer", "expected"),
+    [
+        ("/title", "parasite", "🎬"),
+        ("/where", "Prison Playbook US", "Where to watch Prison Playbook"),
+        ("/reviews", "okja", "Okja"),
+        ("/search", "miracle cell", "Miracle in Cell No. 7"),
+    ],
+)
+async def test_commands_missing_their_title_ask_for_it(
+    telegram: FakeTelegram, command: str, answer: str, expected: str
+) -> None:
+    prompt = await ask(telegram, command)
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    sent = await ask(telegram, answer, reply_to=prompt)
+    assert expected in sent.text
+
+
+async def test_in_a_group_only_a_reply_to_the_question_answers_it(
+    app: App, telegram: FakeTelegram
+) -> None:
+    prompt = await ask(telegram, "/review", chat_id=GROUP_ID)
+    assert prompt.params["reply_markup"]["selective"] is True
+    assert 'href="tg://user?id=42"' in prompt.text  # so only the asker gets the reply field
+    telegram.send_text("okja is on tonight", chat_id=GROUP_ID)  # chatter, not an answer
+    telegram.send_text("okja", chat_id=GROUP_ID, user_id=7, reply_to=prompt)  # someone else
+    second = await ask(telegram, "okja", chat_id=GROUP_ID, reply_to=prompt)
+    assert "how many stars for Okja" in second.text
+    done = await ask(telegram, "8/10", chat_id=GROUP_ID, reply_to=second)
+    assert "Rated Okja" in done.text
+    assert len(telegram.all("sendMessage")) == 3
+
+
+async def test_a_typo_in_the_guided_title_offers_choices_that_continue(
+    telegram: FakeTelegram,
+) -> None:
+    prompt = await ask(telegram, "/review")
+    choices = await ask(telegram, "prison", reply_to=prompt)  # several titles start so
+    assert "Did you mean" in choices.text
+    telegram.press(choices, choices.button("Prison Playbook (2017, South Korea)"))
+    stars = await telegram.next_sent("sendMessage")
+    assert "How many stars for Prison Playbook (2017)" in stars.text
+    done = await ask(telegram, "5", reply_to=stars)
+    assert "Rated Prison Playbook (2017)" in done.text
+
+
+async def test_a_new_command_abandons_the_question(telegram: FakeTelegram) -> None:
+    await ask(telegram, "/title")
+    sent = await ask(telegram, "/myratings")
+    assert "haven't rated" in sent.text
+    sent = await ask(telegram, "okja")  # no longer an answer: a plain search
+    assert "Titles matching" in sent.text
+
+
+# -- rendering ------------------------------------------------------------------------------------
+
+
+async def test_hostile_text_is_escaped_everywhere(app: App, telegram: FakeTelegram) -> None:
+    hostile = '<a href="tg://x">click</a> & <b>bold'
+    done = await ask(telegram, f"/review Okja | 4 | {hostile}", name="<i>Mina</i>")
+    assert "Rated Okja" in done.text
+    sent = await ask(telegram, "/reviews okja")
+    assert '&lt;a href="tg://x"&gt;click&lt;/a&gt; &amp; &lt;b&gt;bold' in sent.text
+    assert "&lt;i&gt;Mina&lt;/i&gt;" in sent.text
+    assert_balanced_html(sent.text)
+    prompt = await ask(telegram, "/title", name="<i>Mina</i>", chat_id=GROUP_ID)
+    assert "&lt;i&gt;Mina&lt;/i&gt;" in prompt.text
 
 
 def test_long_replies_split_at_line_boundaries() -> None:
-    items = tuple(Item(f"title {n} " + "x" * 80, "reason <&>") for n in range(200))
-    messages = render(Reply(text="many", items=items))
+    items = tuple(
+        Item(f"title {n} " + "x" * 80, "reason <&>", spoiler=n % 2 == 0) for n in range(200)
+    )
+    messages = render(Reply(text="many", items=items)).messages
     assert len(messages) > 1
     assert all(len(m.html) <= MAX_MESSAGE for m in messages)
+    for message in messages:
+        assert_balanced_html(message.html)
     joined = "\n".join(m.html for m in messages)
     assert joined.count("reason &lt;&amp;&gt;") == 200
+    assert [n for n in range(1, 201) if f"\n{n}. <b>title" not in "\n" + joined] == []
+
+
+def test_one_overlong_line_is_cut_between_words_with_its_tags_closed() -> None:
+    detail = " ".join(f"word{n}&" for n in range(2000))  # ~14,000 characters escaped
+    messages = render(Reply(items=(Item("t", detail, spoiler=True),))).messages
+    assert len(messages) >= 3
+    for message in messages:
+        assert len(message.html) <= MAX_MESSAGE
+        assert_balanced_html(message.html)
+    joined = " ".join(m.html for m in messages)
+    assert joined.count("&amp;") == 2000
+
+
+async def test_a_long_card_becomes_several_messages(app: App, bot: Bot) -> None:
+    body = "\n".join(f"paragraph {n} <&> " + "y" * 200 for n in range(60))
+
+    async def longcard(ctx: CommandContext, args: str) -> Reply:
+        reply = await app.core.title(ctx, "okja")
+        assert reply.card is not None
+        return replace(reply, card=replace(reply.card, body=body))
+
+    app.dispatcher.register(
+        CommandSpec("longcard", "/longcard", "a long card", "/longcard"), longcard
+    )
+    await bot.start()
+    bot.fake.send_text("/longcard")
+    await bot.fake.wait_for("sendMessage", 4)
+    await asyncio.sleep(0.3)
+    parts = bot.fake.all("sendMessage")
+    assert len(parts) >= 4 and all(len(p.text) <= MAX_MESSAGE for p in parts)
+    for part in parts:
+        assert_balanced_html(part.text)
+    joined = "\n".join(p.text for p in parts)
+    assert joined.count("&lt;&amp;&gt;") == 60  # nothing lost or cut inside an entity
+    assert [bool(p.buttons) for p in parts] == [False] * (len(parts) - 1) + [True]
+
+
+async def test_a_poster_is_sent_as_a_photo_with_the_card_as_caption(
+    app: App, telegram: FakeTelegram
+) -> None:
+    tid = await title_id(app, "Okja", 2017)
+    await set_poster(app, tid, "https://img.example/okja.jpg")
+    photo = await ask(telegram, "/title okja", method="sendPhoto")
+    assert photo.params["photo"] == "https://img.example/okja.jpg"
+    assert "🎬 <b>Okja (2017)</b>" in photo.text
+    assert len(photo.text) <= MAX_CAPTION
+    await asyncio.sleep(0.3)
+    rest = telegram.all("sendMessage")
+    buttons = rest[-1].buttons if rest else photo.buttons
+    assert {"More like this", "Where to watch"} <= {b["text"] for b in buttons}
+
+    # Telegram cannot fetch the poster: the card still arrives, as text.
+    telegram.fail_next("sendPhoto", Failure(400, "Bad Request: failed to get HTTP URL content"))
+    card = await ask(telegram, "/title okja")
+    assert "🎬 <b>Okja (2017)</b>" in card.text
+
+
+# -- buttons ----------------------------------------------------------------------------------
+
+
+async def test_star_buttons_rate_the_title(app: App, telegram: FakeTelegram) -> None:
+    card = await ask(telegram, "/title Prison Playbook")
+    telegram.press(card, card.button("4★"))
+    answer = await telegram.next_sent("answerCallbackQuery")
+    assert "Rated Prison Playbook (2017)" in answer.params["text"]
+    tid = await title_id(app, "Prison Playbook", 2017)
+    assert ("42", tid, 8, None, False) in await rating_rows(app)
+
+
+async def test_buttons_keep_working_after_a_restart(bot: Bot, telegram: FakeTelegram) -> None:
+    card = await ask(telegram, "/title Miracle in Cell No. 7")
+    await bot.restart()
+    telegram.press(card, card.button("Where to watch"))
+    where = await telegram.next_sent("sendMessage")
+    assert "Where to watch Miracle in Cell No. 7" in where.text
+    telegram.press(card, card.button("5★"))
+    answer = await telegram.next_sent("answerCallbackQuery")
+    assert "Rated Miracle in Cell No. 7" in answer.params["text"]
+
+
+async def test_a_button_on_a_deleted_title_answers_politely(
+    app: App, telegram: FakeTelegram
+) -> None:
+    card = await ask(telegram, "/title okja")
+    tid = await title_id(app, "Okja", 2017)
+    async with app.db.unit_of_work(write=True) as repos:
+        await repos.catalog.remove_title(tid)
+        await repos.catalog.bump_revision()
+    app.core.catalog.invalidate()
+    for label in ("More like this", "3★"):
+        telegram.press(card, card.button(label))
+        answer = await telegram.next_sent("answerCallbackQuery")
+        assert answer.params["text"] == "That title is no longer in the catalog."
+        assert answer.params["show_alert"] is True
+    assert len(telegram.all("sendMessage")) == 1
+
+
+async def test_old_or_forged_button_data_is_refused_politely(telegram: FakeTelegram) -> None:
+    card = await ask(telegram, "/title okja")
+    telegram.press(card, "v0:unknown")
+    answer = await telegram.next_sent("answerCallbackQuery")
+    assert "no longer works" in answer.params["text"]
+
+
+async def test_long_lists_turn_pages_in_place(app: App, bot: Bot, telegram: FakeTelegram) -> None:
+    snap = await app.core.catalog.get()
+    ctx = CommandContext("telegram", "42", "Mina", "42")
+    for tid in sorted(snap.titles)[: PAGE_SIZE + 3]:
+        reply = await app.dispatcher.handle(ctx, f"/review #{tid} 4")
+        assert not reply.is_error, reply
+    first = await ask(telegram, "/myratings")
+    assert "1. " in first.text and f"{PAGE_SIZE + 1}. " not in first.text
+    assert "Page 1 of 2" in first.text
+    data = first.button("Next ▶")
+    assert len(data.encode()) <= 64
+
+    await bot.restart()  # pages are stateless too
+    telegram.press(first, data)
+    edit = await telegram.next_sent("editMessageText")
+    assert int(edit.params["message_id"]) == first.result["message_id"]
+    assert f"{PAGE_SIZE + 1}. " in edit.params["text"] and "Page 2 of 2" in edit.params["text"]
+    back = [b for row in edit.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in back] == ["◀ Previous"]
+
+    telegram.press(first, data, user_id=7, name="Jun")  # someone else's list
+    answer = await telegram.next_sent("answerCallbackQuery")
+    assert (
+        answer.params["show_alert"] is True and "Only the person who asked" in answer.params["text"]
+    )
+    assert len(telegram.all("editMessageText")) == 1
+
+
+# -- inline mode ------------------------------------------------------------------------------
+
+
+async def test_inline_query_lists_matching_title_cards(telegram: FakeTelegram) -> None:
+    telegram.inline_query("miracle cell")
+    answer = await telegram.next_sent("answerInlineQuery")
+    results = answer.params["results"]
+    assert 1 <= len(results) <= 50
+    first = results[0]
+    assert first["type"] == "article" and first["title"].startswith("Miracle in Cell No. 7")
+    content = first["input_message_content"]
+    assert content["parse_mode"] == "HTML" and "🎬" in content["message_text"]
+    assert len({r["id"] for r in results}) == len(results)
+    buttons = [b for row in first["reply_markup"]["inline_keyboard"] for b in row]
+    where = next(b["callback_data"] for b in buttons if b["text"] == "Where to watch")
+
+    telegram.press_inline("inline-1", where)  # someone presses it on the shared card
+    edit = await telegram.next_sent("editMessageText")
+    assert edit.params["inline_message_id"] == "inline-1"
+    assert "Where to watch Miracle in Cell No. 7" in edit.params["text"]
+
+
+async def test_an_inline_query_for_nothing_lists_nothing(telegram: FakeTelegram) -> None:
+    telegram.inline_query("   ")
+    answer = await telegram.next_sent("answerInlineQuery")
+    assert answer.params["results"] == []
+
+
+# -- admins and documents ---------------------------------------------------------------------
+
+
+def _register_whoami(app: App) -> None:
+    async def whoami(ctx: CommandContext, args: str) -> Reply:
+        return Reply(text="admin" if ctx.is_admin else "member")
+
+    app.dispatcher.register(CommandSpec("whoami", "/whoami", "admin or not", "/whoami"), whoami)
+
+
+async def test_admins_come_from_telegram_and_the_owner_list(app: App, bot: Bot) -> None:
+    _register_whoami(app)
+    bot.settings = replace(bot.settings, owner_ids=frozenset({"telegram:5"}))
+    bot.fake.admins[GROUP_ID] = [7]
+    await bot.start()
+    fake = bot.fake
+    assert (await ask(fake, "/whoami", chat_id=GROUP_ID, user_id=7)).text.endswith("admin</b>")
+    assert "member" in (await ask(fake, "/whoami", chat_id=GROUP_ID, user_id=8)).text
+    assert "admin" in (await ask(fake, "/whoami", chat_id=GROUP_ID, user_id=5)).text  # owner
+    assert "member" in (await ask(fake, "/whoami", user_id=7)).text  # private: owners only
+    assert "admin" in (await ask(fake, "/whoami", user_id=5)).text
+    assert fake.calls["getChatAdministrators"] == 1  # cached for the next commands
+
+
+def _register_import(app: App) -> None:
+    async def import_(ctx: CommandContext, args: str) -> Reply:
+        if ctx.attachment is None:
+            return Reply(text="send the file with the command", kind="error")
+        a = ctx.attachment
+        return Reply(text=f"got {a.filename}: {len(a.content)} bytes for {args}")
+
+    app.dispatcher.register(CommandSpec("import", "/import <kind>", "import", "/import x"), import_)
+
+
+async def test_documents_with_a_command_caption_reach_the_command(app: App, bot: Bot) -> None:
+    _register_import(app)
+    await bot.start()
+    fake = bot.fake
+    content = b"Name,Year,Rating\nOkja,2017,4\n"
+    fake.send_document("/import letterboxd", "ratings.csv", content)
+    sent = await fake.next_sent("sendMessage")
+    assert f"got ratings.csv: {len(content)} bytes for letterboxd" in sent.text
+
+    fake.send_document(
+        "/import letterboxd", "huge.csv", b"x", claimed_size=MAX_ATTACHMENT_BYTES + 1
+    )
+    sent = await fake.next_sent("sendMessage")
+    assert "too big" in sent.text and "20 MB" in sent.text
+    assert fake.calls["getFile"] == 1  # the big one was never downloaded
+
+    fake.send_document("", "notes.csv", content)
+    sent = await fake.next_sent("sendMessage")
+    assert "caption" in sent.text
+
+
+# -- polls ------------------------------------------------------------------------------------
+
+
+def _register_vote(app: App, options: int) -> None:
+    async def party(ctx: CommandContext, args: str) -> Reply:
+        return Reply(
+            text="Movie night: pick one",
+            poll=Poll(
+                key="party:1",
+                question="What do we watch on Friday?",
+                options=tuple(PollOption(f"Film {n}", n) for n in range(1, options + 1)),
+                closes_at=datetime.now(UTC) + timedelta(hours=2),
+            ),
+        )
+
+    app.dispatcher.register(CommandSpec("party", "/party", "a vote", "/party"), party)
+
+
+async def test_polls_are_native_non_anonymous_and_votes_are_reported(app: App, bot: Bot) -> None:
+    _register_vote(app, 3)
+    await bot.start()
+    fake = bot.fake
+    fake.send_text("/party", chat_id=GROUP_ID)
+    poll = await fake.next_sent("sendPoll")
+    assert poll.params["is_anonymous"] is False
+    assert [o if isinstance(o, str) else o["text"] for o in poll.params["options"]] == [
+        "Film 1",
+        "Film 2",
+        "Film 3",
+    ]
+    closes = int(poll.params["close_date"])
+    assert 7000 < closes - datetime.now(UTC).timestamp() <= 7200
+    poll_id = poll.result["poll"]["id"]
+    message_id = str(poll.result["message_id"])
+    await eventually(lambda: bot.polls.opened)
+    assert bot.polls.opened == [("party:1", "telegram", str(GROUP_ID), poll_id, message_id)]
+
+    fake.vote(poll, [1])
+    fake.vote(poll, [], user_id=7)  # a retracted vote
+    await eventually(lambda: len(bot.polls.answers) == 2)
+    assert bot.polls.answers == [
+        ("telegram", poll_id, "42", (1,)),
+        ("telegram", poll_id, "7", ()),
+    ]
+
+    seen = len(fake.all("sendMessage"))
+    fake.vote(poll, [0], user_id=9)  # too late: the core's answer goes to the voter privately
+    late = (await fake.wait_for("sendMessage", seen + 1))[seen]
+    assert int(late.params["chat_id"]) == 9 and "Voting has closed" in late.text
+
+    messenger = front_end(bot.application).messenger
+    assert messenger.platform == "telegram"
+    await messenger.stop_poll(str(GROUP_ID), message_id)
+    assert fake.all("stopPoll")[0].params["message_id"] in (message_id, int(message_id))
+    await messenger.stop_poll(str(GROUP_ID), message_id)  # already closed: logged, no crash
+    sent = await messenger.send(str(GROUP_ID), Reply(text="Film 2 wins"))
+    assert sent is not None and sent.platform_poll_id is None
+    assert "Film 2 wins" in fake.all("sendMessage")[-1].text
+
+    # The scheduler posts a new vote through the messenger: it learns the poll's ids.
+    reply = await app.dispatcher.handle(
+        CommandContext("telegram", "42", "M", str(GROUP_ID)), "/party"
+    )
+    sent = await messenger.send(str(GROUP_ID), reply)
+    second = fake.all("sendPoll")[-1]
+    assert sent is not None
+    assert sent.platform_poll_id == second.result["poll"]["id"]
+    assert sent.message_id == str(second.result["message_id"])
+    assert bot.polls.opened[-1][3] == sent.platform_poll_id
+
+
+async def test_too_many_candidates_for_a_poll_get_a_clear_message(app: App, bot: Bot) -> None:
+    _register_vote(app, PollLimit.MAX_OPTION_NUMBER + 2)
+    await bot.start()
+    sent = await ask(bot.fake, "/party", chat_id=GROUP_ID)
+    assert f"at most {PollLimit.MAX_OPTION_NUMBER}" in sent.text
+    assert f"{PollLimit.MAX_OPTION_NUMBER + 2}. <b>Film" in sent.text
+    assert bot.fake.all("sendPoll") == []
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+async def test_telegram_and_network_errors_are_survived(
+    telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    telegram.fail_next("sendMessage", Failure(400, "Bad Request: chat not found"))
+    telegram.send_text("/title okja")
+    telegram.fail_next("sendMessage", Failure(0, "", network=True))
+    telegram.send_text("/title okja")
+    sent = await ask(telegram, "/title Parasite (2019)")
+    assert "Parasite" in sent.text
+    assert telegram.calls["sendMessage"] == 3
+    assert "chat not found" in caplog.text.lower()
+
+
+async def test_retry_after_is_waited_out(telegram: FakeTelegram) -> None:
+    telegram.fail_next(
+        "sendMessage", Failure(429, "Too Many Requests: retry after 1", retry_after=1)
+    )
+    started = asyncio.get_running_loop().time()
+    sent = await ask(telegram, "/title okja")
+    assert "Okja" in sent.text
+    assert telegram.calls["sendMessage"] == 2
+    assert asyncio.get_running_loop().time() - started >= 1
+
+
+async def test_companions_run_beside_the_bot_and_stop_with_it(bot: Bot) -> None:
+    """The watch-party scheduler runs like this: started once the bot can send."""
+    ran = asyncio.Event()
+    finished = asyncio.Event()
+
+    async def companion(stop: asyncio.Event) -> None:
+        await front_end(bot.application).messenger.send("42", Reply(text="scheduler here"))
+        ran.set()
+        await stop.wait()
+        finished.set()
+
+    bot.application = build_application(bot.settings, bot.app.dispatcher, bot.fake.base_url)
+    bot.stop_event = asyncio.Event()
+    bot.task = asyncio.create_task(
+        serve(bot.application, bot.stop_event, poll_timeout=1, companions=[companion])
+    )
+    await asyncio.wait_for(ran.wait(), 15)
+    assert "scheduler here" in bot.fake.all("sendMessage")[0].text
+    await bot.stop()
+    assert finished.is_set()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_webhook_mode_checks_the_secret_on_every_request(bot: Bot) -> None:
+    port = _free_port()
+    bot.webhook = Webhook(f"http://127.0.0.1:{port}/tg/hook", "s3cret-token", "127.0.0.1", port)
+    await bot.start()
+    fake = bot.fake
+    await fake.wait_for("setWebhook")
+    assert fake.webhook["url"] == f"http://127.0.0.1:{port}/tg/hook"
+    assert fake.webhook["secret_token"] == "s3cret-token"
+
+    def update(text: str, update_id: int) -> dict[str, Any]:
+        return {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 1_700_000_000,
+                "chat": fake.chat(42),
+                "from": fake.user(42),
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+
+    url = f"http://127.0.0.1:{port}/tg/hook"
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):  # setWebhook comes just before the server listens
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/"):
+                    break
+            except aiohttp.ClientConnectorError:
+                await asyncio.sleep(0.05)
+        for headers in ({}, {SECRET_HEADER: "wrong"}):
+            async with http.post(url, json=update("/title okja", 1), headers=headers) as r:
+                assert r.status == 403
+        async with http.post(
+            url, json=update("/title okja", 2), headers={SECRET_HEADER: "s3cret-token"}
+        ) as r:
+            assert r.status == 200
+    sent = await fake.next_sent("sendMessage")
+    assert "Okja" in sent.text
+    await asyncio.sleep(0.3)
+    assert len(fake.all("sendMessage")) == 1  # the refused ones did nothing

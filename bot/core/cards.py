@@ -1,0 +1,23 @@
+"""Title cards for a search, for front ends that show results as shareable cards (Telegram's
+inline mode: "@reelbot miracle cell" in any chat)."""
+
+from __future__ import annotations
+
+from bot.core.commands import MAX_QUERY_CHARS, Core
+from bot.core.context import CommandContext
+from bot.core.replies import Reply
+from bot.core.text import clean_user_text
+
+MAX_CARDS = 50
+
+
+async def title_cards(
+    core: Core, ctx: CommandContext, query: str, limit: int = MAX_CARDS, offset: int = 0
+) -> list[Reply]:
+    """The title card (as /title shows it) of each title matching `query`, best first."""
+    query = clean_user_text(query).strip()[:MAX_QUERY_CHARS]
+    if not query:
+        return []
+    snap = await core.catalog.get()
+    matches = snap.index.search(query, limit=offset + limit)[offset:]
+    return [await core.title(ctx, f"#{m.title_id}") for m in matches]

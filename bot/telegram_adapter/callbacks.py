@@ -1,0 +1,68 @@
+"""What an inline button carries (callback data, at most 64 bytes).
+
+Everything needed to act on a press is in the data itself, so buttons keep working after a
+restart and on any replica:
+  "/where #12"                 a command line, run as the person who pressed it
+  "rate:12:4"                  rate title #12 with 4 stars
+  "pg:2:42:/myratings"         page 2 of the list /myratings printed for user 42 (edited in place)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_CALLBACK_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class RunCommand:
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    title_id: int
+    stars: int
+
+    @property
+    def command(self) -> str:
+        return f"/review #{self.title_id} {self.stars}"
+
+
+@dataclass(frozen=True, slots=True)
+class TurnPage:
+    page: int  # 0-based
+    owner: str  # the user the list was printed for; only they turn its pages
+    command: str
+
+
+Callback = RunCommand | Rate | TurnPage
+
+
+def fits(data: str) -> bool:
+    return 0 < len(data.encode()) <= MAX_CALLBACK_BYTES
+
+
+def rate(title_id: int, stars: int) -> str:
+    return f"rate:{title_id}:{stars}"
+
+
+def turn_page(page: int, owner: str, command: str) -> str:
+    return f"pg:{page}:{owner}:{command}"
+
+
+def parse(data: str) -> Callback | None:
+    """The press, or None for data this version does not understand (an old or forged button)."""
+    if data.startswith("/"):
+        return RunCommand(data)
+    kind, _, rest = data.partition(":")
+    if kind == "rate":
+        title, _, stars = rest.partition(":")
+        if title.isdigit() and stars.isdigit() and 1 <= int(stars) <= 5:
+            return Rate(int(title), int(stars))
+    elif kind == "pg":
+        page, _, rest = rest.partition(":")
+        owner, _, command = rest.partition(":")
+        if page.isdigit() and owner and command.startswith("/"):
+            return TurnPage(int(page), owner, command)
+    return None

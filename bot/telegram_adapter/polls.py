@@ -1,0 +1,90 @@
+"""Native Telegram polls for Reply.poll, and the hand-off of votes to whoever owns the poll.
+
+The core (watch parties) implements PollTracker: it hears which Telegram poll stands for which
+of its polls, and every vote. Telegram only reports answers to non-anonymous polls the bot sent,
+so every poll is sent with is_anonymous=False."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from telegram import Bot, Message
+from telegram.constants import PollLimit
+
+from bot.core.context import CommandContext
+from bot.core.replies import Poll, Reply
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+
+
+class PollTracker(Protocol):
+    """What the watch-party core (WatchParties on branch issue-5) offers adapters."""
+
+    async def poll_opened(
+        self, key: str, platform: str, chat_id: str, platform_poll_id: str, message_id: str
+    ) -> None: ...
+
+    async def poll_answered(
+        self,
+        platform: str,
+        platform_poll_id: str,
+        voter: CommandContext,
+        option_indices: Sequence[int],
+    ) -> Reply | None: ...
+
+
+def too_many_options(poll: Poll, vote_command: bool) -> str | None:
+    """Why this poll cannot be a Telegram poll, or None when it can."""
+    count = len(poll.options)
+    if count > PollLimit.MAX_OPTION_NUMBER:
+        how = " Vote with /vote <number> instead:" if vote_command else ""
+        return (
+            f"This vote has {count} candidates, but a Telegram poll holds at most "
+            f"{PollLimit.MAX_OPTION_NUMBER}, so it is not posted as a poll.{how}"
+        )
+    if count < max(PollLimit.MIN_OPTION_NUMBER, 2):
+        return "A vote needs at least two candidates."
+    return None
+
+
+def close_date(poll: Poll, now: datetime | None = None) -> datetime | None:
+    """When Telegram should close the poll by itself: the deadline, if Telegram accepts it
+    (5 s to MAX_OPEN_PERIOD ahead). Later deadlines are closed with stopPoll by the owner."""
+    if poll.closes_at is None:
+        return None
+    seconds = (poll.closes_at - (now or datetime.now(UTC))).total_seconds()
+    if PollLimit.MIN_OPEN_PERIOD <= seconds <= PollLimit.MAX_OPEN_PERIOD:
+        return poll.closes_at
+    return None
+
+
+async def send_poll(
+    bot: Bot,
+    chat_id: int | str,
+    poll: Poll,
+    tracker: PollTracker | None,
+    thread_id: int | None = None,
+) -> Message:
+    message = await bot.send_poll(
+        chat_id,
+        poll.question[: PollLimit.MAX_QUESTION_LENGTH],
+        [option.text[: PollLimit.MAX_OPTION_LENGTH] for option in poll.options],
+        is_anonymous=False,
+        allows_multiple_answers=poll.multiple,
+        close_date=close_date(poll),
+        message_thread_id=thread_id,
+    )
+    if message.poll is None:  # never for a successful sendPoll; keeps the types honest
+        raise RuntimeError("sendPoll returned a message without a poll")
+    if tracker is None:
+        log.warning("poll %s sent, but nothing records its votes", poll.key)
+    else:
+        await tracker.poll_opened(
+            poll.key, PLATFORM, str(chat_id), message.poll.id, str(message.message_id)
+        )
+    return message

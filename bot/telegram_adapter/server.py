@@ -1,0 +1,108 @@
+"""Running the Application: long polling by default, a webhook when TELEGRAM_WEBHOOK_URL is set,
+until `stop` is set (SIGTERM/SIGINT), then a clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.settings import Settings
+from bot.telegram_adapter.handlers import front_end
+
+log = logging.getLogger(__name__)
+
+_MENU_NAME = re.compile(r"^[a-z0-9_]{1,32}$")  # what setMyCommands accepts
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str  # the public address Telegram posts to; its path is served locally
+    secret: str = field(repr=False)  # Telegram sends it in X-Telegram-Bot-Api-Secret-Token
+    listen: str = "0.0.0.0"
+    port: int = 8443
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path.strip("/")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Webhook | None:
+        if settings.telegram_webhook_url is None:
+            return None
+        secret = settings.telegram_webhook_secret
+        if secret is None:
+            # Still checked on every request: a fresh secret, given to Telegram at start.
+            secret = secrets.token_urlsafe(32)
+            log.info("TELEGRAM_WEBHOOK_SECRET not set: using a random one for this run")
+        return cls(
+            settings.telegram_webhook_url,
+            secret,
+            settings.telegram_webhook_listen,
+            settings.telegram_webhook_port,
+        )
+
+
+async def set_menu(application: Application) -> None:  # type: ignore[type-arg]
+    """The command menu Telegram shows next to the input field, from every registered
+    command (feature modules' included)."""
+    commands = [
+        BotCommand(c.name, c.summary[:256] or c.name)
+        for c in front_end(application).dispatcher.commands
+        if _MENU_NAME.match(c.name)
+    ]
+    try:
+        await application.bot.set_my_commands(commands)
+    except TelegramError as error:  # the bot works without a menu; try again next start
+        log.warning("could not set the command menu: %s", error)
+
+
+Companion = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+async def serve(
+    application: Application,  # type: ignore[type-arg]
+    stop: asyncio.Event,
+    poll_timeout: float = 10,
+    webhook: Webhook | None = None,
+    companions: Sequence[Companion] = (),
+) -> None:
+    """`companions` run beside the bot once it can send (e.g. the watch-party scheduler's
+    run_forever) and get `stop` to finish before the bot shuts down."""
+    async with application:
+        await set_menu(application)
+        await application.start()
+        updater = application.updater
+        assert updater is not None
+        if webhook is None:
+            await updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=int(poll_timeout))
+        else:
+            await updater.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            log.info("webhook server on %s:%d/%s", webhook.listen, webhook.port, webhook.path)
+        tasks = [asyncio.create_task(companion(stop)) for companion in companions]
+        try:
+            await stop.wait()
+        finally:
+            for task, result in zip(
+                tasks, await asyncio.gather(*tasks, return_exceptions=True), strict=True
+            ):
+                if isinstance(result, BaseException):
+                    log.error("%s ended with an error", task.get_name(), exc_info=result)
+            await updater.stop()
+            await application.stop()
