@@ -1,0 +1,35 @@
+"""How the core sends messages nobody asked for (poll results, reminders, "rate it now"): each
+front end implements `Messenger` for its platform and hands it to the scheduler.
+
+    class Messenger(Protocol):
+        platform: str                      # "console" | "telegram" | "discord"
+        async def send(self, chat_id: str, reply: Reply) -> SentMessage | None
+        async def stop_poll(self, chat_id: str, message_id: str) -> None
+
+`chat_id` is the platform's chat id (CommandContext.chat_id). `send` renders the Reply the way
+the adapter renders command replies; a Reply with `poll` is posted as the platform's native poll,
+after which the adapter reports it with `WatchParties.poll_opened(...)`. `stop_poll` closes a
+native poll the adapter posted (Telegram stopPoll, Discord Poll.end); a platform without native
+polls does nothing. Raising from either method makes the scheduler retry the job later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.replies import Reply
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    message_id: str
+    platform_poll_id: str | None = None  # set when the message was a native poll
+
+
+class Messenger(Protocol):
+    platform: str
+
+    async def send(self, chat_id: str, reply: Reply) -> SentMessage | None: ...
+
+    async def stop_poll(self, chat_id: str, message_id: str) -> None: ...
