@@ -5,7 +5,7 @@ restarts, permissions and native polls."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +146,216 @@ async def test_title_from_autocomplete_shows_a_card_with_buttons(server: Server)
     assert any(f.name == "Members' rating" for f in card.fields)
     ids = button_ids(result)
     assert ids and all(len(i) <= 100 and i.startswith("/") for i in ids)
+
+
+async def test_search_escapes_hostile_text_and_never_pings(server: Server) -> None:
+    hostile = "@everyone **bold** <@123456789012345678> ||x|| [link](http://evil)"
+    result = await server.alice.slash(server.channel, "search", query=hostile)
+
+    shown = text_of(result)
+    assert "@\u200beveryone" in shown
+    assert "\\*\\*bold\\*\\*" in shown
+    assert "<@\u200b123456789012345678>" in shown
+    assert "\\|\\|x\\|\\|" in shown
+    assert "**bold**" not in shown
+    callbacks = [r for r in server.env.http_requests if r.path.endswith("/callback")]
+    assert callbacks
+    assert all(r.json["data"]["allowed_mentions"] == {"parse": []} for r in callbacks)
+
+
+async def test_recommend_then_press_a_button(server: Server) -> None:
+    choice = await pick_title(server, "recommend", "Miracle in Cell No. 7")
+    result = await server.alice.slash(server.channel, "recommend", title=choice["value"], n=3)
+
+    [embed] = embeds_of(result)
+    assert embed.title == "If you liked Miracle in Cell No. 7 (2013), watch:"
+    assert (embed.description or "").count("**") == 6  # three numbered, bold entries
+    ids = button_ids(result)
+    assert len(ids) == 3 and all(i.startswith("/title #") for i in ids)
+
+    assert result.response is not None
+    pressed = await server.alice.click(result.response.message, custom_id=ids[0])
+    [card] = embeds_of(pressed)
+    assert f"/recommend #{ids[0].split('#')[1]}" in button_ids(pressed)
+    assert card.title and card.title.split(" (")[0] in (embed.description or "")
+
+
+async def test_personal_picks_without_a_title(server: Server) -> None:
+    result = await server.alice.slash(server.channel, "recommend", n=2)
+    assert "alice" in text_of(result) or "popular" in text_of(result).lower()
+    assert len(button_ids(result)) == 2
+
+
+async def test_where_with_region_autocomplete(server: Server) -> None:
+    regions = await server.alice.autocomplete(server.channel, "where", "region", "korea")
+    assert {r["value"] for r in regions} == {"KR", "KP"}
+    codes = await server.alice.autocomplete(server.channel, "where", "region", "us")
+    assert codes[0]["value"] == "US"
+    choice = await pick_title(server, "where", "prison playbook")
+
+    result = await server.alice.slash(
+        server.channel, "where", title=choice["value"], region="KR"
+    )
+
+    assert not result.ephemeral
+    assert "Prison Playbook" in text_of(result)
+
+
+async def test_review_with_a_spoiler_then_reviews_and_myratings(server: Server) -> None:
+    choice = await pick_title(server, "review", "okja")
+    ratings = await server.alice.autocomplete(
+        server.channel, "review", "rating", "8/10", title=choice["value"]
+    )
+    assert ratings[0]["value"] == "8/10" and "★★★★" in ratings[0]["name"]
+    stars = await server.alice.autocomplete(server.channel, "review", "rating", "")
+    assert [c["value"] for c in stars][:2] == ["5", "4.5"]
+
+    result = await server.alice.slash(
+        server.channel,
+        "review",
+        title=choice["value"],
+        rating="8/10",
+        text="The pig *survives* | @here",
+        spoiler=True,
+    )
+    assert not result.ephemeral, text_of(result)
+
+    verdict = await server.mod.slash(server.channel, "reviews", title=choice["value"])
+    shown = text_of(verdict)
+    assert "||The pig \\*survives\\* \\| @\u200bhere||" in shown
+
+    mine = await server.alice.slash(server.channel, "myratings")
+    assert "Okja" in text_of(mine)
+
+
+async def test_a_bad_rating_is_an_ephemeral_error(server: Server) -> None:
+    choice = await pick_title(server, "review", "okja")
+    result = await server.alice.slash(server.channel, "review", title=choice["value"], rating="11")
+    assert result.ephemeral
+    [embed] = embeds_of(result)
+    assert embed.colour == discord.Colour.red()
+
+
+async def test_help_lists_commands_registered_by_feature_modules(server: Server) -> None:
+    result = await server.alice.slash(server.channel, "help")
+    shown = text_of(result)
+    assert "/review" in shown and "/whoami" in shown
+
+
+async def test_admin_is_manage_server_or_a_configured_owner(server: Server, app: App) -> None:
+    plain = await server.alice.slash(server.channel, "whoami")
+    assert "alice admin=False group=True" in text_of(plain)
+    mod = await server.mod.slash(server.channel, "whoami")
+    assert "mod admin=True" in text_of(mod)
+
+    owners = frozenset({f"discord:{server.alice.id}"})
+    settings = replace(app.settings, owner_ids=owners)
+    await server.env.restart_bot(create_bot(settings, app.dispatcher))
+    owner = await server.alice.slash(server.channel, "whoami")
+    assert "alice admin=True" in text_of(owner)
+
+
+async def test_buttons_work_after_a_restart_over_the_same_database(
+    server: Server, app: App, tmp_path: Path
+) -> None:
+    choice = await pick_title(server, "title", "parasite")
+    card = await server.alice.slash(server.channel, "title", title=choice["value"])
+    assert card.response is not None
+    message = card.response.message
+    where = next(i for i in button_ids(card) if i.startswith("/where"))
+
+    fresh = await open_app(replace(app.settings, data_dir=tmp_path))
+    try:
+        await server.env.restart_bot(create_bot(fresh.settings, fresh.dispatcher))
+        pressed = await server.mod.click(message, custom_id=where)
+    finally:
+        await fresh.close()
+
+    assert not pressed.ephemeral
+    assert "Parasite" in text_of(pressed)
+
+
+async def test_a_button_for_a_deleted_title_answers_politely(server: Server, app: App) -> None:
+    choice = await pick_title(server, "title", "okja")
+    card = await server.alice.slash(server.channel, "title", title=choice["value"])
+    assert card.response is not None
+    title_id = int(choice["value"][1:])
+    async with app.db.unit_of_work(write=True) as repos:
+        await repos.catalog.session.execute(delete(m.Title).where(m.Title.id == title_id))
+        await repos.catalog.bump_revision()
+    app.core.catalog.invalidate()
+
+    pressed = await server.alice.click(card.response.message, custom_id=f"/reviews #{title_id}")
+
+    assert pressed.ephemeral
+    assert "no longer in the catalog" in text_of(pressed)
+
+
+async def test_long_replies_are_split_into_follow_ups(server: Server) -> None:
+    result = await server.alice.slash(server.channel, "flood")
+
+    assert result.response is not None and result.followups
+    messages = [result.response, *result.followups]
+    for message in messages:
+        assert sum(len(e) for e in message.embeds) <= 6000
+        assert len(message.embeds) <= 10
+        assert all(len(e.description or "") <= 4096 for e in message.embeds)
+    shown = text_of(result)
+    assert all(f"**{n + 1}. title {n} " in shown for n in range(150))
+    assert messages[-1].embeds[-1].footer.text == "the end"
+
+
+async def test_a_poll_reply_is_a_native_poll_and_votes_are_forwarded(
+    server: Server, polls: RecordedPolls
+) -> None:
+    result = await server.alice.slash(server.channel, "pollcmd", arguments="3")
+
+    assert result.response is not None
+    assert embeds_of(result)[0].title == "Vote below"
+    [poll_message] = result.followups
+    poll = poll_message.message.poll
+    assert poll is not None
+    assert poll.question == "What do we watch?"
+    assert [a.text for a in poll.answers] == ["Option 1", "Option 2", "Option 3"]
+    assert not poll.multiple
+    message_id = str(poll_message.id)
+    assert polls.opened == [("party:1", "discord", str(server.channel.id), message_id, message_id)]
+
+    await server.alice.vote(poll_message, answer=2)
+    await server.alice.vote(poll_message, answer=3)  # moves the vote: remove, then add
+    await server.mod.vote(poll_message, answer=1)
+    await server.mod.remove_vote(poll_message, answer=1)
+
+    alice, mod = str(server.alice.id), str(server.mod.id)
+    assert polls.answered == [
+        ("discord", message_id, alice, [1]),
+        ("discord", message_id, alice, []),
+        ("discord", message_id, alice, [2]),
+        ("discord", message_id, mod, [0]),
+        ("discord", message_id, mod, []),
+    ]
+
+
+async def test_a_poll_with_more_options_than_discord_allows_is_a_list(
+    server: Server, polls: RecordedPolls
+) -> None:
+    result = await server.alice.slash(server.channel, "pollcmd", arguments="12")
+
+    messages = [result.response, *result.followups]
+    assert all(msg is not None and msg.message.poll is None for msg in messages)
+    shown = text_of(result)
+    assert "**12. Option 12**" in shown
+    assert "at most 10 answers" in shown
+    assert polls.opened == []
+
+
+async def test_discord_errors_are_logged_and_survived(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.env.inject_error("POST", "/interactions/*/callback", status=500)
+    failed = await server.alice.slash(server.channel, "help")
+    assert not failed.acknowledged
+    assert "could not answer /help" in caplog.text
+
+    after = await server.alice.slash(server.channel, "help")
+    assert after.acknowledged and "/search" in text_of(after)
