@@ -7,17 +7,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import dataclass
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.commands import MAX_QUERY_CHARS, MAX_RECOMMENDATIONS, MAX_REVIEW_CHARS
+from bot.core.commands import MAX_QUERY_CHARS, MAX_RECOMMENDATIONS
 from bot.core.context import CommandContext
 from bot.core.dispatch import APOLOGY, Dispatcher
+from bot.core.errors import UserError
 from bot.core.ratings import parse_rating, stars
 from bot.core.replies import Reply
-from bot.core.errors import UserError
 from bot.core.text import ISO_REGIONS, country_name
 from bot.discord_adapter.delivery import (
     NO_MENTIONS,
@@ -30,6 +32,7 @@ from bot.discord_adapter.delivery import (
 from bot.discord_adapter.generic import install_commands
 from bot.discord_adapter.render import cut
 from bot.settings import Settings
+from db.models import MAX_REVIEW_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +82,13 @@ class ReelbotCog(commands.Cog):
         dispatcher: Dispatcher,
         settings: Settings,
         polls: PollEvents | None = None,
+        defer_after: float = DEFER_AFTER,
     ) -> None:
         self.bot = bot
         self.dispatcher = dispatcher
         self.settings = settings
         self.polls = polls
+        self.defer_after = defer_after
         # Poll votes are recorded one at a time, in the order Discord sent them, so a quick
         # "remove vote, vote again" cannot land the other way round.
         self._votes = asyncio.Lock()
@@ -107,8 +112,9 @@ class ReelbotCog(commands.Cog):
         self, interaction: discord.Interaction, ctx: CommandContext, line: str
     ) -> Reply:
         task = asyncio.ensure_future(self.dispatcher.handle(ctx, line))
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
-        if not done:
+        if self.defer_after > 0:
+            await asyncio.wait({task}, timeout=self.defer_after)
+        if not task.done():
             try:
                 await interaction.response.defer(thinking=True)
             except discord.HTTPException:
@@ -197,7 +203,7 @@ class ReelbotCog(commands.Cog):
     async def title(self, interaction: discord.Interaction, title: str) -> None:
         await self.run(interaction, f"/title {title}")
 
-    @app_commands.command(name="recommend", description="Similar titles, or picks from your ratings")
+    @app_commands.command(name="recommend", description="Similar titles, or your own picks")
     @app_commands.describe(title="Leave empty for picks from your own ratings", n="How many")
     @app_commands.autocomplete(title=title_choices)
     async def recommend(
@@ -254,7 +260,8 @@ class ReelbotCog(commands.Cog):
         state is needed, so buttons keep working after a restart."""
         if interaction.type is not discord.InteractionType.component:
             return
-        custom_id = (interaction.data or {}).get("custom_id")
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = data.get("custom_id")
         if isinstance(custom_id, str) and custom_id.startswith("/"):
             await self.run(interaction, custom_id)
 
@@ -289,7 +296,7 @@ class ReelbotCog(commands.Cog):
 
     async def _voter(self, payload: discord.RawPollVoteActionEvent) -> _Voter:
         guild = self.bot.get_guild(payload.guild_id) if payload.guild_id else None
-        user: discord.abc.User | None = None
+        user: discord.User | discord.Member | None = None
         try:
             if guild is not None:
                 user = guild.get_member(payload.user_id) or await guild.fetch_member(
@@ -315,10 +322,10 @@ class ReelbotCog(commands.Cog):
         return _Voter(user, ctx)
 
 
+@dataclass(frozen=True)
 class _Voter:
-    def __init__(self, user: discord.abc.User | None, ctx: CommandContext) -> None:
-        self.user = user
-        self.ctx = ctx
+    user: discord.User | discord.Member | None
+    ctx: CommandContext
 
 
 async def _on_tree_error(
@@ -337,10 +344,15 @@ async def _on_tree_error(
 
 
 def create_bot(
-    settings: Settings, dispatcher: Dispatcher, polls: PollEvents | None = None
+    settings: Settings,
+    dispatcher: Dispatcher,
+    polls: PollEvents | None = None,
+    *,
+    defer_after: float = DEFER_AFTER,
 ) -> commands.Bot:
     """The bot, commands registered when it starts, not yet logged in (tests drive it without
-    run()). `polls` (the core's watch parties) records native poll votes."""
+    run()). `polls` (the core's watch parties) records native poll votes; a command still
+    running after `defer_after` seconds (0: at once) shows "thinking…" first."""
     bot = commands.Bot(
         command_prefix=commands.when_mentioned,
         intents=discord.Intents.default(),  # includes poll votes; no privileged intents
@@ -350,7 +362,7 @@ def create_bot(
     bot.tree.on_error = _on_tree_error  # type: ignore[method-assign]
 
     async def setup_hook() -> None:
-        cog = ReelbotCog(bot, dispatcher, settings, polls)
+        cog = ReelbotCog(bot, dispatcher, settings, polls, defer_after)
         await bot.add_cog(cog)
         install_commands(bot.tree, dispatcher.commands, cog.run, cog.title_choices)
         try:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -17,8 +18,9 @@ from bot.discord_adapter.render import cut
 
 log = logging.getLogger(__name__)
 
-Run = Callable[[discord.Interaction, str], Awaitable[None]]
-Choices = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]
+Run = Callable[[discord.Interaction, str], Coroutine[Any, Any, None]]
+Choices = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
+SlashCommand = app_commands.Command[Any, ..., None]
 
 MAX_GLOBAL_COMMANDS = 100
 DESCRIPTION = 100
@@ -41,7 +43,7 @@ def arguments_required(spec: CommandSpec) -> bool:
     return first >= 0 and spec.usage[first] == "<"
 
 
-def generic_command(spec: CommandSpec, run: Run, title_choices: Choices) -> app_commands.Command:
+def generic_command(spec: CommandSpec, run: Run, title_choices: Choices) -> SlashCommand:
     name = spec.name.lower()
     if not takes_arguments(spec):
 
@@ -55,7 +57,7 @@ def generic_command(spec: CommandSpec, run: Run, title_choices: Choices) -> app_
         async def required(interaction: discord.Interaction, arguments: str) -> None:
             await run(interaction, f"/{name} {arguments}")
 
-        callback: Callable[..., Awaitable[None]] = required
+        callback: Callable[..., Coroutine[Any, Any, None]] = required
     else:
 
         async def optional(interaction: discord.Interaction, arguments: str | None = None) -> None:
@@ -86,11 +88,11 @@ def install_commands(
             continue
         by_name.setdefault(name, spec)
     for command in list(tree.get_commands()):
-        spec = by_name.get(command.name)
-        if spec is None:
+        known = by_name.get(command.name)
+        if known is None:
             tree.remove_command(command.name)
         elif isinstance(command, app_commands.Command):
-            command.description = description(spec)
+            command.description = description(known)
     for name, spec in by_name.items():
         if tree.get_command(name) is not None:
             continue

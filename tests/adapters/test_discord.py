@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,17 @@ import discord
 import pytest
 from simcord import Env
 from simcord.actors import MemberActor
-from simcord.builders import ChannelHandle
+from simcord.builders import ChannelHandle, UserHandle
 from simcord.results import InteractionResult
 from sqlalchemy import delete
 
 from bot.app import App, open_app
 from bot.core.context import CommandContext
 from bot.core.dispatch import CommandSpec
-from bot.core.replies import Item, Poll, PollOption, Reply
+from bot.core.replies import Action, Field, Item, Poll, PollOption, Reply, TitleCard
 from bot.discord_adapter.cog import create_bot
+from bot.discord_adapter.messenger import DiscordMessenger
+from bot.discord_adapter.render import native_poll, poll_hours, render
 from db import models as m
 
 
@@ -31,6 +34,7 @@ class RecordedPolls:
 
     opened: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
     answered: list[tuple[str, str, str, list[int]]] = field(default_factory=list)
+    answer: Reply | None = None  # what the core says back to a voter, e.g. "voting has closed"
 
     async def poll_opened(
         self, key: str, platform: str, chat_id: str, platform_poll_id: str, message_id: str | None
@@ -45,7 +49,7 @@ class RecordedPolls:
         option_indices: Sequence[int],
     ) -> Reply | None:
         self.answered.append((platform, platform_poll_id, voter.user_id, list(option_indices)))
-        return None
+        return self.answer
 
 
 def register_feature_commands(app: App) -> None:
@@ -87,6 +91,7 @@ class Server:
     channel: ChannelHandle
     alice: MemberActor
     mod: MemberActor
+    alice_user: UserHandle
 
 
 @pytest.fixture
@@ -94,9 +99,10 @@ def server(simcord_env: Env) -> Server:
     guild = simcord_env.create_guild("K-drama club")
     channel = guild.create_text_channel("general")
     mods = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
-    alice = guild.add_member(simcord_env.create_user("alice"))
+    alice_user = simcord_env.create_user("alice")
+    alice = guild.add_member(alice_user)
     mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
-    return Server(simcord_env, channel, alice, mod)
+    return Server(simcord_env, channel, alice, mod, alice_user)
 
 
 def embeds_of(result: InteractionResult) -> list[discord.Embed]:
@@ -193,9 +199,7 @@ async def test_where_with_region_autocomplete(server: Server) -> None:
     assert codes[0]["value"] == "US"
     choice = await pick_title(server, "where", "prison playbook")
 
-    result = await server.alice.slash(
-        server.channel, "where", title=choice["value"], region="KR"
-    )
+    result = await server.alice.slash(server.channel, "where", title=choice["value"], region="KR")
 
     assert not result.ephemeral
     assert "Prison Playbook" in text_of(result)
@@ -359,3 +363,110 @@ async def test_discord_errors_are_logged_and_survived(
 
     after = await server.alice.slash(server.channel, "help")
     assert after.acknowledged and "/search" in text_of(after)
+
+
+async def test_a_slow_command_shows_thinking_first(server: Server, app: App) -> None:
+    await server.env.restart_bot(create_bot(app.settings, app.dispatcher, defer_after=0))
+    result = await server.alice.slash(server.channel, "myratings")
+    callbacks = [r.json["type"] for r in server.env.http_requests if r.path.endswith("/callback")]
+    assert callbacks == [5]  # "thinking…", then the answer replaces it
+    assert not result.deferred
+    assert "rated" in text_of(result).lower()
+
+
+async def test_a_late_vote_is_answered_by_direct_message(
+    server: Server, polls: RecordedPolls
+) -> None:
+    result = await server.alice.slash(server.channel, "pollcmd", arguments="2")
+    [poll_message] = result.followups
+    polls.answer = Reply(text="Voting has closed for this party.", kind="error")
+
+    await server.alice.vote(poll_message, answer=1)
+
+    dm = server.alice_user.dm_channel.last_message
+    assert dm is not None and dm.embeds[0].title == "Voting has closed for this party."
+
+
+async def test_the_messenger_posts_polls_and_ends_them(
+    server: Server, app: App, polls: RecordedPolls
+) -> None:
+    messenger = DiscordMessenger(server.env.bot, polls)
+    chat_id = str(server.channel.id)
+    closes = datetime.now(UTC) + timedelta(hours=5, minutes=10)
+    options = (PollOption("Okja (2017)", 1), PollOption("Parasite (2019)", 2))
+    reply = Reply(text="Pick tonight's film", poll=Poll("party:7", "Tonight?", options, closes))
+
+    sent = await messenger.send(chat_id, reply)
+    await server.env.settle()
+
+    assert sent is not None and sent.platform_poll_id == sent.message_id
+    assert polls.opened == [("party:7", "discord", chat_id, sent.message_id, sent.message_id)]
+    posted = server.channel.last_message
+    assert posted is not None and posted.poll is not None
+    assert posted.poll.duration == timedelta(hours=6)
+    assert server.channel.history()[-2].embeds[0].title == "Pick tonight's film"
+
+    await messenger.stop_poll(chat_id, sent.message_id)
+    await server.env.settle()
+    ended = server.channel.last_message
+    assert ended is not None and ended.poll is not None and ended.poll.is_finalised()
+    await messenger.stop_poll(chat_id, sent.message_id)  # already ended: left alone
+
+    plain = await messenger.send(chat_id, Reply(text="Reminder: tonight at 8"))
+    assert plain is not None and plain.platform_poll_id is None
+    assert await messenger.send("1", Reply(text="nowhere")) is None
+
+
+def test_a_card_within_every_embed_limit() -> None:
+    fields = tuple(Field(f"Field {n}", "v" * 1500) for n in range(30))
+    card = TitleCard(
+        1,
+        "H" * 300,
+        "Korean film",
+        fields=fields,
+        body="s " * 3000,
+        poster_url="https://img.example/p.jpg",
+    )
+    actions = (
+        Action("More", "/recommend #1"),
+        Action("Again", "/recommend #1"),
+        Action("Too long", "/title " + "x" * 100),
+    )
+    messages = render(Reply(card=card, notes=("note",), actions=actions))
+
+    embeds = [e for msg in messages for e in msg.embeds]
+    first = embeds[0]
+    assert first.title is not None and len(first.title) == 256 and first.title.endswith("…")
+    assert first.image.url == "https://img.example/p.jpg"
+    for msg in messages:
+        assert len(msg.embeds) <= 10 and sum(len(e) for e in msg.embeds) <= 6000
+    for embed in embeds:
+        assert len(embed.fields) <= 25 and len(embed.description or "") <= 4096
+        assert all(len(f.value or "") <= 1024 for f in embed.fields)
+    values = [f for e in embeds for f in e.fields]
+    assert len(values) == 60  # each 1500-character value became two fields
+    assert sum(len(f.value or "") for f in values) == 30 * 1500
+    assert [a.command for a in messages[-1].actions] == ["/recommend #1"]
+    assert all(not msg.actions for msg in messages[:-1])
+
+
+def test_a_huge_spoiler_stays_hidden_in_every_piece() -> None:
+    words = " ".join(f"secret{n}" for n in range(2000))
+    messages = render(Reply(items=(Item("Okja", words, spoiler=True),)))
+    description = "\n".join(e.description or "" for msg in messages for e in msg.embeds)
+    hidden = [line for line in description.splitlines() if line.startswith("||")]
+    assert len(hidden) > 2 and all(line.endswith("||") for line in hidden)
+    assert description.count("secret") == 2000
+
+
+def test_poll_durations_are_whole_hours_within_discord_bounds() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert poll_hours(None, now) == 768
+    assert poll_hours(now + timedelta(minutes=10), now) == 1
+    assert poll_hours(now + timedelta(hours=2, seconds=1), now) == 3
+    assert poll_hours(now - timedelta(hours=1), now) == 1
+    assert poll_hours(now + timedelta(days=60), now) == 768
+    options = tuple(PollOption("x" * 80) for _ in range(10))
+    poll = native_poll(Poll("party:1", "q" * 400, options, multiple=True), now)
+    assert poll is not None and poll.multiple
+    assert len(poll.question or "") == 300 and all(len(a.text) == 55 for a in poll.answers)
