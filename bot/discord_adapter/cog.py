@@ -1,95 +1,250 @@
-"""Slash commands: each builds the same command line the console would type and hands it to the
-core's dispatcher, so parsing and errors are identical on every platform."""
+"""Slash commands, buttons and poll votes: each builds the same command line the console would
+type and hands it to the core's dispatcher, so parsing and errors are identical on every
+platform."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
+from dataclasses import dataclass
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.commands import MAX_QUERY_CHARS, MAX_RECOMMENDATIONS
 from bot.core.context import CommandContext
-from bot.core.dispatch import Dispatcher
+from bot.core.dispatch import APOLOGY, Dispatcher
+from bot.core.errors import UserError
+from bot.core.ratings import parse_rating, stars
 from bot.core.replies import Reply
-from bot.discord_adapter.render import render, view_for
+from bot.core.text import ISO_REGIONS, country_name
+from bot.discord_adapter.delivery import (
+    NO_MENTIONS,
+    PLATFORM,
+    PollEvents,
+    answer_interaction,
+    report_polls,
+    send_to_channel,
+)
+from bot.discord_adapter.generic import install_commands
+from bot.discord_adapter.render import cut
 from bot.settings import Settings
+from db.models import MAX_REVIEW_CHARS
 
 log = logging.getLogger(__name__)
 
+# Discord wants an answer within 3 seconds; a slower command shows "thinking…" first.
+DEFER_AFTER = 2.0
+CHOICES = 25
+CHOICE_NAME = 100
+_TITLE_ID = re.compile(r"^#\d+$")
 
-def context_for(interaction: discord.Interaction, settings: Settings) -> CommandContext:
-    user = interaction.user
-    guild = interaction.guild
+
+def is_admin(user: discord.abc.User, settings: Settings) -> bool:
+    """Manage Server in this guild (owners and Administrators have it too), or a configured
+    bot owner ("discord:<id>" in REELBOT_OWNER_IDS)."""
     perms = getattr(user, "guild_permissions", None)
+    return bool(perms and perms.manage_guild) or f"{PLATFORM}:{user.id}" in settings.owner_ids
+
+
+def member_context(
+    user: discord.abc.User,
+    channel_id: int | None,
+    guild: discord.Guild | None,
+    settings: Settings,
+    locale: discord.Locale | None = None,
+) -> CommandContext:
     return CommandContext(
-        platform="discord",
+        platform=PLATFORM,
         user_id=str(user.id),
         display_name=user.display_name,
-        chat_id=str(interaction.channel_id or user.id),
+        chat_id=str(channel_id or user.id),
         chat_name=guild.name if guild else None,
-        is_admin=bool(perms and perms.manage_guild) or f"discord:{user.id}" in settings.owner_ids,
+        is_admin=is_admin(user, settings),
         is_group=guild is not None,
-        language=str(interaction.locale) if interaction.locale else None,
+        language=str(locale) if locale else None,
+    )
+
+
+def context_for(interaction: discord.Interaction, settings: Settings) -> CommandContext:
+    return member_context(
+        interaction.user, interaction.channel_id, interaction.guild, settings, interaction.locale
     )
 
 
 class ReelbotCog(commands.Cog):
-    def __init__(self, bot: commands.Bot, dispatcher: Dispatcher, settings: Settings) -> None:
+    def __init__(
+        self,
+        bot: commands.Bot,
+        dispatcher: Dispatcher,
+        settings: Settings,
+        polls: PollEvents | None = None,
+        defer_after: float = DEFER_AFTER,
+    ) -> None:
         self.bot = bot
         self.dispatcher = dispatcher
         self.settings = settings
+        self.polls = polls
+        self.defer_after = defer_after
+        # Poll votes are recorded one at a time, in the order Discord sent them, so a quick
+        # "remove vote, vote again" cannot land the other way round.
+        self._votes = asyncio.Lock()
+
+    # -- running a command line -------------------------------------------------------------
 
     async def run(self, interaction: discord.Interaction, line: str) -> None:
-        reply = await self.dispatcher.handle(context_for(interaction, self.settings), line)
-        await send(interaction, reply)
+        ctx = context_for(interaction, self.settings)
+        reply = await self._reply(interaction, ctx, line)
+        try:
+            posted = await answer_interaction(interaction, reply)
+        except discord.HTTPException:
+            log.exception("could not answer %s in discord channel %s", line[:40], ctx.chat_id)
+            return
+        try:
+            await report_polls(self.polls, ctx.chat_id, posted)
+        except Exception:
+            log.exception("could not record the poll posted for %s", line[:40])
+
+    async def _reply(
+        self, interaction: discord.Interaction, ctx: CommandContext, line: str
+    ) -> Reply:
+        task = asyncio.ensure_future(self.dispatcher.handle(ctx, line))
+        if self.defer_after > 0:
+            await asyncio.wait({task}, timeout=self.defer_after)
+        if not task.done():
+            try:
+                await interaction.response.defer(thinking=True)
+            except discord.HTTPException:
+                log.warning("could not defer %s; the answer may arrive too late", line[:40])
+        return await task
+
+    # -- autocomplete -----------------------------------------------------------------------
+
+    async def title_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Titles matching what has been typed, typos welcome; the value is the title's id so
+        the command gets exactly the title that was picked."""
+        core = self.dispatcher.core
+        snap = await core.catalog.get()
+        text = current.strip()[:MAX_QUERY_CHARS]
+        if _TITLE_ID.match(text) and int(text[1:]) in snap.titles:
+            ids = [int(text[1:])]
+        elif text:
+            ids = [m.title_id for m in snap.index.search(text, limit=CHOICES)]
+        else:  # nothing typed yet: the newest titles
+            newest = sorted(snap.titles.values(), key=lambda t: (t.year or 0, t.id), reverse=True)
+            ids = [t.id for t in newest[:CHOICES]]
+        return [
+            app_commands.Choice(
+                name=cut(core.label(snap.titles[t], with_country=True), CHOICE_NAME), value=f"#{t}"
+            )
+            for t in ids
+        ]
+
+    async def rating_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Half-star steps to pick from; anything else the core reads (8/10, A-) is offered
+        back as typed once it parses."""
+        choices: list[app_commands.Choice[str]] = []
+        typed = current.strip()
+        if typed:
+            try:
+                half = parse_rating(typed)
+            except UserError:
+                pass
+            else:
+                shown = f"{typed} = {stars(half)} {half / 2:g}"
+                choices.append(app_commands.Choice(name=cut(shown, CHOICE_NAME), value=typed[:100]))
+        for half in range(10, 0, -1):
+            value = f"{half / 2:g}"
+            if value != typed:
+                choices.append(app_commands.Choice(name=f"{stars(half)} {value}", value=value))
+        return choices[:CHOICES]
+
+    async def region_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.strip().lower()
+        found = sorted(
+            (
+                code
+                for code in ISO_REGIONS
+                if not typed or code.lower() == typed or typed in country_name(code).lower()
+            ),
+            key=lambda code: (code.lower() != typed, country_name(code)),
+        )
+        return [
+            app_commands.Choice(name=f"{country_name(code)} ({code})", value=code)
+            for code in found[:CHOICES]
+        ]
+
+    # -- the core commands, typed -----------------------------------------------------------
+    # Descriptions are replaced by the dispatcher's CommandSpec summaries at start-up.
 
     @app_commands.command(name="help", description="Every command, with an example")
     async def help(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "/help")
 
     @app_commands.command(name="search", description="Find titles, typos welcome")
-    async def search(self, interaction: discord.Interaction, query: str) -> None:
+    @app_commands.describe(query="Part of a title, an original title or an alias")
+    async def search(
+        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, MAX_QUERY_CHARS]
+    ) -> None:
         await self.run(interaction, f"/search {query}")
 
     @app_commands.command(name="title", description="A title card: facts, rating, where to watch")
+    @app_commands.describe(title="Start typing and pick one; typos are fine")
+    @app_commands.autocomplete(title=title_choices)
     async def title(self, interaction: discord.Interaction, title: str) -> None:
         await self.run(interaction, f"/title {title}")
 
-    @app_commands.command(
-        name="recommend", description="Similar titles, or picks from your ratings"
-    )
+    @app_commands.command(name="recommend", description="Similar titles, or your own picks")
     @app_commands.describe(title="Leave empty for picks from your own ratings", n="How many")
+    @app_commands.autocomplete(title=title_choices)
     async def recommend(
         self,
         interaction: discord.Interaction,
         title: str | None = None,
-        n: app_commands.Range[int, 1, 20] = 5,
+        n: app_commands.Range[int, 1, MAX_RECOMMENDATIONS] = 5,
     ) -> None:
-        # "#id" resolves a title by id; otherwise the dispatcher reads a trailing number as n.
-        await self.run(interaction, f"/recommend {title or ''} {n}".replace("  ", " "))
+        # The dispatcher reads a trailing number as n; autocompleted titles are "#id".
+        await self.run(interaction, f"/recommend {title} {n}" if title else f"/recommend {n}")
 
     @app_commands.command(name="where", description="Where to stream, rent or buy a title")
-    @app_commands.describe(region="Two-letter country code, e.g. US or KR")
+    @app_commands.describe(title="Start typing and pick one", region="Country, e.g. US or KR")
+    @app_commands.autocomplete(title=title_choices, region=region_choices)
     async def where(
         self, interaction: discord.Interaction, title: str, region: str | None = None
     ) -> None:
-        await self.run(interaction, f"/where {title}{' ' + region if region else ''}")
+        await self.run(interaction, f"/where {title} {region}" if region else f"/where {title}")
 
     @app_commands.command(name="review", description="Rate 0.5-5 stars and optionally review")
-    @app_commands.describe(rating="4.5, 8/10, ★★★★ or A-", spoiler="Hide the text as a spoiler")
+    @app_commands.describe(
+        title="Start typing and pick one",
+        rating="4.5, ★★★★, 8/10, 85% or a grade such as A-",
+        text="Your review (optional)",
+        spoiler="Hide the review text behind a spoiler",
+    )
+    @app_commands.autocomplete(title=title_choices, rating=rating_choices)
     async def review(
         self,
         interaction: discord.Interaction,
         title: str,
         rating: str,
-        text: str | None = None,
+        text: app_commands.Range[str, 1, MAX_REVIEW_CHARS] | None = None,
         spoiler: bool = False,
     ) -> None:
-        line = f"/review {title} | {rating} | {text or ''}{' --spoiler' if spoiler else ''}"
-        await self.run(interaction, line)
+        line = f"/review {title} | {rating}" + (f" | {text}" if text else "")
+        await self.run(interaction, line + (" --spoiler" if spoiler else ""))
 
     @app_commands.command(name="reviews", description="The community verdict on a title")
+    @app_commands.describe(title="Start typing and pick one")
+    @app_commands.autocomplete(title=title_choices)
     async def reviews(self, interaction: discord.Interaction, title: str) -> None:
         await self.run(interaction, f"/reviews {title}")
 
@@ -97,37 +252,123 @@ class ReelbotCog(commands.Cog):
     async def myratings(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "/myratings")
 
+    # -- buttons ----------------------------------------------------------------------------
+
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Buttons: their custom_id is a command line, run as the member who pressed it."""
+        """Buttons: their custom_id is a command line, run as the member who pressed it. No
+        state is needed, so buttons keep working after a restart."""
         if interaction.type is not discord.InteractionType.component:
             return
-        data: dict[str, object] = dict(interaction.data or {})
-        custom_id = data.get("custom_id", "")
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = data.get("custom_id")
         if isinstance(custom_id, str) and custom_id.startswith("/"):
             await self.run(interaction, custom_id)
 
+    # -- native poll votes ------------------------------------------------------------------
 
-async def send(interaction: discord.Interaction, reply: Reply) -> None:
-    outgoing = render(reply)
-    view = view_for(outgoing.actions) or discord.utils.MISSING
-    mentions = discord.AllowedMentions.none()
-    if interaction.response.is_done():
-        await interaction.followup.send(embed=outgoing.embed, view=view, allowed_mentions=mentions)
-    else:
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        await self._vote(payload, [payload.answer_id - 1])
+
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        # Polls the core opens are single-answer, so removing the answer withdraws the vote.
+        await self._vote(payload, [])
+
+    async def _vote(self, payload: discord.RawPollVoteActionEvent, indices: list[int]) -> None:
+        if self.polls is None or (self.bot.user and payload.user_id == self.bot.user.id):
+            return
+        async with self._votes:
+            voter = await self._voter(payload)
+            try:
+                reply = await self.polls.poll_answered(
+                    PLATFORM, str(payload.message_id), voter.ctx, indices
+                )
+            except Exception:
+                log.exception("poll vote on message %s not recorded", payload.message_id)
+                return
+        if reply is not None and voter.user is not None:
+            try:  # only the voter should see it, and outside an interaction that is a DM
+                await send_to_channel(voter.user, reply)
+            except discord.HTTPException as error:
+                log.info("could not DM the poll answer to %s: %s", payload.user_id, error)
+
+    async def _voter(self, payload: discord.RawPollVoteActionEvent) -> _Voter:
+        guild = self.bot.get_guild(payload.guild_id) if payload.guild_id else None
+        user: discord.User | discord.Member | None = None
+        try:
+            if guild is not None:
+                user = guild.get_member(payload.user_id) or await guild.fetch_member(
+                    payload.user_id
+                )
+            else:
+                user = self.bot.get_user(payload.user_id) or await self.bot.fetch_user(
+                    payload.user_id
+                )
+        except discord.HTTPException as error:
+            log.info("poll voter %s not found: %s", payload.user_id, error)
+        if user is None:
+            ctx = CommandContext(
+                platform=PLATFORM,
+                user_id=str(payload.user_id),
+                display_name=str(payload.user_id),
+                chat_id=str(payload.channel_id),
+                is_admin=f"{PLATFORM}:{payload.user_id}" in self.settings.owner_ids,
+                is_group=guild is not None,
+            )
+        else:
+            ctx = member_context(user, payload.channel_id, guild, self.settings)
+        return _Voter(user, ctx)
+
+
+@dataclass(frozen=True)
+class _Voter:
+    user: discord.User | discord.Member | None
+    ctx: CommandContext
+
+
+async def _on_tree_error(
+    interaction: discord.Interaction, error: app_commands.AppCommandError
+) -> None:
+    """Anything a command callback let through: logged, and the member gets the apology."""
+    log.error("discord command failed", exc_info=error)
+    if interaction.response.is_done() or interaction.type is discord.InteractionType.autocomplete:
+        return
+    try:
         await interaction.response.send_message(
-            embed=outgoing.embed, view=view, allowed_mentions=mentions
+            APOLOGY, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
+    except discord.HTTPException:
+        log.warning("could not send the apology either")
 
 
-def create_bot(settings: Settings, dispatcher: Dispatcher) -> commands.Bot:
-    """The bot, with commands registered, not yet logged in (tests drive it without run())."""
-    intents = discord.Intents.default()
-    bot = commands.Bot(command_prefix=commands.when_mentioned, intents=intents, help_command=None)
+def create_bot(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    polls: PollEvents | None = None,
+    *,
+    defer_after: float = DEFER_AFTER,
+) -> commands.Bot:
+    """The bot, commands registered when it starts, not yet logged in (tests drive it without
+    run()). `polls` (the core's watch parties) records native poll votes; a command still
+    running after `defer_after` seconds (0: at once) shows "thinking…" first."""
+    bot = commands.Bot(
+        command_prefix=commands.when_mentioned,
+        intents=discord.Intents.default(),  # includes poll votes; no privileged intents
+        help_command=None,
+        allowed_mentions=NO_MENTIONS,
+    )
+    bot.tree.on_error = _on_tree_error  # type: ignore[method-assign]
 
     async def setup_hook() -> None:
-        await bot.add_cog(ReelbotCog(bot, dispatcher, settings))
-        await bot.tree.sync()
+        cog = ReelbotCog(bot, dispatcher, settings, polls, defer_after)
+        await bot.add_cog(cog)
+        install_commands(bot.tree, dispatcher.commands, cog.run, cog.title_choices)
+        try:
+            await bot.tree.sync()
+        except discord.HTTPException:
+            log.exception("could not sync slash commands; the last synced set stays in use")
 
     bot.setup_hook = setup_hook  # type: ignore[method-assign]
     return bot

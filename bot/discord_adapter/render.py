@@ -1,85 +1,295 @@
-"""Reply -> Discord embed, content and buttons. Pure: no network."""
+"""Reply -> Discord messages: embeds within Discord's limits, buttons, native polls. Pure: no
+network. All user and catalog text is escaped here (markdown and mentions), so nothing a member
+types can format, ping or break out of a ||spoiler||."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlparse
 
 import discord
 
-from bot.core.replies import Action, Reply
+from bot.core.replies import Action, Item, Poll, Reply
 
+log = logging.getLogger(__name__)
+
+# https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+EMBED_TITLE = 256
 EMBED_DESCRIPTION = 4096
+EMBED_FIELDS = 25
+FIELD_NAME = 256
 FIELD_VALUE = 1024
+FOOTER = 2048
+EMBED_TOTAL = 6000  # per message, summed over its embeds
+EMBEDS_PER_MESSAGE = 10
+# https://discord.com/developers/docs/components/reference#button
 CUSTOM_ID = 100
+BUTTON_LABEL = 80
+BUTTONS = 25
+# https://discord.com/developers/docs/resources/poll
+POLL_QUESTION = 300
+POLL_ANSWER = 55
+POLL_ANSWERS = 10
+POLL_HOURS = (1, 768)
+
 ERROR_COLOUR = discord.Colour.red()
 INFO_COLOUR = discord.Colour.blurple()
 
 
-def _plain(text: str) -> str:
-    """Keep user and catalog text inert: no pings, no markdown tricks."""
+def plain(text: str) -> str:
+    """User or catalog text made inert: markdown shown literally, mentions that cannot ping."""
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def cut(text: str, limit: int) -> str:
+    """At most `limit` characters, with an ellipsis when shortened (never ending in a lone
+    escape backslash, which would swallow the ellipsis)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if head.endswith("\\") and not head.endswith("\\\\"):
+        head = head[:-1]
+    return head + "…"
 
 
-@dataclass
+def pieces(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at line breaks or spaces when there
+    is one in the second half of the piece, never between an escape backslash and its
+    character."""
+    out: list[str] = []
+    while len(text) > limit:
+        at = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        if at < limit // 2:
+            at = limit
+            while at > 1 and text[at - 1] == "\\":
+                at -= 1
+        out.append(text[:at].rstrip())
+        text = text[at:].lstrip()
+    if text:
+        out.append(text)
+    return out
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
-    embed: discord.Embed
-    actions: tuple[Action, ...]
+    """One Discord message: embeds, then buttons (on the last message of a reply), or a poll."""
+
+    embeds: tuple[discord.Embed, ...] = ()
+    actions: tuple[Action, ...] = ()
+    poll: discord.Poll | None = None
+    ephemeral: bool = False
+    poll_key: str | None = field(default=None)  # the core's name for `poll`
 
 
-def render(reply: Reply) -> OutgoingMessage:
-    colour = ERROR_COLOUR if reply.is_error else INFO_COLOUR
-    description: list[str] = []
-    title: str | None = None
-    if reply.card is not None:
-        title = _cut(reply.card.heading, 256)
-        description.append(f"*{_plain(reply.card.subheading)}*")
-        if reply.card.body:
-            description.append(_plain(reply.card.body))
-    if reply.text:
-        if title is None:
-            title = _cut(reply.text, 256)
+def _item_blocks(n: int, item: Item) -> list[str]:
+    """One list entry as description blocks: usually one, more when its text is huge."""
+    lines = [f"**{n}. {plain(item.text)}**"]
+    if item.detail:
+        detail = plain(item.detail)
+        if item.spoiler:
+            lines += [f"||{p}||" for p in pieces(detail, EMBED_DESCRIPTION - 4)]
         else:
-            description.insert(0, _plain(reply.text))
-    for n, item in enumerate(reply.items, 1):
-        line = f"**{n}. {_plain(item.text)}**"
-        if item.detail:
-            detail = _plain(item.detail)
-            line += f"\n{'||' + detail + '||' if item.spoiler else detail}"
-        if item.extra:
-            line += f"\n{_plain(item.extra)}"
-        description.append(line)
-    embed = discord.Embed(
-        title=title, description=_cut("\n".join(description), EMBED_DESCRIPTION), colour=colour
-    )
+            lines.append(detail)
+    if item.extra:
+        lines.append(plain(item.extra))
+    joined = "\n".join(lines)
+    if len(joined) <= EMBED_DESCRIPTION:
+        return [joined]
+    return [p for line in lines for p in pieces(line, EMBED_DESCRIPTION)]
+
+
+def _blocks(reply: Reply, heading_in_title: bool) -> list[str]:
+    blocks: list[str] = []
+    if reply.text and not heading_in_title:
+        blocks += pieces(plain(reply.text), EMBED_DESCRIPTION)
     if reply.card is not None:
-        for field in reply.card.fields[:25]:
-            embed.add_field(
-                name=_cut(field.name, 256), value=_cut(_plain(field.value) or "—", FIELD_VALUE)
-            )
-        if reply.card.poster_url:
-            embed.set_thumbnail(url=reply.card.poster_url)
-    if reply.notes:
-        embed.set_footer(text=_cut("\n".join(reply.notes), 2048))
-    actions = tuple(a for a in reply.actions if len(a.command) <= CUSTOM_ID)[:25]
-    return OutgoingMessage(embed, actions)
+        blocks += [f"*{p}*" for p in pieces(plain(reply.card.subheading), EMBED_DESCRIPTION - 2)]
+        if reply.card.body:
+            blocks += pieces(plain(reply.card.body), EMBED_DESCRIPTION)
+    for n, item in enumerate(reply.items, 1):
+        blocks += _item_blocks(n, item)
+    return blocks
 
 
-def view_for(actions: tuple[Action, ...]) -> discord.ui.View | None:
-    """Buttons whose custom_id is the command to run, handled by a global listener so they
-    keep working after a restart."""
+def _title(reply: Reply) -> tuple[str | None, bool]:
+    """The embed title, and whether it is `reply.text` (so the text is not repeated below)."""
+    if reply.card is not None:
+        return cut(plain(reply.card.heading), EMBED_TITLE), False
+    text = plain(reply.text)
+    if text and len(text) <= EMBED_TITLE and "\n" not in text:
+        return text, True
+    return None, False
+
+
+def _poster(url: str | None) -> str | None:
+    if url and urlparse(url).scheme in {"http", "https"}:
+        return url
+    return None
+
+
+def _pack_description(
+    title: str | None, blocks: Sequence[str], colour: discord.Colour
+) -> list[discord.Embed]:
+    """Blocks joined into as few embeds as fit: 4096 characters of description each."""
+    embeds: list[discord.Embed] = []
+    current: list[str] = []
+    size = 0
+    for block in blocks:
+        if current and size + 1 + len(block) > EMBED_DESCRIPTION:
+            embeds.append(discord.Embed(description="\n".join(current), colour=colour))
+            current, size = [], 0
+        size += len(block) + (1 if current else 0)
+        current.append(block)
+    if current or not embeds:
+        embeds.append(discord.Embed(description="\n".join(current) or None, colour=colour))
+    embeds[0].title = title
+    return embeds
+
+
+def _add_fields(
+    embeds: list[discord.Embed], fields: Iterable[tuple[str, str]], colour: discord.Colour
+) -> None:
+    for raw_name, raw_value in fields:
+        name = cut(plain(raw_name), FIELD_NAME)
+        values = pieces(plain(raw_value) or "—", FIELD_VALUE)
+        for i, value in enumerate(values):
+            label = name if i == 0 else cut(f"{name} (cont.)", FIELD_NAME)
+            last = embeds[-1]
+            if len(last.fields) >= EMBED_FIELDS or len(last) + len(label) + len(value) > (
+                EMBED_TOTAL
+            ):
+                last = discord.Embed(colour=colour)
+                embeds.append(last)
+            last.add_field(name=label, value=value, inline=len(value) <= 60)
+
+
+def _add_footer(embeds: list[discord.Embed], notes: Sequence[str], colour: discord.Colour) -> None:
+    if not notes:
+        return
+    text = "\n".join(notes)  # footers show no markdown: plain text, no escaping
+    last = embeds[-1]
+    if len(text) <= FOOTER and len(last) + len(text) <= EMBED_TOTAL:
+        last.set_footer(text=text)
+        return
+    more = _pack_description(None, pieces(plain(text), EMBED_DESCRIPTION), colour)
+    embeds.extend(more)
+
+
+def _group(embeds: Sequence[discord.Embed]) -> list[tuple[discord.Embed, ...]]:
+    """Embeds into messages: at most 10 per message and 6000 characters over all of them."""
+    groups: list[list[discord.Embed]] = []
+    size = 0
+    for embed in embeds:
+        if not groups or len(groups[-1]) >= EMBEDS_PER_MESSAGE or size + len(embed) > EMBED_TOTAL:
+            groups.append([])
+            size = 0
+        groups[-1].append(embed)
+        size += len(embed)
+    return [tuple(g) for g in groups]
+
+
+def buttons(actions: Sequence[Action]) -> tuple[Action, ...]:
+    """The actions Discord can show: custom_id within 100 characters, unique, at most 25."""
+    seen: set[str] = set()
+    kept: list[Action] = []
+    for action in actions:
+        if len(action.command) > CUSTOM_ID:
+            log.warning("button %r dropped: its command is over %d characters", action, CUSTOM_ID)
+            continue
+        if action.command not in seen:
+            seen.add(action.command)
+            kept.append(action)
+    return tuple(kept[:BUTTONS])
+
+
+def poll_hours(closes_at: datetime | None, now: datetime) -> int:
+    """Discord poll durations are whole hours, 1 to 768 (32 days); round up so the poll stays
+    open until the core closes the vote. No end: the longest, and the host ends it."""
+    if closes_at is None:
+        return POLL_HOURS[1]
+    hours = math.ceil((closes_at - now).total_seconds() / 3600)
+    return min(max(hours, POLL_HOURS[0]), POLL_HOURS[1])
+
+
+def native_poll(poll: Poll, now: datetime) -> discord.Poll | None:
+    """The Discord poll for `poll`, or None when it has more answers than Discord allows."""
+    if len(poll.options) > POLL_ANSWERS or len(poll.options) < 1:
+        return None
+    result = discord.Poll(
+        question=cut(poll.question, POLL_QUESTION),
+        duration=timedelta(hours=poll_hours(poll.closes_at, now)),
+        multiple=poll.multiple,
+    )
+    for option in poll.options:
+        result.add_answer(text=cut(option.text, POLL_ANSWER))
+    return result
+
+
+def _poll_fallback(poll: Poll) -> Reply:
+    """A vote with too many options for a Discord poll, as a numbered list to answer by text."""
+    return Reply(
+        text=poll.question,
+        items=tuple(Item(o.text) for o in poll.options),
+        notes=(
+            f"Discord polls hold at most {POLL_ANSWERS} answers and this vote has "
+            f"{len(poll.options)}, so vote by number with /vote <n>.",
+        ),
+    )
+
+
+def _embeds(reply: Reply) -> list[discord.Embed]:
+    colour = ERROR_COLOUR if reply.is_error else INFO_COLOUR
+    title, text_is_title = _title(reply)
+    embeds = _pack_description(title, _blocks(reply, text_is_title), colour)
+    if reply.card is not None:
+        _add_fields(embeds, ((f.name, f.value) for f in reply.card.fields), colour)
+        if poster := _poster(reply.card.poster_url):
+            embeds[0].set_image(url=poster)
+    _add_footer(embeds, reply.notes, colour)
+    return embeds
+
+
+def _has_content(reply: Reply) -> bool:
+    return bool(reply.text or reply.card or reply.items or reply.notes)
+
+
+def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
+    """The messages that show `reply`, in order. Errors are ephemeral (only the asker sees
+    them); buttons ride on the last embed message; a poll comes last, on its own."""
+    ephemeral = reply.is_error
+    messages: list[OutgoingMessage] = []
+    poll = native_poll(reply.poll, now or datetime.now(UTC)) if reply.poll else None
+    embeds = _embeds(reply) if _has_content(reply) or not reply.poll else []
+    if reply.poll is not None and poll is None:
+        embeds += _embeds(_poll_fallback(reply.poll))
+    groups = _group(embeds)
+    for i, group in enumerate(groups):
+        last = i == len(groups) - 1
+        actions = buttons(reply.actions) if last else ()
+        messages.append(OutgoingMessage(group, actions, ephemeral=ephemeral))
+    if poll is not None and reply.poll is not None:
+        messages.append(OutgoingMessage(poll=poll, poll_key=reply.poll.key))
+    return messages
+
+
+def view_for(actions: Sequence[Action]) -> discord.ui.View | None:
+    """Buttons whose custom_id is the command to run. A global listener answers them, so they
+    need no state and keep working after a restart; the view is stopped before sending so
+    discord.py does not keep every message's view in memory."""
     if not actions:
         return None
     view = discord.ui.View(timeout=None)
     for action in actions:
         view.add_item(
             discord.ui.Button(
-                label=_cut(action.label, 80),
+                label=cut(action.label, BUTTON_LABEL) or "…",
                 custom_id=action.command,
                 style=discord.ButtonStyle.secondary,
             )
         )
+    view.stop()
     return view
