@@ -5,7 +5,7 @@ does, so an action and its audit row are written together or not at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -120,7 +120,43 @@ class CatalogStats:
     reviews: int
     editorial_reviews: int
     moderated_reviews: int
-    last_import: AuditRecord | None
+    last_import: LastImport | None
+
+
+@dataclass(frozen=True, slots=True)
+class LastImport:
+    """The newest catalog import or starter seeding, from import_runs or the audit log."""
+
+    what: str  # "netflix_titles.csv (streaming)", "starter catalog"
+    counts: str  # "12 added, 3 merged, 0 skipped"
+    at: datetime
+    by: str  # a display name, or "cli:ana" / "telegram:42" for runs with no audit row
+
+
+# How import counts read, in the order they are shown (audit "after" keys and import_runs columns).
+_COUNT_WORDS = (
+    ("added", "added"),
+    ("merged", "merged"),
+    ("already_imported", "already imported"),
+    ("unchanged", "already imported"),
+    ("already_there", "already there"),
+    ("skipped", "skipped"),
+    ("ratings", "ratings"),
+)
+
+
+def _counts(values: dict[str, Any]) -> str:
+    shown = [
+        f"{values[key]:,} {words}"
+        for key, words in _COUNT_WORDS
+        if isinstance(values.get(key), int) and (values[key] or key in {"added", "merged"})
+    ]
+    return ", ".join(shown)
+
+
+def _aware(when: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -195,14 +231,49 @@ class CurationRepository:
         )
         return [_audit(r) for r in rows]
 
-    async def last_import(self) -> AuditRecord | None:
-        row = await self.session.scalar(
+    async def last_import(self) -> LastImport | None:
+        """The newest of: the audit log's imports and seedings, and import_runs (which also
+        holds imports written without an audit row). Members' own Letterboxd histories are not
+        catalog imports and are left out."""
+        entry = await self.session.scalar(
             select(m.AuditEntry)
-            .where(or_(m.AuditEntry.action.like("seed.%"), m.AuditEntry.action.like("import%")))
+            .where(or_(m.AuditEntry.action.like("seed.%"), m.AuditEntry.action == "import"))
             .order_by(m.AuditEntry.created_at.desc(), m.AuditEntry.id.desc())
             .limit(1)
         )
-        return None if row is None else _audit(row)
+        run = await self.session.scalar(
+            select(m.ImportRun)
+            .where(m.ImportRun.format != "letterboxd")
+            .order_by(m.ImportRun.finished_at.desc(), m.ImportRun.id.desc())
+            .limit(1)
+        )
+        found: list[LastImport] = []
+        if entry is not None:  # written in the same transaction as its run, just after it
+            found.append(
+                LastImport(
+                    entry.target,
+                    _counts(entry.after or {}),
+                    _aware(entry.created_at),
+                    entry.actor_name,
+                )
+            )
+        if run is not None:
+            counts = {
+                "added": run.added,
+                "merged": run.merged,
+                "unchanged": run.unchanged,
+                "skipped": run.skipped,
+                "ratings": run.ratings,
+            }
+            found.append(
+                LastImport(
+                    f"{run.file_name} ({run.format})",
+                    _counts(counts),
+                    _aware(run.finished_at),
+                    run.by,
+                )
+            )
+        return max(found, key=lambda last: last.at, default=None)
 
     # -- titles --------------------------------------------------------------------------------
 
