@@ -24,6 +24,7 @@ SPEC = CommandSpec(
     "/admin <what>",
     "admins: curate titles, where to watch, reviews; see /admin help",
     "/admin stats",
+    admin_only=True,
 )
 ADMIN_COMMANDS = (
     ("/admin title add <name> [year:2024 kind:series country:KR …]", "add a title"),
