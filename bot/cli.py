@@ -6,18 +6,22 @@ import asyncio
 import codecs
 import contextlib
 import dataclasses
+import getpass
 import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
 
 from bot.settings import Settings, SettingsError
 from db.imports.formats import FORMATS
+
+if TYPE_CHECKING:
+    from bot.core.context import CommandContext
 
 T = TypeVar("T")
 
@@ -117,24 +121,27 @@ def seed() -> None:
     """Fill the catalog."""
 
 
+def _cli_admin() -> CommandContext:
+    """The person at the server's shell, as the audit log names them: "cli:<OS user>"."""
+    from bot.core.context import CommandContext
+
+    name = getpass.getuser()
+    return CommandContext("cli", name, name, chat_id="cli", is_admin=True)
+
+
 @seed.command()
 def starter() -> None:
     """Load the shipped starter catalog (safe to run again)."""
     from bot.app import open_app
-    from db.starter import seed_starter
+    from bot.core.curation import Curator
 
     settings = _settings()
     _logging(settings)
 
     async def go() -> str:
         app = await open_app(settings, seed=False)
-        try:
-            async with app.db.unit_of_work(write=True) as repos:
-                summary = await seed_starter(repos)
-            return (
-                f"starter catalog: {summary.added} added, {summary.existing} already there, "
-                f"{summary.links} editorial links"
-            )
+        try:  # the same action as /admin seed starter, audit row included
+            return (await Curator(app.core).seed_starter(_cli_admin())).text
         finally:
             await app.close()
 
@@ -269,10 +276,12 @@ def import_(
     unless --skip-bad.
     """
     from bot.app import open_app
+    from bot.core.permissions import actor
     from db.imports.formats import ImportFileError
     from db.imports.importer import ImportOptions, ImportRejected, Member, import_file
 
     settings = _settings()
+    admin = _cli_admin()
     _logging(settings, quiet=True)
     options = ImportOptions(
         format=fmt,
@@ -285,7 +294,8 @@ def import_(
         encoding=_encoding(encoding),
         max_bytes=max_size * 1024 * 1024,
         member=_member(user, display_name, Member),
-        by="cli",
+        by=actor(admin),
+        by_name=admin.display_name,
     )
 
     async def go() -> list[str]:

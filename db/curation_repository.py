@@ -5,7 +5,7 @@ does, so an action and its audit row are written together or not at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -29,6 +29,26 @@ TITLE_COLUMNS = (
     "episodes",
     "poster_url",
 )
+
+
+# Every column that references titles.id, and what merge_titles does with its rows before the
+# duplicate is deleted (anything left would go with it: the foreign keys cascade). A test fails
+# when db/models.py gains a reference that is not listed here.
+TITLE_REFERENCES: dict[str, str] = {
+    "titles.original_id": "versions of the duplicate point at the kept title",
+    "title_aliases.title_id": "copied; the duplicate's name and original name become aliases",
+    "title_genres.title_id": "copied",
+    "title_themes.title_id": "copied",
+    "title_people.title_id": "copied",
+    "title_relations.title_id": "re-linked from the kept title",
+    "title_relations.related_id": "re-linked to the kept title",
+    "title_sources.title_id": "moved (re-imports then match the kept title)",
+    "availability.title_id": "moved; the same service, region and kind keeps the newer date",
+    "ratings.title_id": "moved; a member who rated both keeps the newer rating and a review",
+    "editorial_reviews.title_id": "moved",
+    "review_moderations.title_id": "moved",
+    "watch_party_candidates.title_id": "moved (polls and votes stay as they were)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +120,43 @@ class CatalogStats:
     reviews: int
     editorial_reviews: int
     moderated_reviews: int
-    last_import: AuditRecord | None
+    last_import: LastImport | None
+
+
+@dataclass(frozen=True, slots=True)
+class LastImport:
+    """The newest catalog import or starter seeding, from import_runs or the audit log."""
+
+    what: str  # "netflix_titles.csv (streaming)", "starter catalog"
+    counts: str  # "12 added, 3 merged, 0 skipped"
+    at: datetime
+    by: str  # a display name, or "cli:ana" / "telegram:42" for runs with no audit row
+
+
+# How import counts read, in the order they are shown (audit "after" keys and import_runs columns).
+_COUNT_WORDS = (
+    ("added", "added"),
+    ("merged", "merged"),
+    ("already_imported", "already imported"),
+    ("unchanged", "already imported"),
+    ("already_there", "already there"),
+    ("skipped", "skipped"),
+    ("ratings", "ratings"),
+)
+
+
+def _counts(values: dict[str, Any]) -> str:
+    shown = [
+        f"{values[key]:,} {words}"
+        for key, words in _COUNT_WORDS
+        if isinstance(values.get(key), int) and (values[key] or key in {"added", "merged"})
+    ]
+    return ", ".join(shown)
+
+
+def _aware(when: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -175,14 +231,49 @@ class CurationRepository:
         )
         return [_audit(r) for r in rows]
 
-    async def last_import(self) -> AuditRecord | None:
-        row = await self.session.scalar(
+    async def last_import(self) -> LastImport | None:
+        """The newest of: the audit log's imports and seedings, and import_runs (which also
+        holds imports written without an audit row). Members' own Letterboxd histories are not
+        catalog imports and are left out."""
+        entry = await self.session.scalar(
             select(m.AuditEntry)
-            .where(or_(m.AuditEntry.action.like("seed.%"), m.AuditEntry.action.like("import%")))
+            .where(or_(m.AuditEntry.action.like("seed.%"), m.AuditEntry.action == "import"))
             .order_by(m.AuditEntry.created_at.desc(), m.AuditEntry.id.desc())
             .limit(1)
         )
-        return None if row is None else _audit(row)
+        run = await self.session.scalar(
+            select(m.ImportRun)
+            .where(m.ImportRun.format != "letterboxd")
+            .order_by(m.ImportRun.finished_at.desc(), m.ImportRun.id.desc())
+            .limit(1)
+        )
+        found: list[LastImport] = []
+        if entry is not None:  # written in the same transaction as its run, just after it
+            found.append(
+                LastImport(
+                    entry.target,
+                    _counts(entry.after or {}),
+                    _aware(entry.created_at),
+                    entry.actor_name,
+                )
+            )
+        if run is not None:
+            counts = {
+                "added": run.added,
+                "merged": run.merged,
+                "unchanged": run.unchanged,
+                "skipped": run.skipped,
+                "ratings": run.ratings,
+            }
+            found.append(
+                LastImport(
+                    f"{run.file_name} ({run.format})",
+                    _counts(counts),
+                    _aware(run.finished_at),
+                    run.by,
+                )
+            )
+        return max(found, key=lambda last: last.at, default=None)
 
     # -- titles --------------------------------------------------------------------------------
 
@@ -307,50 +398,78 @@ class CurationRepository:
                 m.EditorialReview, m.EditorialReview.title_id == title_id
             ),
             "offers": await count(m.Availability, m.Availability.title_id == title_id),
+            "watch_party_candidates": await count(
+                m.WatchPartyCandidate, m.WatchPartyCandidate.title_id == title_id
+            ),
         }
 
     async def merge_titles(self, duplicate: int, keep: int) -> dict[str, int]:
-        """Fold `duplicate` into `keep`: names become aliases, and links, sources, availability,
-        ratings and reviews move over. A member who rated both keeps the newer rating."""
-        moved: dict[str, int] = {}
+        """Fold `duplicate` into `keep`, then delete it. Every row that references the duplicate
+        (see TITLE_REFERENCES) moves to the kept title or is folded into a row it already has,
+        so deleting the duplicate cascades into nothing. Names become aliases; a member who
+        rated both keeps the newer rating (and a review from either)."""
         dup = await self.session.get(m.Title, duplicate)
         kept = await self.session.get(m.Title, keep)
         assert dup is not None and kept is not None
+        moved: dict[str, int] = {"aliases": await self._merge_names(dup, kept)}
+        moved["genres"] = await self._copy_links(m.TitleGenre, duplicate, keep)
+        moved["themes"] = await self._copy_links(m.TitleTheme, duplicate, keep)
+        moved["people"] = await self._copy_links(m.TitlePerson, duplicate, keep)
+        moved["relations"] = await self._merge_relations(duplicate, keep)
+        moved["sources"] = await self._repoint(m.TitleSource, duplicate, keep)
+        moved["offers"] = await self._merge_offers(duplicate, keep)
+        moved["ratings"] = await self._merge_ratings(duplicate, keep)
+        moved["editorial_reviews"] = await self._repoint(m.EditorialReview, duplicate, keep)
+        moved["moderated_reviews"] = await self._repoint(m.ReviewModeration, duplicate, keep)
+        moved["watch_party_candidates"] = await self._repoint(
+            m.WatchPartyCandidate, duplicate, keep
+        )
+        moved["review_drafts"] = await self._merge_drafts(duplicate, keep)
+        await self.session.execute(
+            update(m.Title)
+            .where(m.Title.original_id == duplicate, m.Title.id != keep)
+            .values(original_id=keep)
+        )
+        if kept.original_id == duplicate:
+            kept.original_id = dup.original_id if dup.original_id != keep else None
+        await self.session.flush()
+        await self.catalog.remove_title(duplicate)
+        return moved
+
+    async def _merge_names(self, dup: m.Title, kept: m.Title) -> int:
         names = [dup.name, dup.original_name or ""]
         names += list(
             await self.session.scalars(
-                select(m.TitleAlias.alias).where(m.TitleAlias.title_id == duplicate)
+                select(m.TitleAlias.alias).where(m.TitleAlias.title_id == dup.id)
             )
         )
-        moved["aliases"] = 0
+        added = 0
         for name in dict.fromkeys(n for n in names if n and n != kept.name):
-            moved["aliases"] += int(await self.add_alias(keep, name))
-        links: tuple[tuple[Any, Any], ...] = (
-            (m.TitleGenre, m.TitleGenre.genre_id),
-            (m.TitleTheme, m.TitleTheme.theme_id),
-        )
-        for link, other in links:
-            for (value,) in (
-                await self.session.execute(select(other).where(link.title_id == duplicate))
-            ).all():
-                await self.session.execute(
-                    _insert(self.session, link)
-                    .values({"title_id": keep, other.key: value})
-                    .on_conflict_do_nothing()
-                )
-        for person, role, position in (
+            added += int(await self.add_alias(kept.id, name))
+        return added
+
+    async def _copy_links(self, link: Any, duplicate: int, keep: int) -> int:
+        """Genres, themes, people: link rows whose key includes title_id are copied to the kept
+        title (skipping the ones it has); the duplicate's copies go with it."""
+        table = link.__table__
+        columns = [c.name for c in table.columns if c.name != "title_id"]
+        rows = (
             await self.session.execute(
-                select(m.TitlePerson.person_id, m.TitlePerson.role, m.TitlePerson.position).where(
-                    m.TitlePerson.title_id == duplicate
-                )
+                select(*(table.c[c] for c in columns)).where(table.c.title_id == duplicate)
             )
-        ).all():
-            await self.session.execute(
-                _insert(self.session, m.TitlePerson)
-                .values(title_id=keep, person_id=person, role=role, position=position)
+        ).all()
+        added = 0
+        for row in rows:
+            result = await self.session.execute(
+                _insert(self.session, link)
+                .values({"title_id": keep, **dict(zip(columns, row, strict=True))})
                 .on_conflict_do_nothing()
             )
-        for tid, rid, kind, source in (
+            added += int(bool(getattr(result, "rowcount", 0)))
+        return added
+
+    async def _merge_relations(self, duplicate: int, keep: int) -> int:
+        rows = (
             await self.session.execute(
                 select(
                     m.TitleRelation.title_id,
@@ -364,32 +483,46 @@ class CurationRepository:
                     )
                 )
             )
-        ).all():
+        ).all()
+        moved = 0
+        for tid, rid, kind, source in rows:
             tid, rid = (keep if tid == duplicate else tid), (keep if rid == duplicate else rid)
-            if tid != rid:
+            if tid != rid:  # "keep compares with duplicate" means nothing once they are one
                 await self.catalog.link(tid, rid, kind, source)
-        moved["sources"] = await self._repoint(m.TitleSource, duplicate, keep)
-        moved["offers"] = 0
+                moved += 1
+        return moved
+
+    async def _merge_offers(self, duplicate: int, keep: int) -> int:
+        """Availability moves over; where both list the same service, region and kind, the
+        newer entry's date and link win."""
+        moved = 0
         for offer in (
             await self.session.scalars(
                 select(m.Availability).where(m.Availability.title_id == duplicate)
             )
         ).all():
-            result = await self.session.execute(
-                _insert(self.session, m.Availability)
-                .values(
-                    title_id=keep,
-                    provider_id=offer.provider_id,
-                    region=offer.region,
-                    kind=offer.kind,
-                    link=offer.link,
-                    as_of=offer.as_of,
-                    source=offer.source,
+            mine = await self.session.scalar(
+                select(m.Availability).where(
+                    m.Availability.title_id == keep,
+                    m.Availability.provider_id == offer.provider_id,
+                    m.Availability.region == offer.region,
+                    m.Availability.kind == offer.kind,
                 )
-                .on_conflict_do_nothing()
             )
-            moved["offers"] += int(bool(getattr(result, "rowcount", 0)))
-        moved["ratings"] = 0
+            if mine is None:
+                offer.title_id = keep
+                moved += 1
+            elif offer.as_of > mine.as_of:
+                mine.as_of, mine.source = offer.as_of, offer.source
+                mine.link = offer.link or mine.link
+                moved += 1
+            elif mine.link is None and offer.link:
+                mine.link = offer.link
+        await self.session.flush()
+        return moved
+
+    async def _merge_ratings(self, duplicate: int, keep: int) -> int:
+        moved = 0
         for rating in (
             await self.session.scalars(select(m.Rating).where(m.Rating.title_id == duplicate))
         ).all():
@@ -400,25 +533,45 @@ class CurationRepository:
             )
             if mine is None:
                 rating.title_id = keep
-                moved["ratings"] += 1
-            elif rating.updated_at > mine.updated_at:
+                moved += 1
+                continue
+            if rating.updated_at > mine.updated_at:
                 mine.half_stars, mine.updated_at = rating.half_stars, rating.updated_at
                 if rating.review is not None:
                     mine.review, mine.spoiler = rating.review, rating.spoiler
-                moved["ratings"] += 1
+                moved += 1
+            elif mine.review is None and rating.review is not None:
+                mine.review, mine.spoiler = rating.review, rating.spoiler  # keep their words
+            # A moderation record of the folded rating now belongs to the one that stays.
+            await self.session.execute(
+                update(m.ReviewModeration)
+                .where(m.ReviewModeration.rating_id == rating.id)
+                .values(rating_id=mine.id)
+            )
         await self.session.flush()
-        moved["editorial_reviews"] = await self._repoint(m.EditorialReview, duplicate, keep)
-        await self._repoint(m.ReviewModeration, duplicate, keep)
-        await self.session.execute(
-            update(m.Title)
-            .where(m.Title.original_id == duplicate, m.Title.id != keep)
-            .values(original_id=keep)
-        )
-        if kept.original_id == duplicate:
-            kept.original_id = dup.original_id if dup.original_id != keep else None
-        await self.session.flush()
-        await self.catalog.remove_title(duplicate)
         return moved
+
+    async def _merge_drafts(self, duplicate: int, keep: int) -> int:
+        """Review drafts waiting for Confirm name titles inside their JSON payload."""
+        changed = 0
+        for draft in (await self.session.scalars(select(m.ReviewDraft))).all():
+            payload = dict(draft.payload)
+            touched = False
+            if payload.get("title_id") == duplicate:
+                payload["title_id"], touched = keep, True
+            for key in ("choices", "compares"):
+                ids = payload.get(key)
+                if isinstance(ids, list) and duplicate in ids:
+                    swapped = [keep if i == duplicate else i for i in ids]
+                    payload[key] = [
+                        i for i in dict.fromkeys(swapped) if i != payload.get("title_id")
+                    ]
+                    touched = True
+            if touched:
+                draft.payload = payload
+                changed += 1
+        await self.session.flush()
+        return changed
 
     async def _repoint(self, model: Any, old: int, new: int) -> int:
         result = await self.session.execute(

@@ -6,7 +6,8 @@ PostgreSQL), so tests are isolated and can use real concurrent connections.
 
 PostgreSQL comes from REELBOT_TEST_POSTGRES_URL (default: postgres@127.0.0.1:5432/test). When it
 is unreachable the PostgreSQL half is skipped with a message, unless REELBOT_REQUIRE_POSTGRES=1
-(as in CI), where it fails instead.
+(as in CI), where it fails instead. Tests that only make sense on PostgreSQL use `@postgres_only`,
+so they are not collected on SQLite at all (a skipped SQLite twin would hide them in CI).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -32,6 +33,14 @@ PG_URL = os.environ.get(
 )
 REQUIRE_PG = os.environ.get("REELBOT_REQUIRE_POSTGRES") == "1"
 BACKENDS = ["sqlite", "postgresql"]
+TestFunction = Callable[..., object]
+
+
+def postgres_only(test: TestFunction) -> TestFunction:
+    """Run a test that needs PostgreSQL (two processes on one database, ...) on PostgreSQL only:
+    the `backend` fixture gets that one param instead of both."""
+    on_postgres = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+    return pytest.mark.postgres(on_postgres(test))  # type: ignore[no-any-return]
 
 
 def _pg_dsn(database: str | None = None) -> str:

@@ -9,13 +9,12 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.console_adapter.messenger import ConsoleMessenger
 from bot.core.scheduler import Scheduler
 from db import models as m
-from tests.conftest import Backend
+from tests.conftest import postgres_only
 from tests.party_support import (
     FakeClock,
     RecordingMessenger,
@@ -226,17 +225,8 @@ async def test_the_console_chat_prints_what_the_scheduler_sends(
 # -- PostgreSQL: two processes, many voters --------------------------------------------------
 
 
-@pytest.fixture
-def postgres(backend: Backend) -> Backend:
-    if backend.kind != "postgresql":
-        pytest.skip("needs two processes on one PostgreSQL database")
-    return backend
-
-
-@pytest.mark.postgres
-async def test_two_processes_close_each_poll_exactly_once(
-    postgres: Backend, db_url: str, tmp_path: Path
-) -> None:
+@postgres_only
+async def test_two_processes_close_each_poll_exactly_once(db_url: str, tmp_path: Path) -> None:
     clock = FakeClock()
     chats = 12
     async with party_app(db_url, tmp_path, clock) as one, party_app(db_url, tmp_path, clock) as two:
@@ -267,10 +257,8 @@ async def test_two_processes_close_each_poll_exactly_once(
         assert winners == [n % 3 + 1 for n in range(chats)]
 
 
-@pytest.mark.postgres
-async def test_many_members_vote_at_once_and_no_vote_is_lost(
-    postgres: Backend, db_url: str, tmp_path: Path
-) -> None:
+@postgres_only
+async def test_many_members_vote_at_once_and_no_vote_is_lost(db_url: str, tmp_path: Path) -> None:
     clock = FakeClock()
     voters = 60
     async with party_app(db_url, tmp_path, clock) as one, party_app(db_url, tmp_path, clock) as two:
@@ -295,10 +283,8 @@ async def test_many_members_vote_at_once_and_no_vote_is_lost(
         assert await count(one, m.WatchPartyVote) == voters
 
 
-@pytest.mark.postgres
-async def test_votes_racing_the_close_are_counted_or_refused(
-    postgres: Backend, db_url: str, tmp_path: Path
-) -> None:
+@postgres_only
+async def test_votes_racing_the_close_are_counted_or_refused(db_url: str, tmp_path: Path) -> None:
     """A vote either lands before the close (and is in the result) or is told voting closed."""
     clock = FakeClock()
     async with party_app(db_url, tmp_path, clock) as one, party_app(db_url, tmp_path, clock) as two:

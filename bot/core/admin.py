@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.core.admin_import import AdminImport
 from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.curation import FIELD_HELP, TITLE_FIELDS, Curator
@@ -23,6 +24,7 @@ SPEC = CommandSpec(
     "/admin <what>",
     "admins: curate titles, where to watch, reviews; see /admin help",
     "/admin stats",
+    admin_only=True,
 )
 ADMIN_COMMANDS = (
     ("/admin title add <name> [year:2024 kind:series country:KR …]", "add a title"),
@@ -34,6 +36,10 @@ ADMIN_COMMANDS = (
     ("/admin where remove <title> | <service> [| region] [| kind]", ""),
     ("/admin review <pasted article>", "read a review article (or attach it as a file)"),
     ("/admin review remove <id> <reason>", "take down a review (ids show in /reviews)"),
+    (
+        "/admin import [--provider Netflix --region US --skip-bad --dry-run]",
+        "import the attached catalog file (CSV, JSON or a zip)",
+    ),
     ("/admin seed starter", "load the shipped starter catalog again (safe)"),
     ("/admin stats", "titles, sources, users, ratings, reviews, last import"),
     ("/admin log [n]", "the latest admin actions"),
@@ -74,6 +80,7 @@ class AdminCommands:
         self.core = core
         self.curator = Curator(core)
         self.desk = EditorialDesk(core)
+        self.importer = AdminImport(core)
 
     async def handle(self, ctx: CommandContext, args: str) -> Reply:
         require_admin(ctx, self.core.settings)  # before any parsing: non-admins learn nothing
@@ -88,6 +95,8 @@ class AdminCommands:
                 return await self.where(ctx, rest.strip())
             if group == "review":
                 return await self.review(ctx, rest.strip())
+            if group == "import":
+                return await self.importer.run(ctx, rest)
             if group == "seed":
                 if rest.strip().casefold() != "starter":
                     raise UsageError("Usage: /admin seed starter")

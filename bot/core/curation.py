@@ -384,12 +384,11 @@ class Curator:
         async with self.core.db.unit_of_work() as repos:
             s = await repos.curation.stats()
         sources = ", ".join(f"{name} {n:,}" for name, n in s.sources.items()) or "none"
-        last = (
-            f"{s.last_import.action} {s.last_import.created_at:%d %b %Y %H:%M} UTC by "
-            f"{s.last_import.actor_name}"
-            if s.last_import
-            else "none yet"
-        )
+        last = "none yet"
+        if s.last_import is not None:
+            li = s.last_import
+            counts = f": {li.counts}" if li.counts else ""
+            last = f"{li.what}{counts} · {li.at:%d %b %Y %H:%M} UTC by {li.by}"
         fields = (
             Field("Titles", f"{s.titles:,}"),
             Field("Sources", sources),

@@ -30,6 +30,8 @@ class CommandSpec:
     usage: str
     summary: str
     example: str
+    # Only admins may use it: front ends leave it out of the menu everyone sees.
+    admin_only: bool = False
 
 
 COMMANDS: tuple[CommandSpec, ...] = (

@@ -39,6 +39,8 @@ async def import_letterboxd(db: Database, ctx: CommandContext) -> ImportSummary:
         max_bytes=MAX_ATTACHMENT_BYTES,
         member=Member(ctx.platform, ctx.user_id, ctx.display_name),
         by=f"{ctx.platform}:{ctx.user_id}",
+        by_name=ctx.display_name,
+        audit=False,  # a member's own history, not an admin action
     )
     source = Input.from_bytes(attachment.filename, attachment.content)
     try:

@@ -12,10 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.core.dispatch import CommandSpec
 from bot.settings import Settings
 from bot.telegram_adapter.handlers import front_end
 
@@ -53,17 +61,31 @@ class Webhook:
 
 
 async def set_menu(application: Application) -> None:  # type: ignore[type-arg]
-    """The command menu Telegram shows next to the input field, from every registered
-    command (feature modules' included)."""
-    commands = [
-        BotCommand(c.name, c.summary[:256] or c.name)
-        for c in front_end(application).dispatcher.commands
-        if _MENU_NAME.match(c.name)
+    """The command menu Telegram shows next to the input field, from every registered command
+    (feature modules' included). Admin commands are listed only where admins type: for every
+    group's administrators and in each Telegram owner's private chat with the bot."""
+    front = front_end(application)
+    listed = [c for c in front.dispatcher.commands if _MENU_NAME.match(c.name)]
+    everyone = [_menu_entry(c) for c in listed if not c.admin_only]
+    admins = [_menu_entry(c) for c in listed]
+    menus: list[tuple[str, list[BotCommand], BotCommandScope]] = [
+        ("everyone", everyone, BotCommandScopeDefault()),
+        ("group admins", admins, BotCommandScopeAllChatAdministrators()),
     ]
-    try:
-        await application.bot.set_my_commands(commands)
-    except TelegramError as error:  # the bot works without a menu; try again next start
-        log.warning("could not set the command menu: %s", error)
+    for owner in sorted(front.settings.owner_ids):
+        platform, _, user_id = owner.partition(":")
+        if platform == "telegram" and user_id.lstrip("-").isdigit():
+            menus.append((f"owner {user_id}", admins, BotCommandScopeChat(int(user_id))))
+    for who, commands, scope in menus:
+        try:
+            await application.bot.set_my_commands(commands, scope=scope)
+        except TelegramError as error:  # the bot works without a menu; try again next start
+            # e.g. "chat not found" for an owner who has not opened a chat with the bot yet
+            log.warning("could not set the command menu for %s: %s", who, error)
+
+
+def _menu_entry(spec: CommandSpec) -> BotCommand:
+    return BotCommand(spec.name, spec.summary[:256] or spec.name)
 
 
 Companion = Callable[[asyncio.Event], Coroutine[Any, Any, None]]

@@ -26,6 +26,7 @@ from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
+from db.curation_repository import CurationRepository
 from db.imports.bulk import NAME_CHARS, BulkWriter, dialect_insert
 from db.imports.formats import (
     MAX_FILE_BYTES,
@@ -42,6 +43,7 @@ from db.imports.formats import (
 from db.imports.index import CatalogIndex, Pending, TitleRef, load_index
 from db.models import MAX_REVIEW_CHARS
 from db.records import OfferSpec, TitleSpec
+from db.repositories import CatalogRepository
 from db.session import Database
 
 BATCH = 1000
@@ -74,7 +76,11 @@ class ImportOptions:
     encoding: str | None = None
     max_bytes: int | None = MAX_FILE_BYTES
     member: Member | None = None
-    by: str = "cli"
+    by: str = "cli"  # who, as the audit log and import_runs name them: "cli:ana", "telegram:42"
+    by_name: str | None = None  # their display name (default: `by`)
+    # Write an audit row with the import_runs row. Catalog imports are admin actions; a member
+    # bringing their own Letterboxd history is not.
+    audit: bool = True
 
 
 @dataclass(slots=True)
@@ -207,12 +213,14 @@ class _Run:
         self.failed = False
         self.as_of = options.as_of or date.today()
         self.started = m.utcnow()
+        self.titles_before = 0
         self.rows_read = 0
         # (source, external id) -> (remake_of, compares_with), resolved once all rows are in
         self.links: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {}
 
     async def execute(self) -> None:
         self.index = await load_index(self.session)
+        self.titles_before = await self._title_count()
         titles = read_titles(self.bundle, provider=self.options.provider, default_as_of=self.as_of)
         await self._titles(titles)
         if self.bundle.format == "letterboxd":
@@ -535,23 +543,52 @@ class _Run:
             or 0
         )
 
+    async def _title_count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(m.Title)) or 0)
+
     async def _record(self) -> None:
-        s = self.summary
-        self.session.add(
-            m.ImportRun(
-                format=s.format,
-                file_name=s.file[:300],
-                by=self.options.by[:100],
-                added=s.added,
-                merged=s.merged,
-                unchanged=s.unchanged,
-                skipped=s.skipped,
-                ratings=s.ratings,
-                started_at=self.started,
-                finished_at=m.utcnow(),
-            )
+        """The import_runs row and, for catalog imports, the audit row (who, what, when,
+        before/after), in the import's own transaction: both exist exactly when it was written."""
+        s, options = self.summary, self.options
+        run = m.ImportRun(
+            format=s.format,
+            file_name=s.file[:300],
+            by=options.by[:100],
+            added=s.added,
+            merged=s.merged,
+            unchanged=s.unchanged,
+            skipped=s.skipped,
+            ratings=s.ratings,
+            started_at=self.started,
+            finished_at=m.utcnow(),
         )
+        self.session.add(run)
         await self.session.flush()
+        if not options.audit:
+            return
+        after: dict[str, object] = {
+            "titles": await self._title_count(),
+            "format": s.format,
+            "added": s.added,
+            "merged": s.merged,
+            "already_imported": s.unchanged,
+            "skipped": s.skipped,
+            "availability": s.offers,
+            "ratings": s.ratings,
+            "import_run": run.id,
+        }
+        for key, value in (("provider", options.provider), ("region", options.region)):
+            if value:
+                after[key] = value
+        curation = CurationRepository(self.session, CatalogRepository(self.session))
+        await curation.audit(
+            options.by,
+            options.by_name or options.by,
+            "import",
+            f"{s.file} ({s.format})",
+            {"titles": self.titles_before},
+            after,
+        )
 
 
 def _merge_into_pending(
@@ -660,6 +697,4 @@ async def _upsert_ratings(
 
 
 async def _bump_revision(session: AsyncSession) -> None:
-    from db.repositories import CatalogRepository
-
     await CatalogRepository(session).bump_revision()

@@ -61,6 +61,8 @@ class FakeTelegram:
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content
     webhook: dict[str, Any] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    # Users who never opened a chat with the bot: per-chat calls for them fail "chat not found".
+    unknown_chats: set[int] = field(default_factory=set)
     calls: dict[str, int] = field(default_factory=dict)  # every request, failed ones too
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -268,7 +270,12 @@ class FakeTelegram:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in {"setMyCommands", "deleteWebhook", "answerCallbackQuery"}:
+        if method == "setMyCommands":
+            scope = params.get("scope") or {"type": "default"}
+            if scope["type"] == "chat" and int(scope["chat_id"]) in self.unknown_chats:
+                raise _ApiError(400, "Bad Request: chat not found")
+            return True
+        if method in {"deleteWebhook", "answerCallbackQuery"}:
             return True
         if method == "answerInlineQuery":
             return True

@@ -79,7 +79,16 @@ class Bot:
         self.task = asyncio.create_task(
             serve(self.application, self.stop_event, poll_timeout=1, webhook=self.webhook)
         )
-        await self.fake.wait_for("setMyCommands", menus + 1)
+        await self.fake.wait_for("setMyCommands", menus + len(self.menu_scopes()))
+
+    def menu_scopes(self) -> list[str]:
+        """The menus set at start: everyone's, group admins', each Telegram owner's chat."""
+        owners = [
+            o
+            for o in self.settings.owner_ids
+            if o.startswith("telegram:") and int(o.split(":")[1]) not in self.fake.unknown_chats
+        ]
+        return ["default", "all_chat_administrators", *(["chat"] * len(owners))]
 
     async def stop(self) -> None:
         assert self.stop_event is not None and self.task is not None
@@ -153,12 +162,32 @@ async def test_menu_lists_every_command_including_feature_modules(app: App, bot:
 
     app.dispatcher.register(CommandSpec("ping", "/ping", "check the bot is awake", "/ping"), ping)
     await bot.start()
-    [menu] = bot.fake.all("setMyCommands")
-    listed = {c["command"]: c["description"] for c in menu.params["commands"]}
-    assert listed == {c.name: c.summary for c in app.dispatcher.commands}
+    everyone, admins = bot.fake.all("setMyCommands")
+    assert everyone.params["scope"] == {"type": "default"}
+    listed = {c["command"]: c["description"] for c in everyone.params["commands"]}
+    assert listed == {c.name: c.summary for c in app.dispatcher.commands if not c.admin_only}
     assert "ping" in listed and {c.name for c in COMMANDS} <= set(listed)
-    assert {"watchparty", "vote", "settings", "admin", "import"} <= set(listed)
+    assert {"watchparty", "vote", "settings", "import"} <= set(listed)
     assert "pong" in (await ask(bot.fake, "/ping")).text
+    # /admin is advertised to group administrators only; everything else is there too.
+    assert "admin" not in listed
+    assert admins.params["scope"] == {"type": "all_chat_administrators"}
+    for_admins = {c["command"] for c in admins.params["commands"]}
+    assert for_admins == set(listed) | {"admin"}
+
+
+async def test_owners_get_the_admin_menu_in_their_private_chat(app: App, bot: Bot) -> None:
+    bot.settings = replace(
+        bot.settings, owner_ids=frozenset({"telegram:5", "discord:9", "telegram:77"})
+    )
+    bot.fake.unknown_chats.add(77)  # this owner never opened a chat with the bot
+    await bot.start()
+    menus = bot.fake.all("setMyCommands")
+    assert [m.params["scope"]["type"] for m in menus] == bot.menu_scopes()
+    assert menus[2].params["scope"]["chat_id"] == 5
+    assert all("admin" in {c["command"] for c in m.params["commands"]} for m in menus[1:])
+    await eventually(lambda: bot.fake.calls["setMyCommands"] == 4)  # 77: tried, refused, logged
+    assert "Rain Man" in (await ask(bot.fake, "/search rain man")).text  # the bot still runs
 
 
 @pytest.mark.parametrize("spec", COMMANDS, ids=lambda s: s.name)
@@ -511,6 +540,29 @@ async def test_documents_with_a_command_caption_reach_the_command(app: App, bot:
     fake.send_document("", "notes.csv", content)
     sent = await fake.next_sent("sendMessage")
     assert "caption" in sent.text
+
+
+async def test_group_admins_import_a_catalog_file_members_cannot(app: App, bot: Bot) -> None:
+    bot.fake.admins[GROUP_ID] = [7]
+    await bot.start()
+    fake = bot.fake
+    content = (
+        b"show_id,type,title,director,cast,country,date_added,release_year,rating,duration,"
+        b"listed_in,description\n"
+        b"s1,Movie,A Telegram Import,,,France,,2022,,95 min,Dramas,New.\n"
+        b"s2,Movie,Okja,,,,,2017,,120 min,Dramas,A pig.\n"
+    )
+    caption = "/admin import --provider Netflix --region US"
+    fake.send_document(caption, "titles.csv", content, user_id=8, chat_id=GROUP_ID)
+    refused = await fake.next_sent("sendMessage")
+    assert "Admins only" in refused.text
+    fake.send_document(caption, "titles.csv", content, user_id=7, chat_id=GROUP_ID)
+    done = await fake.next_sent("sendMessage")
+    assert "Imported titles.csv (streaming)" in done.text
+    assert "1 added" in done.text and "1 merged" in done.text
+    assert_balanced_html(done.text)
+    found = await ask(fake, "/search a telegram import")
+    assert "A Telegram Import" in found.text
 
 
 # -- polls ------------------------------------------------------------------------------------
