@@ -7,6 +7,7 @@ poll is ended, the winner announced, reminders posted; a restart in the middle c
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,9 +23,10 @@ from bot.app import App, open_app
 from bot.core.scheduler import Scheduler
 from bot.discord_adapter.cog import create_bot
 from bot.discord_adapter.messenger import DiscordMessenger
-from bot.discord_adapter.server import run_when_ready, serve
+from bot.discord_adapter.server import run, run_when_ready, serve
+from tests.adapters.fake_discord import FakeDiscord
 from tests.conftest import make_settings
-from tests.party_support import FakeClock, only_party_id
+from tests.party_support import FakeClock, member, only_party_id, party_rows
 
 
 @pytest.fixture
@@ -239,3 +241,39 @@ async def test_a_failed_login_stops_the_companions_and_is_raised(
     with pytest.raises((discord.HTTPException, OSError)):
         await asyncio.wait_for(serve(client, "bad-token", stop, [companion]), 30)
     assert started == [] and stop.is_set() and client.is_closed()
+
+
+async def test_reelbot_discord_posts_due_results_once_connected_and_stops_cleanly(
+    db_url: str, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bot.discord_adapter.server.run, as `reelbot discord` calls it, against a loopback
+    Discord: logs in, connects, and the scheduler announces what fell due while it was down."""
+    fake = FakeDiscord()
+    await fake.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", fake.gateway)
+    app = await open_app(make_settings(db_url, tmp_path), clock=clock)
+    try:
+        host = member("mina", chat="555", platform="discord")
+        opened = await app.dispatcher.handle(host, "/watchparty new Parasite; Okja")
+        assert opened.poll is not None
+        clock.advance(hours=25)
+
+        stop = asyncio.Event()
+        running = asyncio.create_task(run(app.settings, app, fake.token, stop))
+        announced = asyncio.create_task(fake.wait_for_message("Watch party pick"))
+        await asyncio.wait({running, announced}, return_when=asyncio.FIRST_COMPLETED)
+        assert not running.done(), running.exception()
+        result = await announced
+        assert fake.identified.is_set()
+        assert "deadline reached" in json.dumps(result, ensure_ascii=False)
+        assert [channel for channel, _body in fake.messages] == ["555"]
+
+        stop.set()  # what SIGTERM does
+        await asyncio.wait_for(running, 15)
+        await asyncio.wait_for(fake.gateway_closed.wait(), 5)
+        [(_id, state, winner)] = await party_rows(app)
+        assert state == "done" and winner is not None
+    finally:
+        await app.close()
+        await fake.stop()
