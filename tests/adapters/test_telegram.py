@@ -490,24 +490,14 @@ async def test_admins_come_from_telegram_and_the_owner_list(app: App, bot: Bot) 
     assert fake.calls["getChatAdministrators"] == 1  # cached for the next commands
 
 
-def _register_import(app: App) -> None:
-    async def import_(ctx: CommandContext, args: str) -> Reply:
-        if ctx.attachment is None:
-            return Reply(text="send the file with the command", kind="error")
-        a = ctx.attachment
-        return Reply(text=f"got {a.filename}: {len(a.content)} bytes for {args}")
-
-    app.dispatcher.register(CommandSpec("import", "/import <kind>", "import", "/import x"), import_)
-
-
 async def test_documents_with_a_command_caption_reach_the_command(app: App, bot: Bot) -> None:
-    _register_import(app)
     await bot.start()
     fake = bot.fake
-    content = b"Name,Year,Rating\nOkja,2017,4\n"
+    content = b"Date,Name,Year,Letterboxd URI,Rating\n2024-05-01,Okja,2017,https://boxd.it/x,4\n"
     fake.send_document("/import letterboxd", "ratings.csv", content)
     sent = await fake.next_sent("sendMessage")
-    assert f"got ratings.csv: {len(content)} bytes for letterboxd" in sent.text
+    assert "Imported your Letterboxd history." in sent.text, sent.text
+    assert "Okja (2017)" in (await ask(fake, "/myratings")).text
 
     fake.send_document(
         "/import letterboxd", "huge.csv", b"x", claimed_size=MAX_ATTACHMENT_BYTES + 1
