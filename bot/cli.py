@@ -422,10 +422,10 @@ def _stop_event() -> asyncio.Event:
 @main.command()
 def telegram() -> None:
     """Run the Telegram bot (needs TELEGRAM_TOKEN; long polling, or a webhook when
-    TELEGRAM_WEBHOOK_URL is set; TELEGRAM_API_BASE_URL for a self-hosted Bot API server)."""
+    TELEGRAM_WEBHOOK_URL is set; TELEGRAM_API_BASE_URL for a self-hosted Bot API server).
+    Watch-party polls are native Telegram polls, closed and announced by the scheduler."""
     from bot.app import open_app
-    from bot.telegram_adapter.handlers import build_application
-    from bot.telegram_adapter.server import Webhook, serve
+    from bot.telegram_adapter.server import run
 
     settings = _settings()
     _logging(settings)
@@ -434,8 +434,7 @@ def telegram() -> None:
     async def go() -> None:
         app = await open_app(settings)
         try:
-            application = build_application(settings, app.dispatcher)
-            await serve(application, _stop_event(), webhook=Webhook.from_settings(settings))
+            await run(settings, app, _stop_event())
         finally:
             await app.close()
 
@@ -444,9 +443,10 @@ def telegram() -> None:
 
 @main.command()
 def discord() -> None:
-    """Run the Discord bot (needs DISCORD_TOKEN)."""
+    """Run the Discord bot (needs DISCORD_TOKEN). Watch-party polls are native Discord polls,
+    ended and announced by the scheduler."""
     from bot.app import open_app
-    from bot.discord_adapter.cog import create_bot
+    from bot.discord_adapter.server import run
 
     settings = _settings()
     _logging(settings)
@@ -454,16 +454,8 @@ def discord() -> None:
 
     async def go() -> None:
         app = await open_app(settings)
-        bot = create_bot(settings, app.dispatcher)
-        stop = _stop_event()
         try:
-            async with bot:
-                runner = asyncio.create_task(bot.start(token))
-                stopper = asyncio.create_task(stop.wait())
-                await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                await bot.close()
-                if runner.done() and runner.exception():
-                    raise runner.exception()  # type: ignore[misc]
+            await run(settings, app, token, _stop_event())
         finally:
             await app.close()
 

@@ -840,7 +840,8 @@ class WatchParties:
             votes = [Action(f"Vote {c.position}", f"/vote {c.position}") for c in records]
             actions = (*votes, Action("Join", "/watchparty join"))
         else:
-            text = f"🎬 {self._what(snap, party, records).capitalize()} — {when}."
+            what = self._what(snap, party, records)  # "the watch party for Okja (2017)"
+            text = f"🎬 {what[:1].upper()}{what[1:]} — {when}."
             notes = [f"Going: {going}.", "Join to be reminded: /watchparty join"]
             actions = (Action("Join", "/watchparty join"),)
         items = tuple(

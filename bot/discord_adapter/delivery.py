@@ -22,8 +22,8 @@ PLATFORM = "discord"
 
 
 class PollEvents(Protocol):
-    """The core's side of native polls (bot/core/watchparty.py `WatchParties` on branch
-    issue-5): told which Discord message holds a poll, and of every answer to it."""
+    """The core's side of native polls (bot/core/watchparty.py `WatchParties`): told which
+    Discord message holds a poll, and of every answer to it."""
 
     async def poll_opened(
         self,

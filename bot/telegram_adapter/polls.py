@@ -23,7 +23,7 @@ PLATFORM = "telegram"
 
 
 class PollTracker(Protocol):
-    """What the watch-party core (WatchParties on branch issue-5) offers adapters."""
+    """What the watch-party core (bot/core/watchparty.py WatchParties) offers adapters."""
 
     async def poll_opened(
         self, key: str, platform: str, chat_id: str, platform_poll_id: str, message_id: str

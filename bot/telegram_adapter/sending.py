@@ -4,7 +4,7 @@ the poll, and edits in place for ◀ ▶ pages and inline messages."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from telegram import (
     Bot,
@@ -16,6 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.core.outbox import SentMessage
 from bot.core.replies import Item, Reply
 from bot.telegram_adapter import polls
 from bot.telegram_adapter.render import Page, render
@@ -144,17 +145,9 @@ class ReplySender:
                 )
 
 
-@dataclass(frozen=True, slots=True)
-class SentMessage:
-    """Same fields as bot.core.outbox.SentMessage (branch issue-5); use that one once merged."""
-
-    message_id: str
-    platform_poll_id: str | None = None  # set when the message was a native poll
-
-
 class TelegramMessenger:
-    """The core's Messenger for Telegram (bot.core.outbox on branch issue-5): speaking first in
-    a chat (watch-party reminders, results) and closing a poll it opened."""
+    """The core's Messenger for Telegram (bot/core/outbox.py): speaking first in a chat
+    (watch-party reminders, results) and closing a poll it opened."""
 
     platform = "telegram"
 

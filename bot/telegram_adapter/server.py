@@ -1,5 +1,6 @@
 """Running the Application: long polling by default, a webhook when TELEGRAM_WEBHOOK_URL is set,
-until `stop` is set (SIGTERM/SIGINT), then a clean shutdown."""
+until `stop` is set (SIGTERM/SIGINT), then a clean shutdown. `run` is `reelbot telegram`: the
+bot over an App, with the watch-party scheduler beside it."""
 
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.app import App
 from bot.core.dispatch import CommandSpec
+from bot.core.scheduler import Scheduler
 from bot.settings import Settings
-from bot.telegram_adapter.handlers import front_end
+from bot.telegram_adapter.handlers import build_application, front_end
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +131,28 @@ async def serve(
                     log.error("%s ended with an error", task.get_name(), exc_info=result)
             await updater.stop()
             await application.stop()
+
+
+async def run(
+    settings: Settings,
+    app: App,
+    stop: asyncio.Event,
+    *,
+    base_url: str | None = None,
+    poll_timeout: float = 10,
+    scheduler_interval: float = 15.0,
+) -> None:
+    """The Telegram front end of `app` until `stop` is set: native polls recorded by its watch
+    parties, whose scheduler closes them (stopPoll) and posts results and reminders through
+    this bot. `base_url`: see build_application."""
+    application = build_application(settings, app.dispatcher, base_url, polls=app.parties)
+    scheduler = Scheduler(
+        app.parties, [front_end(application).messenger], interval=scheduler_interval
+    )
+    await serve(
+        application,
+        stop,
+        poll_timeout,
+        webhook=Webhook.from_settings(settings),
+        companions=[scheduler.run_forever],
+    )

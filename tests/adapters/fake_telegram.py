@@ -203,13 +203,16 @@ class FakeTelegram:
         )
         return query_id
 
-    def vote(self, poll: Sent, option_ids: list[int], user_id: int = 42) -> None:
+    def vote(
+        self, poll: Sent, option_ids: list[int], user_id: int = 42, name: str = "Mina"
+    ) -> None:
+        """A member answers a poll the bot sent ([] retracts the answer)."""
         self.updates.put_nowait(
             {
                 "update_id": next(self._ids),
                 "poll_answer": {
                     "poll_id": poll.result["poll"]["id"],
-                    "user": self.user(user_id),
+                    "user": self.user(user_id, name),
                     "option_ids": option_ids,
                     "option_persistent_ids": [str(i) for i in option_ids],
                 },
