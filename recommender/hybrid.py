@@ -401,14 +401,16 @@ class Recommender:
         grid = np.arange(lo, hi, dtype=np.float32)
         hist = np.bincount((sample - lo).astype(np.int64), minlength=len(grid))[: len(grid)]
         gaps = (grid[:, None] - grid[None, :]) / max(spread, 0.1)
-        density = np.exp(-0.5 * gaps**2) @ hist.astype(np.float32)
+        density = (np.exp(-0.5 * gaps**2) * hist.astype(np.float32)[None, :]).sum(axis=1)
         dens = np.log(1e-3 + density / max(float(density.max()), 1e-9))
         return _standardise(dens[(at - lo).astype(np.int64)])
 
     def _trend(self, year: float, spread: float) -> np.ndarray:
         offsets = np.arange(self._by_year.shape[0], dtype=np.float32) + self._first_year + 0.5
         kernel = np.exp(-0.5 * ((offsets - year) / max(spread, 0.1)) ** 2).astype(np.float32)
-        return _standardise(np.log1p(kernel @ self._by_year))
+        # An elementwise sum, not `kernel @ by_year`: a BLAS call this small is dominated by
+        # waking BLAS threads, which on a busy machine costs milliseconds.
+        return _standardise(np.log1p((self._by_year * kernel[:, None]).sum(axis=0)))
 
     def _explain_pair(self, source: int) -> ExplainMany:
         def explain(targets: Sequence[int]) -> list[Evidence]:
