@@ -5,12 +5,17 @@ Every block is TF-IDF weighted and L2-normalised on its own, then scaled by the 
 its weight, so the dot product of two titles is the weighted sum of per-block cosines. Editorial
 "compares with" links add a bonus on top. Versions of one story (an original and its remakes)
 are grouped so they take one slot, not five.
+
+Speed: a query only touches the titles that share a feature with it (a feature -> titles
+index, summed with one `bincount`), and reasons are built for the final top k only, in one
+batch. Everything is numpy/scipy arrays, so the model pickles and loads quickly.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -19,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.models import Evidence, TitleFacts
+from recommender.sparse_ops import weighted_row_sum
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _STOPWORDS = frozenset(
@@ -191,19 +197,27 @@ def _synopsis_words(text: str | None) -> list[str]:
     return [w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS]
 
 
-def _block_features(t: TitleFacts) -> dict[str, list[str]]:
-    return {
-        "genre": [g.casefold() for g in t.genres],
-        "theme": [x.casefold() for x in t.themes],
-        "director": list(t.directors),
-        "writer": list(t.writers),
-        "cast": list(t.cast[:8]),
-        "country": list(t.countries),
-        "language": list(t.languages),
-        "kind": [t.kind],
-        "era": _era(t.year),
-        "synopsis": _synopsis_words(t.synopsis),
-    }
+# What each block reads from a title.
+_BLOCK_FEATURES: dict[str, Callable[[TitleFacts], list[str]]] = {
+    "genre": lambda t: [g.casefold() for g in t.genres],
+    "theme": lambda t: [x.casefold() for x in t.themes],
+    "director": lambda t: list(t.directors),
+    "writer": lambda t: list(t.writers),
+    "cast": lambda t: list(t.cast[:8]),
+    "country": lambda t: list(t.countries),
+    "language": lambda t: list(t.languages),
+    "kind": lambda t: [t.kind],
+    "era": lambda t: _era(t.year),
+    "synopsis": lambda t: _synopsis_words(t.synopsis),
+}
+
+
+ExplainMany = Callable[[Sequence[int]], list[Evidence]]
+
+BLOCKS = tuple(f.name for f in fields(ContentWeights) if not f.name.startswith("editorial"))
+# Blocks that reasons name, with how many features of each a reason may show.
+_REASON_LIMITS = {"theme": 3, "genre": 2, "director": 1, "writer": 1, "cast": 2, "country": 1}
+_REASON_LIMITS["language"] = 1
 
 
 class ContentModel:
@@ -213,33 +227,41 @@ class ContentModel:
         self,
         titles: Sequence[TitleFacts],
         matrix: sp.csr_matrix,
-        features: list[dict[str, frozenset[str]]],
-        idf: dict[str, dict[str, float]],
+        presence: sp.csr_matrix,
+        feature_names: np.ndarray,
+        feature_block: np.ndarray,
+        feature_idf: np.ndarray,
         weights: ContentWeights,
     ) -> None:
         self.titles = {t.id: t for t in titles}
         self.ids = np.array([t.id for t in titles], dtype=np.int64)
         self.row = {t.id: i for i, t in enumerate(titles)}
-        self.matrix = matrix
-        self.features = features
-        self.idf = idf
+        self.matrix = matrix  # titles x features, weighted TF-IDF
+        self._by_feature = sp.csr_matrix(matrix.T)  # features x titles, for sparse queries
+        self.presence = presence  # titles x features: which (shared) features a title has
+        self.feature_names = feature_names  # str per feature column
+        self.feature_block = feature_block  # index into BLOCKS per feature column
+        self.feature_idf = feature_idf
         self.weights = weights
-        self._total_weight = sum(
-            getattr(weights, f.name) for f in fields(weights) if not f.name.startswith("editorial")
-        )
+        self._total_weight = np.float32(sum(getattr(weights, b) for b in BLOCKS) or 1.0)
         self.story = {t.id: self._story_root(t) for t in titles}
         self.versions: dict[int, list[int]] = {}
         for t in titles:
             self.versions.setdefault(self.story[t.id], []).append(t.id)
         # Editorial links: a title's own list ("fans compare it with") counts fully, being named
-        # in another title's list counts less.
-        self.links: dict[int, set[int]] = {t.id: set() for t in titles}
-        self.backlinks: dict[int, set[int]] = {t.id: set() for t in titles}
+        # in another title's list counts less. Only titles that have links are keys.
+        self.links: dict[int, set[int]] = {}
+        self.backlinks: dict[int, set[int]] = {}
         for t in titles:
             for other in t.compares_with:
-                if other in self.links and other != t.id:
-                    self.links[t.id].add(other)
-                    self.backlinks[other].add(t.id)
+                if other in self.row and other != t.id:
+                    self.links.setdefault(t.id, set()).add(other)
+                    self.backlinks.setdefault(other, set()).add(t.id)
+        self._notability = np.zeros(len(titles), dtype=np.float32)
+        for tid in {*self.links, *self.backlinks}:
+            self._notability[self.row[tid]] = len(self.links.get(tid, ())) + len(
+                self.backlinks.get(tid, ())
+            )
 
     def _story_root(self, t: TitleFacts) -> int:
         seen = {t.id}
@@ -256,34 +278,55 @@ class ContentModel:
     ) -> ContentModel:
         titles = list(titles)
         weights = weights or ContentWeights()
-        per_title = [_block_features(t) for t in titles]
-        blocks: list[sp.csr_matrix] = []
-        idf_by_block: dict[str, dict[str, float]] = {}
         n = len(titles)
-        for block in (f.name for f in fields(weights) if not f.name.startswith("editorial")):
+        blocks: list[sp.csr_matrix] = []
+        present: list[sp.csr_matrix] = []
+        names: list[str] = []
+        block_of: list[int] = []
+        idfs: list[float] = []
+        for b, block in enumerate(BLOCKS):
             weight = getattr(weights, block)
-            df = Counter(feat for feats in per_title for feat in set(feats[block]))
+            # One block at a time, in two passes (document frequencies, then the entries), so
+            # no per-title feature lists are held: a build's peak memory stays low.
+            extract = _BLOCK_FEATURES[block]
+            df = Counter(feat for t in titles for feat in set(extract(t)))
             # A feature that only one title has cannot make two titles similar; drop it.
             vocab = {feat: i for i, feat in enumerate(f for f, c in df.items() if c > 1)}
             idf = {f: math.log((1 + n) / (1 + df[f])) + 1.0 for f in vocab}
-            idf_by_block[block] = idf
-            rows, cols, vals = [], [], []
-            for r, feats in enumerate(per_title):
-                counts = Counter(f for f in feats[block] if f in vocab)
-                for feat, count in counts.items():
-                    rows.append(r)
-                    cols.append(vocab[feat])
-                    vals.append((1.0 + math.log(count)) * idf[feat])
-            mat = sp.csr_matrix(
-                (np.array(vals, dtype=np.float32), (rows, cols)), shape=(n, max(len(vocab), 1))
-            )
+            # Typed arrays, not lists of Python numbers: a third of the memory at build time.
+            rows, cols, vals = array("i"), array("i"), array("f")
+            for r, t in enumerate(titles):
+                for feat, count in Counter(extract(t)).items():
+                    c = vocab.get(feat)
+                    if c is not None:
+                        rows.append(r)
+                        cols.append(c)
+                        vals.append((1.0 + math.log(count)) * idf[feat])
+            width = max(len(vocab), 1)
+            at = (np.frombuffer(rows, dtype=np.int32), np.frombuffer(cols, dtype=np.int32))
+            mat = sp.csr_matrix((np.frombuffer(vals, dtype=np.float32), at), shape=(n, width))
+            present.append(sp.csr_matrix((np.ones(len(rows), np.int8), at), (n, width)))
             norms = np.sqrt(np.asarray(mat.multiply(mat).sum(axis=1)).ravel())
             norms[norms == 0] = 1.0
             mat = sp.diags((math.sqrt(weight) / norms).astype(np.float32)) @ mat
             blocks.append(sp.csr_matrix(mat))
+            words = list(vocab) or [""]
+            names.extend(words)
+            block_of.extend([b] * len(words))
+            idfs.extend(idf.get(w, 0.0) for w in words)
         matrix = sp.csr_matrix(sp.hstack(blocks, format="csr"), dtype=np.float32)
-        features = [{block: frozenset(feats) for block, feats in ft.items()} for ft in per_title]
-        return cls(titles, matrix, features, idf_by_block, weights)
+        matrix.eliminate_zeros()
+        presence = sp.csr_matrix(sp.hstack(present, format="csr"), dtype=np.int8)
+        presence.sort_indices()
+        return cls(
+            titles,
+            matrix,
+            presence,
+            np.array(names, dtype=object),
+            np.array(block_of, dtype=np.int8),
+            np.array(idfs, dtype=np.float32),
+            weights,
+        )
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -301,11 +344,9 @@ class ContentModel:
         """Titles like this one, best first; an unknown title gives an empty list."""
         if title_id not in self.row:
             return []
-        r = self.row[title_id]
-        scores = self._scores(self.matrix[r])
-        self._add_editorial(scores, title_id, 1.0)
+        scores = self.title_scores(title_id)
         skip = set(exclude) | set(self.versions[self.story[title_id]])
-        return self._top(scores, k, skip, lambda j: self.explain(title_id, j))
+        return self._top(scores, k, skip, lambda ts: [self.explain(title_id, t) for t in ts])
 
     def personal(
         self, ratings: Mapping[int, float], k: int = 10, exclude: Iterable[int] = ()
@@ -376,28 +417,42 @@ class ContentModel:
         pull = {t: s - 3.0 for t, s in known.items() if s != 3.0}
         if not pull:
             return None
-        rows = [self.row[t] for t in pull]
-        weights = np.array(list(pull.values()), dtype=np.float32)
-        profile = sp.csr_matrix(weights) @ self.matrix[rows]
-        scores = self._scores(profile) / float(np.abs(weights).sum())
+        rows = np.fromiter((self.row[t] for t in pull), dtype=np.int64, count=len(pull))
+        weights = np.fromiter(pull.values(), dtype=np.float32, count=len(pull))
+        profile = weighted_row_sum(self.matrix, rows, weights, self.matrix.shape[1])
+        cols = np.flatnonzero(profile)
+        scores = self._scores_for(cols, profile[cols]) / np.float32(np.abs(weights).sum())
         for t, w in pull.items():
-            if w > 0:
+            if w > 0 and (t in self.links or t in self.backlinks):
                 self._add_editorial(scores, t, w / 2.0)
         return scores, pull
 
-    def _because_liked(self, pull: Mapping[int, float]) -> Callable[[int], Evidence]:
-        """Explains a pick by the liked title closest to it."""
+    def _because_liked(self, pull: Mapping[int, float]) -> ExplainMany:
+        """Explains each pick by the liked title closest to it (one sparse product for all)."""
         liked = [t for t, w in pull.items() if w > 0]
 
-        def because(j: int) -> Evidence:
-            if not liked:
-                return Evidence()
-            sims = self.matrix[[self.row[t] for t in liked]] @ self.matrix[self.row[j]].T
-            best = liked[int(np.argmax(sims.toarray().ravel() * [pull[t] for t in liked]))]
-            ev = self.explain(best, j)
-            return Evidence(
-                ev.themes, ev.genres, ev.people, ev.countries, ev.languages, ev.editorial, (best,)
-            )
+        def because(targets: Sequence[int]) -> list[Evidence]:
+            if not liked or not targets:
+                return [Evidence() for _ in targets]
+            rows = [self.row[t] for t in liked]
+            sims = (self.matrix[rows] @ self.matrix[[self.row[t] for t in targets]].T).toarray()
+            sims *= np.array([pull[t] for t in liked], dtype=np.float32)[:, None]
+            out = []
+            for j, target in enumerate(targets):
+                best = liked[int(np.argmax(sims[:, j]))]
+                ev = self.explain(best, target)
+                out.append(
+                    Evidence(
+                        ev.themes,
+                        ev.genres,
+                        ev.people,
+                        ev.countries,
+                        ev.languages,
+                        ev.editorial,
+                        (best,),
+                    )
+                )
+            return out
 
         return because
 
@@ -409,37 +464,48 @@ class ContentModel:
     ) -> list[Suggestion]:
         """Cold start: well-rated titles many members rated, then the editorially best connected."""
         skip = set(exclude)
-        counts = [c for c, _ in popularity.values()]
-        prior_n = float(np.median(counts)) if counts else 1.0
+        prior_n = float(np.median([c for c, _ in popularity.values()])) if popularity else 1.0
         # Shrink towards neutral 3 stars, not the members' mean, so a title many members rated
         # well beats one nobody has rated.
         mean = 3.0
-        scores = np.zeros(len(self.ids), dtype=np.float32)
-        for tid, r in self.row.items():
-            count, avg = popularity.get(tid, (0, mean))
-            # Bayesian average pulls titles with few ratings towards the mean.
-            bayes = (count * avg + prior_n * mean) / (count + prior_n)
-            notability = len(self.links[tid]) + len(self.backlinks[tid])
-            scores[r] = bayes + 0.02 * notability + 0.001 * math.log1p(count)
-        return self._top(scores, k, skip, lambda j: Evidence())
+        counts = np.zeros(len(self.ids), dtype=np.float32)
+        averages = np.full(len(self.ids), mean, dtype=np.float32)
+        for tid, (count, avg) in popularity.items():
+            r = self.row.get(tid)
+            if r is not None:
+                counts[r], averages[r] = count, avg
+        # Bayesian average pulls titles with few ratings towards the mean.
+        bayes = (counts * averages + prior_n * mean) / (counts + prior_n)
+        scores = bayes + 0.02 * self._notability + 0.001 * np.log1p(counts)
+        return self._top(scores.astype(np.float32), k, skip, lambda ts: [Evidence() for _ in ts])
 
     def explain(self, source_id: int, target_id: int) -> Evidence:
         """The shared features, rarest first, that make target similar to source."""
-        a = self.features[self.row[source_id]]
-        b = self.features[self.row[target_id]]
+        p = self.presence
+        a, b = self.row[source_id], self.row[target_id]
+        common = np.intersect1d(
+            p.indices[p.indptr[a] : p.indptr[a + 1]],
+            p.indices[p.indptr[b] : p.indptr[b + 1]],
+            assume_unique=True,
+        )
+        by_block: dict[str, list[int]] = {}
+        for c in common.tolist():
+            name = BLOCKS[self.feature_block[c]]
+            if name in _REASON_LIMITS:
+                by_block.setdefault(name, []).append(c)
 
-        def shared(block: str, limit: int) -> tuple[str, ...]:
-            idf = self.idf[block]
-            common = [f for f in a[block] & b[block] if f in idf]
-            return tuple(sorted(common, key=lambda f: (-idf[f], f))[:limit])
+        def shared(block: str) -> tuple[str, ...]:
+            cols = by_block.get(block, [])
+            ranked = sorted(cols, key=lambda c: (-self.feature_idf[c], self.feature_names[c]))
+            return tuple(str(self.feature_names[c]) for c in ranked[: _REASON_LIMITS[block]])
 
-        people = shared("director", 1) + shared("writer", 1) + shared("cast", 2)
+        people = shared("director") + shared("writer") + shared("cast")
         return Evidence(
-            themes=shared("theme", 3),
-            genres=shared("genre", 2),
+            themes=shared("theme"),
+            genres=shared("genre"),
             people=tuple(dict.fromkeys(people))[:2],
-            countries=shared("country", 1),
-            languages=shared("language", 1),
+            countries=shared("country"),
+            languages=shared("language"),
             editorial=target_id in self.links.get(source_id, ())
             or target_id in self.backlinks.get(source_id, ()),
         )
@@ -448,7 +514,9 @@ class ContentModel:
 
     def title_scores(self, title_id: int) -> np.ndarray:
         """Content similarity of every title to this one (editorial links included)."""
-        scores = self._scores(self.matrix[self.row[title_id]])
+        m, r = self.matrix, self.row[title_id]
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        scores = self._scores_for(m.indices[lo:hi], m.data[lo:hi])
         self._add_editorial(scores, title_id, 1.0)
         return scores
 
@@ -460,37 +528,52 @@ class ContentModel:
         return self._profile_scores(ratings)
 
     def _add_editorial(self, scores: np.ndarray, title_id: int, scale: float) -> None:
-        for other in self.links[title_id]:
+        links = self.links.get(title_id, set())
+        for other in links:
             scores[self.row[other]] += self.weights.editorial * scale
-        for other in self.backlinks[title_id] - self.links[title_id]:
+        for other in self.backlinks.get(title_id, set()) - links:
             scores[self.row[other]] += self.weights.editorial_reverse * scale
 
-    def _scores(self, query: sp.csr_matrix) -> np.ndarray:
-        dense = np.asarray((self.matrix @ query.T).todense()).ravel()
-        return dense.astype(np.float32) / np.float32(self._total_weight)
+    def _scores_for(self, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
+        """matrix @ q for a query with values `vals` on feature columns `cols`, divided by the
+        total block weight. A small query visits only the titles sharing one of its features;
+        a big one (a long rating history) is one pass over the matrix."""
+        n = len(self.ids)
+        t = self._by_feature
+        lens = t.indptr[cols + 1] - t.indptr[cols]
+        if int(lens.sum()) * 3 > self.matrix.nnz:
+            q = np.zeros(self.matrix.shape[1], dtype=np.float32)
+            q[cols] = vals
+            dense: np.ndarray = (self.matrix @ q).astype(np.float32)
+        else:
+            dense = weighted_row_sum(t, cols, vals, n)
+        dense /= self._total_weight
+        return dense
 
     def _top(
         self,
         scores: np.ndarray,
         k: int,
         skip: set[int],
-        explain: Callable[[int], Evidence],
+        explain: ExplainMany,
         floor: float = 0.0,
     ) -> list[Suggestion]:
-        """The best k, one slot per story; scores at or below `floor` are not suggestions."""
+        """The best k, one slot per story; scores at or below `floor` are not suggestions.
+        Reasons are built only for the k chosen, in one call of `explain`."""
         if k <= 0 or len(scores) == 0:
             return []
-        for t in skip:
-            if t in self.row:
-                scores[self.row[t]] = -np.inf
+        skip_rows = [self.row[t] for t in skip if t in self.row]
+        if skip_rows:
+            scores[skip_rows] = -np.inf
         # Over-fetch: several candidates may fold into one story slot.
         want = min(len(scores), k * 4 + 8)
         top = np.argpartition(-scores, want - 1)[:want]
         top = top[np.argsort(-scores[top], kind="stable")]
-        out: list[Suggestion] = []
+        chosen: list[tuple[int, float, tuple[int, ...]]] = []
         used_stories: set[int] = set()
-        for j in top:
-            if not np.isfinite(scores[j]) or scores[j] <= floor:
+        for j in top.tolist():
+            score = float(scores[j])
+            if not math.isfinite(score) or score <= floor:
                 break
             tid = int(self.ids[j])
             story = self.story[tid]
@@ -498,7 +581,11 @@ class ContentModel:
                 continue
             used_stories.add(story)
             versions = tuple(v for v in self.versions[story] if v != tid and v not in skip)
-            out.append(Suggestion(tid, float(scores[j]), explain(tid), versions))
-            if len(out) == k:
+            chosen.append((tid, score, versions))
+            if len(chosen) == k:
                 break
-        return out
+        evidence = explain([tid for tid, _, _ in chosen]) if chosen else []
+        return [
+            Suggestion(tid, score, ev, versions)
+            for (tid, score, versions), ev in zip(chosen, evidence, strict=True)
+        ]

@@ -25,14 +25,14 @@ How a personal score is made (each part standardised over the catalog first):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.collab import CollabModel
-from recommender.content import ContentModel, ContentWeights, Suggestion
+from recommender.content import ContentModel, ContentWeights, ExplainMany, Suggestion
 from recommender.filters import TitleFilter
 from recommender.models import Evidence, Offer, RatingTriple, TitleFacts
 from recommender.weights import HybridWeights, load_weights
@@ -98,7 +98,9 @@ class Recommender:
         self.averages = averages
         self._popularity = _standardise(np.log1p(counts))
         self._quality = _standardise(averages)
-        self._by_year = by_year  # titles x rating years: how many ratings each year
+        # rating years x titles: how many ratings each year (this layout makes the trend
+        # kernel a fast vector-matrix product)
+        self._by_year = by_year
         self._first_year = first_year
         self._collab_rows = (
             np.array([self.row[int(t)] for t in collab.item_ids], dtype=np.int64)
@@ -152,10 +154,10 @@ class Recommender:
         rating_years = [_to_year(r.at) for r in triples if r.at is not None]
         first_year = int(min(rating_years)) if rating_years else 2000
         span = int(max(rating_years)) - first_year + 1 if rating_years else 1
-        by_year = np.zeros((n, span), dtype=np.float32)
+        by_year = np.zeros((span, n), dtype=np.float32)
         for r in triples:
             if r.at is not None:
-                by_year[content.row[r.title_id], int(_to_year(r.at)) - first_year] += 1
+                by_year[int(_to_year(r.at)) - first_year, content.row[r.title_id]] += 1
 
         def side(item_ids: np.ndarray) -> sp.csr_matrix:
             return sp.csr_matrix(content.matrix[[content.row[int(t)] for t in item_ids]])
@@ -255,9 +257,7 @@ class Recommender:
         scores[~related] = -np.inf
         skip = set(exclude) | set(self.content.versions[self.story[title_id]])
         self._apply(scores, filters, None)
-        return self.content._top(
-            scores, k, skip, lambda j: self._explain_pair(title_id, j), floor=-math.inf
-        )
+        return self.content._top(scores, k, skip, self._explain_pair(title_id), floor=-math.inf)
 
     def group(
         self,
@@ -352,7 +352,7 @@ class Recommender:
         liked = np.array([s >= w.like_stars for s in known.values()])
         years = self.release_year[rows[liked]] if liked.any() else self.release_year[rows]
         parts["era"] = self._kernel_affinity(years, self.release_year, w.era_years)
-        if rated_at is not None and len(rated_at) and self._by_year.shape[1] > 1:
+        if rated_at is not None and len(rated_at) and self._by_year.shape[0] > 1:
             parts["trend"] = self._trend(float(np.median(rated_at)), w.trend_years)
         return UserParts(parts, collab_n, pull, content_raw)
 
@@ -401,55 +401,56 @@ class Recommender:
         grid = np.arange(lo, hi, dtype=np.float32)
         hist = np.bincount((sample - lo).astype(np.int64), minlength=len(grid))[: len(grid)]
         gaps = (grid[:, None] - grid[None, :]) / max(spread, 0.1)
-        density = np.exp(-0.5 * gaps**2) @ hist.astype(np.float32)
+        density = (np.exp(-0.5 * gaps**2) * hist.astype(np.float32)[None, :]).sum(axis=1)
         dens = np.log(1e-3 + density / max(float(density.max()), 1e-9))
         return _standardise(dens[(at - lo).astype(np.int64)])
 
     def _trend(self, year: float, spread: float) -> np.ndarray:
-        offsets = np.arange(self._by_year.shape[1], dtype=np.float32) + self._first_year + 0.5
+        offsets = np.arange(self._by_year.shape[0], dtype=np.float32) + self._first_year + 0.5
         kernel = np.exp(-0.5 * ((offsets - year) / max(spread, 0.1)) ** 2).astype(np.float32)
-        return _standardise(np.log1p(self._by_year @ kernel))
+        # An elementwise sum, not `kernel @ by_year`: a BLAS call this small is dominated by
+        # waking BLAS threads, which on a busy machine costs milliseconds.
+        return _standardise(np.log1p((self._by_year * kernel[:, None]).sum(axis=0)))
 
-    def _explain_pair(self, source: int, target: int) -> Evidence:
-        ev = self.content.explain(source, target)
-        if self.collab is None:
-            return ev
-        _, n = self.collab.co_lovers([source], target)
-        if n < self.weights.min_co_lovers:
-            return ev
-        return Evidence(
-            ev.themes,
-            ev.genres,
-            ev.people,
-            ev.countries,
-            ev.languages,
-            ev.editorial,
-            ev.because_of,
-            loved_by=n,
-            co_rated_with=source,
-        )
+    def _explain_pair(self, source: int) -> ExplainMany:
+        def explain(targets: Sequence[int]) -> list[Evidence]:
+            out = [self.content.explain(source, t) for t in targets]
+            if self.collab is None:
+                return out
+            lovers = self.collab.co_lovers_many([source], targets)
+            return [
+                _with_co_lovers(ev, (), source, n) if n >= self.weights.min_co_lovers else ev
+                for ev, (_, n) in zip(out, lovers, strict=True)
+            ]
 
-    def _because(self, pull: Mapping[int, float]) -> Callable[[int], Evidence]:
+        return explain
+
+    def _because(self, pull: Mapping[int, float]) -> ExplainMany:
         content_because = self.content._because_liked(pull)
         liked = [t for t, v in pull.items() if v > 0]
 
-        def because(j: int) -> Evidence:
-            ev = content_because(j)
+        def because(targets: Sequence[int]) -> list[Evidence]:
+            out = content_because(targets)
             if self.collab is None or not liked:
-                return ev
-            source, n = self.collab.co_lovers(liked, j)
-            if n < self.weights.min_co_lovers:
-                return ev
-            return Evidence(
-                ev.themes,
-                ev.genres,
-                ev.people,
-                ev.countries,
-                ev.languages,
-                ev.editorial,
-                (source,),
-                loved_by=n,
-                co_rated_with=source,
-            )
+                return out
+            lovers = self.collab.co_lovers_many(liked, targets)
+            return [
+                _with_co_lovers(ev, (source,), source, n) if n >= self.weights.min_co_lovers else ev
+                for ev, (source, n) in zip(out, lovers, strict=True)
+            ]
 
         return because
+
+
+def _with_co_lovers(ev: Evidence, because_of: tuple[int, ...], source: int, n: int) -> Evidence:
+    return Evidence(
+        ev.themes,
+        ev.genres,
+        ev.people,
+        ev.countries,
+        ev.languages,
+        ev.editorial,
+        because_of or ev.because_of,
+        loved_by=n,
+        co_rated_with=source,
+    )

@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import pickle
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -68,6 +70,19 @@ class CatalogSnapshot:
         return replace(self, model=model, ratings_mark=ratings_mark)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Unpickling builds ~100k objects at once; the cyclic collector would rescan them many
+    times over for nothing (nothing is garbage yet), so it waits until the load is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class SnapshotStore:
     """Pickled snapshots on disk, one file per (database, revision, recommender version)."""
 
@@ -83,7 +98,7 @@ class SnapshotStore:
     def load(self, revision: int) -> CatalogSnapshot | None:
         path = self.path(revision)
         try:
-            with path.open("rb") as f:
+            with path.open("rb") as f, _gc_paused():
                 snapshot = pickle.load(f)
         except FileNotFoundError:
             return None
