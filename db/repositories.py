@@ -458,6 +458,7 @@ def _members_only(stmt: _Select) -> _Select:
 
 # /review is the hot write path: its statements are built once, not on every call.
 _RATINGS: Table = m.Rating.__table__  # type: ignore[assignment]
+_USERS: Table = m.User.__table__  # type: ignore[assignment]
 _GET_RATING = select(
     _RATINGS.c.title_id,
     _RATINGS.c.half_stars,
@@ -483,7 +484,11 @@ _TALLY = (
             )
         ),
     )
-    .where(_RATINGS.c.title_id == bindparam("title_id"))
+    # Members only, like summary(): imported data-set users (MovieLens) are not members.
+    .join(_USERS, _USERS.c.id == _RATINGS.c.user_id)
+    .where(
+        _RATINGS.c.title_id == bindparam("title_id"), _USERS.c.platform.not_in(IMPORTED_PLATFORMS)
+    )
     .group_by(_RATINGS.c.half_stars)
 )
 

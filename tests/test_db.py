@@ -125,6 +125,15 @@ async def test_rate_reports_the_previous_rating_and_the_summary_it_leaves(db: Da
         assert (change.previous_half_stars, change.previous_had_text) == (previous, had_text)
         assert change.summary == fresh
     assert fresh.distribution == {6: 2}
+    # Ratings imported from data sets (MovieLens users) are not members' ratings.
+    async with db.unit_of_work(write=True) as repos:
+        imported = await repos.users.ensure("movielens", "1", "movielens 1")
+        await repos.ratings.upsert(imported, title, 10, None, False)
+    async with db.unit_of_work(write=True) as repos:
+        change = await repos.ratings.rate(user, title, 7, None, False)
+    async with db.unit_of_work() as repos:
+        assert change.summary == await repos.ratings.summary(title)
+    assert change.summary.distribution == {6: 1, 7: 1}
 
 
 async def test_review_longer_than_2000_characters_is_rejected(db: Database) -> None:

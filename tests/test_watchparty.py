@@ -121,6 +121,19 @@ async def test_group_picks_fit_the_members_and_their_services(db_url: str, tmp_p
         assert "the group liked" in all_text(reply)
 
 
+async def test_a_member_who_browsed_first_counts_once_they_rate(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Read-only commands from a stranger record nothing, but the first rating makes them a
+    member at once (not a minute later), so their dislikes shape the group's picks."""
+    async with party_app(db_url, tmp_path, FakeClock()) as app:
+        cy = member("cy")
+        assert not (await say_as(app, cy, "/recommend Parasite")).is_error
+        assert await count(app, m.ChatMember) == 0
+        assert not (await say_as(app, cy, "/review Parasite 5")).is_error
+        assert await count(app, m.ChatMember) == 1
+
+
 async def test_a_new_group_gets_popular_picks(db_url: str, tmp_path: Path) -> None:
     async with party_app(db_url, tmp_path, FakeClock()) as app:
         reply = await say_as(app, member("ana", chat="fresh"), "/watchparty new")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -109,22 +110,40 @@ class MembershipTracker:
     """Records chat membership after a member's successful commands, so group picks know whose
     ratings count. Only members reelbot already knows (they rated, voted or joined something)
     are recorded: a member without ratings adds nothing to group picks, and read-only commands
-    from strangers write nothing. Once recorded, a member costs nothing more in this process.
+    from strangers write nothing. Once recorded, a member costs nothing more in this process, and
+    a stranger is looked up at most once a minute (reads are the bot's busiest path).
     Never fails the command it watches."""
+
+    STRANGER_RECHECK_SECONDS = 60.0
 
     def __init__(self, core: Core) -> None:
         self.core = core
         self._seen: set[tuple[str, str, str]] = set()
+        self._strangers: dict[tuple[str, str], float] = {}  # (platform, user) -> checked at
 
     async def __call__(self, ctx: CommandContext) -> None:
         key = (ctx.platform, ctx.chat_id, ctx.user_id)
         if key in self._seen:
             return
+        who = (ctx.platform, ctx.user_id)
+        name = clean_user_text(ctx.display_name).strip() or ctx.user_id
+        just_created = (ctx.platform, ctx.user_id, name) in self.core.db.user_ids  # e.g. /review
+        checked = self._strangers.get(who)
+        if (
+            not just_created
+            and checked is not None
+            and time.monotonic() - checked < self.STRANGER_RECHECK_SECONDS
+        ):
+            return
         try:
-            async with self.core.db.unit_of_work() as repos:
-                known = await repos.users.find(ctx.platform, ctx.user_id) is not None
+            known = just_created
             if not known:
+                async with self.core.db.unit_of_work() as repos:
+                    known = await repos.users.find(ctx.platform, ctx.user_id) is not None
+            if not known:
+                self._strangers[who] = time.monotonic()
                 return
+            self._strangers.pop(who, None)
             async with self.core.db.unit_of_work(write=True) as repos:
                 await enter_chat(self.core, repos, ctx)
         except Exception:
