@@ -17,6 +17,7 @@ IMPORT = CommandSpec(
     "/import letterboxd (with the export attached)",
     "bring your Letterboxd ratings and reviews (attach the export zip or ratings.csv)",
     "/import letterboxd",
+    takes_file=True,
 )
 # Front ends cap attachments lower; this is the core's own ceiling for a chat upload.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
