@@ -23,7 +23,8 @@ IMPORT = CommandSpec(
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 HOW_TO = (
     "On letterboxd.com: Settings → Import & Export → Export your data. Then send the zip "
-    "(or its ratings.csv) here with /import letterboxd as the caption."
+    "(or its ratings.csv) here with /import letterboxd (Telegram: as the file's caption; "
+    "Discord: in the command's file option)."
 )
 
 

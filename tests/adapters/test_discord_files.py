@@ -143,6 +143,9 @@ async def test_file_options_are_offered_where_the_command_reads_a_file(server: S
 async def test_an_admin_imports_a_streaming_catalog_and_it_becomes_searchable(
     server: Server, app: App
 ) -> None:
+    asked = await server.mod.slash(server.channel, "admin", arguments="import")
+    assert "Attach the catalog file" in text_of(asked) and "file option" in text_of(asked)
+
     downloads = record_downloads(server.env)
     result = await server.mod.slash(
         server.channel,
@@ -153,7 +156,8 @@ async def test_an_admin_imports_a_streaming_catalog_and_it_becomes_searchable(
 
     assert [url.rsplit("/", 1)[-1] for url in downloads] == ["netflix.csv"]
 
-    assert callback_types(server.env) == [5]  # "thinking…" at once, then the summary
+    # "thinking…" at once for the file (after the plain reply to the first command)
+    assert callback_types(server.env)[-1] == 5
     shown = text_of(result)
     assert not result.ephemeral, shown
     assert "Imported netflix.csv (streaming)" in shown
@@ -222,9 +226,7 @@ async def test_a_member_imports_letterboxd_ratings(server: Server, app: App) -> 
     assert "Okja" not in text_of(theirs)
 
 
-async def test_an_admin_reviews_an_attached_article_then_confirms(
-    server: Server, app: App
-) -> None:
+async def test_an_admin_reviews_an_attached_article_then_confirms(server: Server, app: App) -> None:
     result = await server.mod.slash(
         server.channel,
         "admin",
