@@ -25,6 +25,7 @@ SPEC = CommandSpec(
     "admins: curate titles, where to watch, reviews; see /admin help",
     "/admin stats",
     admin_only=True,
+    takes_file=True,
 )
 ADMIN_COMMANDS = (
     ("/admin title add <name> [year:2024 kind:series country:KR …]", "add a title"),

@@ -31,9 +31,9 @@ MAX_CHAT_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 LISTED_BAD_ROWS = 10
 USAGE = (
-    "Usage: attach the file and write /admin import [--provider Netflix] [--region US] "
-    "[--as-of 2024-05-01] [--kind stream|free|rent|buy] [--format NAME] [--encoding cp1252] "
-    "[--skip-bad] [--dry-run] as its caption."
+    "Usage: /admin import [--provider Netflix] [--region US] [--as-of 2024-05-01] "
+    "[--kind stream|free|rent|buy] [--format NAME] [--encoding cp1252] [--skip-bad] "
+    "[--dry-run] with the file attached (Telegram: as its caption; Discord: the file option)."
 )
 HOW = (
     "Reads reelbot's own CSV/JSON, the Netflix / Prime Video / Disney+ / Hulu title lists, "

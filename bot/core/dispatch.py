@@ -32,6 +32,8 @@ class CommandSpec:
     example: str
     # Only admins may use it: front ends leave it out of the menu everyone sees.
     admin_only: bool = False
+    # It reads an attached file (ctx.attachment): front ends offer a file option for it.
+    takes_file: bool = False
 
 
 COMMANDS: tuple[CommandSpec, ...] = (

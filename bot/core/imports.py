@@ -17,12 +17,14 @@ IMPORT = CommandSpec(
     "/import letterboxd (with the export attached)",
     "bring your Letterboxd ratings and reviews (attach the export zip or ratings.csv)",
     "/import letterboxd",
+    takes_file=True,
 )
 # Front ends cap attachments lower; this is the core's own ceiling for a chat upload.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 HOW_TO = (
     "On letterboxd.com: Settings → Import & Export → Export your data. Then send the zip "
-    "(or its ratings.csv) here with /import letterboxd as the caption."
+    "(or its ratings.csv) here with /import letterboxd (Telegram: as the file's caption; "
+    "Discord: in the command's file option)."
 )
 
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.core.commands import MAX_QUERY_CHARS, MAX_RECOMMENDATIONS
-from bot.core.context import CommandContext
+from bot.core.context import Attachment, CommandContext
 from bot.core.dispatch import APOLOGY, Dispatcher
 from bot.core.errors import UserError
 from bot.core.ratings import parse_rating, stars
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 # Discord wants an answer within 3 seconds; a slower command shows "thinking…" first.
 DEFER_AFTER = 2.0
+# Files are read into memory, so the size Discord reports is checked before downloading.
+MAX_FILE_BYTES = 20 * 1024 * 1024
 CHOICES = 25
 CHOICE_NAME = 100
 _TITLE_ID = re.compile(r"^#\d+$")
@@ -95,9 +97,18 @@ class ReelbotCog(commands.Cog):
 
     # -- running a command line -------------------------------------------------------------
 
-    async def run(self, interaction: discord.Interaction, line: str) -> None:
+    async def run(
+        self, interaction: discord.Interaction, line: str, file: discord.Attachment | None = None
+    ) -> None:
+        """Run `line` as the member behind the interaction; `file` (a slash command's
+        attachment option) reaches the command as ctx.attachment."""
         ctx = context_for(interaction, self.settings)
-        reply = await self._reply(interaction, ctx, line)
+        if file is not None and not ctx.is_admin and self._admin_only(line):
+            file = None  # the core refuses anyway: don't download a file for nothing
+        if file is not None and file.size > MAX_FILE_BYTES:
+            reply = too_big(file.filename)
+        else:
+            reply = await self._reply(interaction, ctx, line, file)
         try:
             posted = await answer_interaction(interaction, reply)
         except discord.HTTPException:
@@ -109,17 +120,47 @@ class ReelbotCog(commands.Cog):
             log.exception("could not record the poll posted for %s", line[:40])
 
     async def _reply(
-        self, interaction: discord.Interaction, ctx: CommandContext, line: str
+        self,
+        interaction: discord.Interaction,
+        ctx: CommandContext,
+        line: str,
+        file: discord.Attachment | None,
     ) -> Reply:
-        task = asyncio.ensure_future(self.dispatcher.handle(ctx, line))
-        if self.defer_after > 0:
-            await asyncio.wait({task}, timeout=self.defer_after)
+        task = asyncio.ensure_future(self._handle(ctx, line, file))
+        # Downloading and importing a file is slow, and parsing it may hold the event loop
+        # past the deadline: say "thinking…" at once.
+        defer_after = 0 if file is not None else self.defer_after
+        if defer_after > 0:
+            await asyncio.wait({task}, timeout=defer_after)
         if not task.done():
             try:
                 await interaction.response.defer(thinking=True)
             except discord.HTTPException:
                 log.warning("could not defer %s; the answer may arrive too late", line[:40])
         return await task
+
+    async def _handle(
+        self, ctx: CommandContext, line: str, file: discord.Attachment | None
+    ) -> Reply:
+        if file is not None:
+            try:
+                content = await file.read()
+            except discord.HTTPException as error:
+                log.warning("could not download %s: %s", file.filename, error)
+                return Reply(
+                    text=f"I couldn't download {file.filename} from Discord. Please attach it "
+                    "again.",
+                    kind="error",
+                )
+            if len(content) > MAX_FILE_BYTES:
+                return too_big(file.filename)
+            ctx = replace(ctx, attachment=Attachment(file.filename, content, file.content_type))
+        return await self.dispatcher.handle(ctx, line)
+
+    def _admin_only(self, line: str) -> bool:
+        words = line.removeprefix("/").split(maxsplit=1)
+        name = words[0].lower() if words else ""
+        return any(spec.name == name and spec.admin_only for spec in self.dispatcher.commands)
 
     # -- autocomplete -----------------------------------------------------------------------
 
@@ -252,6 +293,20 @@ class ReelbotCog(commands.Cog):
     async def myratings(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "/myratings")
 
+    @app_commands.command(name="import", description="Bring your Letterboxd ratings and reviews")
+    @app_commands.describe(
+        file="Your Letterboxd export: the zip, or its ratings.csv / reviews.csv / diary.csv",
+        source="Where the export comes from",
+    )
+    async def import_history(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment | None = None,
+        source: Literal["letterboxd"] = "letterboxd",
+    ) -> None:
+        # Without a file the core explains how to export one.
+        await self.run(interaction, f"/import {source}", file)
+
     # -- buttons ----------------------------------------------------------------------------
 
     @commands.Cog.listener()
@@ -320,6 +375,17 @@ class ReelbotCog(commands.Cog):
         else:
             ctx = member_context(user, payload.channel_id, guild, self.settings)
         return _Voter(user, ctx)
+
+
+def too_big(filename: str) -> Reply:
+    return Reply(
+        text=f"{filename} is too big: I can take files up to {MAX_FILE_BYTES // (1024 * 1024)} MB.",
+        notes=(
+            "Split it into smaller files, or export less at a time. Admins can import bigger "
+            "catalogs on the server with `reelbot seed import FILE`.",
+        ),
+        kind="error",
+    )
 
 
 @dataclass(frozen=True)

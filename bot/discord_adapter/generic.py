@@ -1,14 +1,14 @@
 """Slash commands for every command the dispatcher answers. The hand-written ones (typed options,
 autocomplete) live on the cog; any command a feature module registers without one gets a
-generic `/name arguments:<text>` built from its CommandSpec, so nothing here lists today's
-commands."""
+generic `/name arguments:<text>` (plus `file:` when it reads one) built from its CommandSpec,
+so nothing here lists today's commands."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
@@ -18,7 +18,15 @@ from bot.discord_adapter.render import cut
 
 log = logging.getLogger(__name__)
 
-Run = Callable[[discord.Interaction, str], Coroutine[Any, Any, None]]
+
+class Run(Protocol):
+    """Runs a command line for the member behind the interaction, with the file they attached."""
+
+    async def __call__(
+        self, interaction: discord.Interaction, line: str, file: discord.Attachment | None = None
+    ) -> None: ...
+
+
 Choices = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 SlashCommand = app_commands.Command[Any, ..., None]
 
@@ -26,6 +34,10 @@ MAX_GLOBAL_COMMANDS = 100
 DESCRIPTION = 100
 _VALID_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 _ONLY_A_TITLE = re.compile(r"^/\S+\s+[<\[]title[>\]]$")
+# Discord hides commands carrying these from members without them; server admins can still
+# grant them to others in Server Settings → Integrations, so the core checks again.
+ADMIN_PERMISSIONS = discord.Permissions(manage_guild=True)
+FILE_HELP = "A file to go with it: a catalog, an export or an article"
 
 
 def description(spec: CommandSpec) -> str:
@@ -44,6 +56,8 @@ def arguments_required(spec: CommandSpec) -> bool:
 
 
 def generic_command(spec: CommandSpec, run: Run, title_choices: Choices) -> SlashCommand:
+    if spec.takes_file:
+        return _file_command(spec, run)
     name = spec.name.lower()
     if not takes_arguments(spec):
 
@@ -72,6 +86,36 @@ def generic_command(spec: CommandSpec, run: Run, title_choices: Choices) -> Slas
     return app_commands.Command(name=name, description=description(spec), callback=callback)
 
 
+def _file_command(spec: CommandSpec, run: Run) -> SlashCommand:
+    """`/name arguments:<text> file:<attachment>`: the arguments say what to do with the file
+    (e.g. `import --provider Netflix`); they are optional unless the usage requires them."""
+    name = spec.name.lower()
+    if arguments_required(spec):
+
+        async def required(
+            interaction: discord.Interaction,
+            arguments: str,
+            file: discord.Attachment | None = None,
+        ) -> None:
+            await run(interaction, f"/{name} {arguments}", file)
+
+        callback: Callable[..., Coroutine[Any, Any, None]] = required
+    else:
+
+        async def optional(
+            interaction: discord.Interaction,
+            arguments: str | None = None,
+            file: discord.Attachment | None = None,
+        ) -> None:
+            await run(interaction, f"/{name} {arguments or ''}".rstrip(), file)
+
+        callback = optional
+    app_commands.describe(
+        arguments=cut(f"{spec.usage} — e.g. {spec.example}", DESCRIPTION), file=FILE_HELP
+    )(callback)
+    return app_commands.Command(name=name, description=description(spec), callback=callback)
+
+
 def install_commands(
     tree: app_commands.CommandTree,
     specs: Iterable[CommandSpec],
@@ -79,7 +123,8 @@ def install_commands(
     title_choices: Choices,
 ) -> None:
     """Make the tree match the dispatcher: hand-written commands the dispatcher does not answer
-    are dropped, their descriptions come from the specs, the rest get generic commands."""
+    are dropped, their descriptions come from the specs, the rest get generic commands.
+    Admin-only commands are hidden from members (Manage Server)."""
     by_name: dict[str, CommandSpec] = {}
     for spec in specs:
         name = spec.name.lower()
@@ -93,10 +138,18 @@ def install_commands(
             tree.remove_command(command.name)
         elif isinstance(command, app_commands.Command):
             command.description = description(known)
+            _restrict(command, known)
     for name, spec in by_name.items():
         if tree.get_command(name) is not None:
             continue
         if len(tree.get_commands()) >= MAX_GLOBAL_COMMANDS:
             log.warning("Discord allows %d slash commands; /%s left out", MAX_GLOBAL_COMMANDS, name)
             continue
-        tree.add_command(generic_command(spec, run, title_choices))
+        command = generic_command(spec, run, title_choices)
+        _restrict(command, spec)
+        tree.add_command(command)
+
+
+def _restrict(command: SlashCommand, spec: CommandSpec) -> None:
+    if spec.admin_only:
+        command.default_permissions = ADMIN_PERMISSIONS

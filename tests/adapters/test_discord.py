@@ -135,8 +135,10 @@ async def pick_title(server: Server, command: str, typed: str) -> dict[str, Any]
 
 
 async def test_every_dispatcher_command_is_a_slash_command(server: Server, app: App) -> None:
-    available = set(server.alice.available_commands(server.channel))
+    available = set(server.mod.available_commands(server.channel))
     assert {c.name for c in app.dispatcher.commands} <= available
+    for_members = set(server.alice.available_commands(server.channel))
+    assert {c.name for c in app.dispatcher.commands if not c.admin_only} <= for_members
 
 
 async def test_title_from_autocomplete_shows_a_card_with_buttons(server: Server) -> None:
