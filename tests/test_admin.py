@@ -496,5 +496,6 @@ async def test_huge_pastes_answer_quickly_and_write_nothing(app: App) -> None:
         reply = await say(app, "/admin review " + text)
         assert reply.kind != "apology", reply.text
         assert len(all_text(reply)) < 10_000
-        assert time.perf_counter() - started < 2.0
+        # Not a speed target (bench/ has those): only catches work quadratic in the paste size.
+        assert time.perf_counter() - started < 15.0
     assert await count_rows(app, m.EditorialReview) == 0

@@ -630,6 +630,8 @@ async def test_hostile_display_name_is_stored_and_shown_safely(app: App) -> None
 
 
 _BIG = 100_000
+# Generous enough for a loaded CI machine, far below what quadratic work takes on 100 KB.
+LINEAR_BOUND_SECONDS = 15.0
 HUGE = {
     "letters": "x" * _BIG,
     "words": "lorem ipsum " * (_BIG // 12),
@@ -647,24 +649,26 @@ async def test_a_100kb_line_for_every_command(app: App) -> None:
             reply = await say(app, f"/{spec.name} {text}", user="flood")
             elapsed = time.perf_counter() - started
             assert reply.kind != "apology", (spec.name, payload, reply.text)
-            # Never echo the whole flood back, and never hold the event loop for long.
+            # Never echo the whole flood back. The time bound is not a speed target (those live
+            # in bench/): it is far above normal, and only catches work that grows with the
+            # square of the input, which takes minutes at this size.
             assert len(all_text(reply)) < 10_000, (spec.name, payload)
-            assert elapsed < 2.0, (spec.name, payload, elapsed)
+            assert elapsed < LINEAR_BOUND_SECONDS, (spec.name, payload, elapsed)
     assert await rating_rows(app) == []
     assert await count_rows(app, m.Title) == 177
 
 
 async def test_review_of_many_rating_like_words_answers_quickly(app: App) -> None:
     """Every word of "4 4 4 …" or "a a a …" reads as a rating (A is a grade), and the title
-    split must not try every prefix against the index (quadratic: 6 KB takes over a second,
-    100 KB several minutes), all of it blocking the event loop for every other chat."""
+    split must not try every prefix against the index (quadratic: 100 KB takes several
+    minutes), all of it blocking the event loop for every other chat."""
     for word in ("4", "a"):
-        line = "/review " + f"{word} " * 3_000
+        line = "/review " + f"{word} " * 50_000
         started = time.perf_counter()
         reply = await say(app, line, user="flood")
         elapsed = time.perf_counter() - started
         assert reply.kind != "apology"
-        assert elapsed < 0.5, f"{word!r} x 3000 took {elapsed:.1f} s"
+        assert elapsed < LINEAR_BOUND_SECONDS, f"{word!r} x 50,000 took {elapsed:.1f} s"
     assert await rating_rows(app) == []
 
 
