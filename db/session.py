@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -44,6 +45,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+T = TypeVar("T")
+# At most this many queued writes share one SQLite transaction.
+MAX_GROUP_COMMIT = 64
+
+
+@dataclass(eq=False)
+class _QueuedWrite:
+    work: Callable[[Repositories], Awaitable[Any]]
+    done: asyncio.Future[Any] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
 class Database:
     """One per process: owns the engine and hands out units of work."""
 
@@ -57,6 +71,7 @@ class Database:
         # (platform, platform user id, display name) -> user id. Users are never deleted, so a
         # committed id stays valid; one cache per database, never shared between databases.
         self.user_ids: dict[tuple[str, str, str], int] = {}
+        self._queued: list[_QueuedWrite] = []
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -71,6 +86,51 @@ class Database:
         else:
             async with self._transaction() as repos:
                 yield repos
+
+    async def write(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
+        """Run `work` in a write transaction and return its result.
+
+        On SQLite, writes queued behind the single writer are committed together (group
+        commit): whoever gets the writer runs every queued write in one transaction, saving a
+        BEGIN/COMMIT and a connection round per write. If any of them fails, the batch is rolled
+        back and each write is retried in its own transaction, so one bad write never takes
+        others with it. `work` may therefore run twice and must only touch the database.
+        PostgreSQL has no single writer: there each write is its own unit of work."""
+        if self._write_lock is None:
+            async with self._transaction() as repos:
+                return await work(repos)
+        queued = _QueuedWrite(work)
+        self._queued.append(queued)
+        try:
+            async with self._write_lock:
+                if not queued.done.done():  # nobody took it along: commit what is waiting
+                    batch = self._queued[:MAX_GROUP_COMMIT]
+                    del self._queued[: len(batch)]
+                    await self._commit_together(batch)
+        except asyncio.CancelledError:
+            if queued in self._queued:
+                self._queued.remove(queued)
+            raise
+        result: T = await queued.done
+        return result
+
+    async def _commit_together(self, batch: list[_QueuedWrite]) -> None:
+        try:
+            async with self._transaction() as repos:
+                results = [await queued.work(repos) for queued in batch]
+        except Exception as error:
+            if len(batch) == 1:
+                batch[0].done.set_exception(error)
+                return
+            for queued in batch:  # find the bad one; the others still commit
+                try:
+                    async with self._transaction() as repos:
+                        queued.done.set_result(await queued.work(repos))
+                except Exception as single_error:
+                    queued.done.set_exception(single_error)
+            return
+        for queued, result in zip(batch, results, strict=True):
+            queued.done.set_result(result)
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Repositories]:

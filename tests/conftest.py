@@ -43,6 +43,11 @@ def postgres_only(test: TestFunction) -> TestFunction:
     return pytest.mark.postgres(on_postgres(test))  # type: ignore[no-any-return]
 
 
+def sqlite_only(test: TestFunction) -> TestFunction:
+    """Run a test of SQLite-only behaviour (its single writer) on SQLite only."""
+    return pytest.mark.parametrize("backend", ["sqlite"], indirect=True)(test)  # type: ignore[no-any-return]
+
+
 def _pg_dsn(database: str | None = None) -> str:
     url = make_url(PG_URL)
     if database is not None:

@@ -15,7 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.app import App
 from db import models as m
 from db.models import MAX_REVIEW_CHARS
+from db.repositories import Repositories
 from db.session import Database
+from tests.conftest import sqlite_only
 from tests.support import count_rows, field, rating_rows, say, title_id
 
 
@@ -278,3 +280,68 @@ async def test_reads_run_beside_writes(app: App) -> None:
     replies = await asyncio.gather(*writes, *reads)
     assert not [r.text for r in replies if r.is_error]
     assert await count_rows(app, m.Rating) == 8
+
+
+# -- Database.write: group commit on SQLite, one bad write never takes others with it ------------
+
+
+async def test_concurrent_writes_all_land_and_each_caller_gets_its_own_result(
+    db: Database,
+) -> None:
+    title = (await _user_and_title(db))[1]
+
+    async def rate(n: int) -> tuple[int, int]:
+        async def work(repos: Repositories) -> tuple[int, int]:
+            user = await repos.users.ensure("console", f"w{n}", f"W{n}")
+            change = await repos.ratings.rate(user, title, 1 + n % 10, None, False)
+            return n, change.summary.count
+
+        return await db.write(work)
+
+    results = await asyncio.gather(*(rate(n) for n in range(40)))
+    assert [n for n, _count in results] == list(range(40))
+    if db.is_sqlite:  # one writer: each write saw every one committed before it
+        assert sorted(count for _n, count in results) == list(range(1, 41))
+    assert await _count(db, m.Rating) == 40
+
+
+async def test_a_failing_write_fails_alone(db: Database) -> None:
+    title = (await _user_and_title(db))[1]
+
+    async def rate(n: int, half_stars: int) -> int:
+        async def work(repos: Repositories) -> int:
+            user = await repos.users.ensure("console", f"f{n}", f"F{n}")
+            await repos.ratings.upsert(user, title, half_stars, None, False)
+            return n
+
+        return await db.write(work)
+
+    # Queued together behind one writer; the 11-half-star one breaks the schema's check.
+    outcomes = await asyncio.gather(
+        *(rate(n, 11 if n == 5 else 8) for n in range(10)), return_exceptions=True
+    )
+    assert isinstance(outcomes[5], IntegrityError)
+    assert [o for i, o in enumerate(outcomes) if i != 5] == [0, 1, 2, 3, 4, 6, 7, 8, 9]
+    assert await _count(db, m.Rating) == 9
+    assert await _count(db, m.User) == 1 + 9  # the failed write's user was rolled back too
+
+
+@sqlite_only
+async def test_a_cancelled_write_that_never_started_writes_nothing(db: Database) -> None:
+    title = (await _user_and_title(db))[1]
+    started: list[int] = []
+
+    async def work(repos: Repositories) -> None:
+        started.append(1)
+        user = await repos.users.ensure("console", "late", "Late")
+        await repos.ratings.upsert(user, title, 8, None, False)
+
+    assert db._write_lock is not None
+    async with db._write_lock:  # another writer holds SQLite's single writer
+        task = asyncio.create_task(db.write(work))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert started == []
+    assert await _count(db, m.Rating) == 0

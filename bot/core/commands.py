@@ -30,7 +30,8 @@ from bot.core.text import (
 )
 from bot.settings import Settings
 from db.models import MAX_REVIEW_CHARS
-from db.records import RatingSummary
+from db.records import RatingChange, RatingSummary
+from db.repositories import Repositories
 from db.session import Database
 from recommender import Offer, Suggestion, TitleFacts, TitleFilter
 from recommender.models import Evidence
@@ -446,13 +447,17 @@ class Core:
         _snap, t, notes = await self.resolve(query)
         name = clean_user_text(ctx.display_name).strip() or ctx.user_id
         user_key = (ctx.platform, ctx.user_id, name)
-        async with self.db.unit_of_work(write=True) as repos:
+
+        async def rate(repos: Repositories) -> tuple[int, RatingChange]:
             user_id = self.db.user_ids.get(user_key) or await repos.users.ensure(
                 ctx.platform, ctx.user_id, name
             )
             change = await repos.ratings.rate(
                 user_id, t.id, half, review or None, spoiler and bool(review)
             )
+            return user_id, change
+
+        user_id, change = await self.db.write(rate)  # the hot write path: group-committed
         self.db.user_ids[user_key] = user_id  # only once the transaction has committed
         previous = change.previous_half_stars
         # Keeping the old text happens in the upsert itself; this only says so.
