@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from recommender.models import Evidence, TitleFacts
 from recommender.sparse_ops import take_rows, weighted_row_sum
+from recommender.weights import load_content_block_weights
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _STOPWORDS = frozenset(
@@ -178,6 +179,14 @@ class ContentWeights:
     editorial: float = 0.35  # added for the title's own "compares with" links
     editorial_reverse: float = 0.15  # added when another title's list names this one
 
+    @classmethod
+    def tuned(cls) -> ContentWeights:
+        """The weights saved in recommender/weights.json by bench/tune_similar.py (defaults
+        for blocks it does not set)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in load_content_block_weights().items() if k in known}
+        return cls(**values)
+
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
@@ -286,7 +295,7 @@ class ContentModel:
         cls, titles: Iterable[TitleFacts], weights: ContentWeights | None = None
     ) -> ContentModel:
         titles = list(titles)
-        weights = weights or ContentWeights()
+        weights = weights or ContentWeights.tuned()
         n = len(titles)
         blocks: list[sp.csr_matrix] = []
         present: list[sp.csr_matrix] = []
