@@ -61,7 +61,7 @@ from recommender import (  # noqa: E402
 )
 from recommender.collab import ease_weights  # noqa: E402
 from recommender.content import ContentModel  # noqa: E402
-from recommender.weights import WEIGHTS_FILE  # noqa: E402
+from recommender.weights import WEIGHTS_FILE, save_weights  # noqa: E402
 
 DATA = Path(os.environ.get("REELBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
 ML = DATA / "movielens-latest-small"
@@ -531,7 +531,7 @@ def main() -> int:
         )
     print(f"\ntuned reelbot weights: {json.dumps(weights.__dict__, sort_keys=True)}")
     if args.save_weights:
-        WEIGHTS_FILE.write_text(weights.to_json(), encoding="utf-8")
+        save_weights(weights)  # keeps the content block weights tune_similar.py saved
         print(f"saved to {WEIGHTS_FILE.relative_to(REPO)}")
     load = os.getloadavg()
     print(

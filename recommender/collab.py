@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from scipy.linalg import lapack
 
 from recommender.models import RatingTriple
-from recommender.sparse_ops import weighted_row_sum
+from recommender.sparse_ops import take_rows, weighted_row_sum
 
 
 @dataclass(frozen=True)
@@ -156,9 +156,9 @@ class CollabModel:
         out = [(-1, 0)] * len(target_ids)
         if not sources or not found:
             return out
-        src = self.loved[[self.col[s] for s in sources]]
-        tgt = self.loved[[c for _, c in found]]
-        shared = np.asarray((src @ tgt.T).todense())  # sources x targets: members who loved both
+        src = take_rows(self.loved, [self.col[s] for s in sources])
+        tgt = take_rows(self.loved, [c for _, c in found])
+        shared = (src @ tgt.T).toarray()  # sources x targets: members who loved both
         for j, (i, _) in enumerate(found):
             best = int(np.argmax(shared[:, j]))
             if shared[best, j] > 0:

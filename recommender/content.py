@@ -24,7 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.models import Evidence, TitleFacts
-from recommender.sparse_ops import weighted_row_sum
+from recommender.sparse_ops import take_rows, weighted_row_sum
+from recommender.weights import load_content_block_weights
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _STOPWORDS = frozenset(
@@ -178,6 +179,14 @@ class ContentWeights:
     editorial: float = 0.35  # added for the title's own "compares with" links
     editorial_reverse: float = 0.15  # added when another title's list names this one
 
+    @classmethod
+    def tuned(cls) -> ContentWeights:
+        """The weights saved in recommender/weights.json by bench/tune_similar.py (defaults
+        for blocks it does not set)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in load_content_block_weights().items() if k in known}
+        return cls(**values)
+
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
@@ -218,6 +227,7 @@ BLOCKS = tuple(f.name for f in fields(ContentWeights) if not f.name.startswith("
 # Blocks that reasons name, with how many features of each a reason may show.
 _REASON_LIMITS = {"theme": 3, "genre": 2, "director": 1, "writer": 1, "cast": 2, "country": 1}
 _REASON_LIMITS["language"] = 1
+_REASON_LIMIT_BY_BLOCK = tuple(_REASON_LIMITS.get(b, 0) for b in BLOCKS)
 
 
 class ContentModel:
@@ -243,6 +253,14 @@ class ContentModel:
         self.feature_block = feature_block  # index into BLOCKS per feature column
         self.feature_idf = feature_idf
         self.weights = weights
+        # Reasons name a title's shared features rarest first within each block: one rank per
+        # column (block, then rarest, then by name) makes that one argsort per explanation.
+        order = sorted(
+            range(len(feature_names)),
+            key=lambda c: (int(feature_block[c]), -float(feature_idf[c]), str(feature_names[c])),
+        )
+        self._feature_rank = np.empty(len(feature_names), dtype=np.int32)
+        self._feature_rank[order] = np.arange(len(feature_names), dtype=np.int32)
         self._total_weight = np.float32(sum(getattr(weights, b) for b in BLOCKS) or 1.0)
         self.story = {t.id: self._story_root(t) for t in titles}
         self.versions: dict[int, list[int]] = {}
@@ -277,7 +295,7 @@ class ContentModel:
         cls, titles: Iterable[TitleFacts], weights: ContentWeights | None = None
     ) -> ContentModel:
         titles = list(titles)
-        weights = weights or ContentWeights()
+        weights = weights or ContentWeights.tuned()
         n = len(titles)
         blocks: list[sp.csr_matrix] = []
         present: list[sp.csr_matrix] = []
@@ -435,7 +453,8 @@ class ContentModel:
             if not liked or not targets:
                 return [Evidence() for _ in targets]
             rows = [self.row[t] for t in liked]
-            sims = (self.matrix[rows] @ self.matrix[[self.row[t] for t in targets]].T).toarray()
+            picked = take_rows(self.matrix, [self.row[t] for t in targets])
+            sims = (take_rows(self.matrix, rows) @ picked.T).toarray()
             sims *= np.array([pull[t] for t in liked], dtype=np.float32)[:, None]
             out = []
             for j, target in enumerate(targets):
@@ -488,24 +507,21 @@ class ContentModel:
             p.indices[p.indptr[b] : p.indptr[b + 1]],
             assume_unique=True,
         )
-        by_block: dict[str, list[int]] = {}
-        for c in common.tolist():
-            name = BLOCKS[self.feature_block[c]]
-            if name in _REASON_LIMITS:
-                by_block.setdefault(name, []).append(c)
-
-        def shared(block: str) -> tuple[str, ...]:
-            cols = by_block.get(block, [])
-            ranked = sorted(cols, key=lambda c: (-self.feature_idf[c], self.feature_names[c]))
-            return tuple(str(self.feature_names[c]) for c in ranked[: _REASON_LIMITS[block]])
-
-        people = shared("director") + shared("writer") + shared("cast")
+        common = common[np.argsort(self._feature_rank[common])]
+        shared: dict[str, list[str]] = {}
+        for c, block in zip(common.tolist(), self.feature_block[common].tolist(), strict=True):
+            limit = _REASON_LIMIT_BY_BLOCK[block]
+            if limit:
+                names = shared.setdefault(BLOCKS[block], [])
+                if len(names) < limit:
+                    names.append(str(self.feature_names[c]))
+        people = [*shared.get("director", ()), *shared.get("writer", ()), *shared.get("cast", ())]
         return Evidence(
-            themes=shared("theme"),
-            genres=shared("genre"),
+            themes=tuple(shared.get("theme", ())),
+            genres=tuple(shared.get("genre", ())),
             people=tuple(dict.fromkeys(people))[:2],
-            countries=shared("country"),
-            languages=shared("language"),
+            countries=tuple(shared.get("country", ())),
+            languages=tuple(shared.get("language", ())),
             editorial=target_id in self.links.get(source_id, ())
             or target_id in self.backlinks.get(source_id, ()),
         )
@@ -566,13 +582,25 @@ class ContentModel:
         if skip_rows:
             scores[skip_rows] = -np.inf
         # Over-fetch: several candidates may fold into one story slot.
-        want = min(len(scores), k * 4 + 8)
+        want = min(len(scores), top_wanted(k))
         top = np.argpartition(-scores, want - 1)[:want]
         top = top[np.argsort(-scores[top], kind="stable")]
+        return self.choose(top.tolist(), scores[top].tolist(), k, skip, explain, floor)
+
+    def choose(
+        self,
+        rows: Sequence[int],
+        scores: Sequence[float],
+        k: int,
+        skip: set[int],
+        explain: ExplainMany,
+        floor: float = -math.inf,
+    ) -> list[Suggestion]:
+        """The first k of candidate rows (best first), one slot per story; scores at or below
+        `floor` end the list. Reasons are built only for the k chosen, in one `explain` call."""
         chosen: list[tuple[int, float, tuple[int, ...]]] = []
         used_stories: set[int] = set()
-        for j in top.tolist():
-            score = float(scores[j])
+        for j, score in zip(rows, scores, strict=True):
             if not math.isfinite(score) or score <= floor:
                 break
             tid = int(self.ids[j])
@@ -589,3 +617,9 @@ class ContentModel:
             Suggestion(tid, score, ev, versions)
             for (tid, score, versions), ev in zip(chosen, evidence, strict=True)
         ]
+
+
+def top_wanted(k: int) -> int:
+    """How many of the best candidates a top-k list looks at: several may fold into one
+    story slot."""
+    return k * 4 + 8

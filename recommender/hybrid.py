@@ -24,28 +24,47 @@ How a personal score is made (each part standardised over the catalog first):
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.collab import CollabModel
-from recommender.content import ContentModel, ContentWeights, ExplainMany, Suggestion
+from recommender.content import (
+    ContentModel,
+    ContentWeights,
+    ExplainMany,
+    Suggestion,
+    top_wanted,
+)
 from recommender.filters import TitleFilter
 from recommender.models import Evidence, Offer, RatingTriple, TitleFacts
 from recommender.weights import HybridWeights, load_weights
 
 SECONDS_PER_YEAR = 365.2425 * 24 * 3600
 PARTS = ("content", "collab", "popularity", "quality", "era", "trend")
+# Personal lists are served from a ranked list of each rating history's best candidates, made
+# on first use (and at build time for long histories, whose first query would be slow) and
+# kept for the life of this model: a new rating builds a new model. A query only filters the
+# candidates; when filters leave too few of them it scores the whole catalog again.
+RANKED_KEEP = 1000  # candidates kept per history
+RANKED_LRU = 256  # histories kept besides the precomputed ones
+PRECOMPUTE_MIN_RATINGS = 100
 
 
-def _standardise(x: np.ndarray) -> np.ndarray:
+def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """scale * (x - mean) / std as a new float32 array (zeros when x is constant)."""
     std = float(x.std())
     if std < 1e-9:
         return np.zeros_like(x, dtype=np.float32)
-    return ((x - float(x.mean())) / std).astype(np.float32)
+    out: np.ndarray = np.subtract(x, np.float32(x.mean()), dtype=np.float32)
+    out *= np.float32(scale / std)
+    return out
 
 
 def _to_year(seconds: float) -> float:
@@ -60,6 +79,16 @@ class UserParts:
     collab_n: int  # the user's ratings on titles the collaborative model knows
     pull: dict[int, float]  # stars - 3 per rated title, for explanations and group misery
     content_raw: np.ndarray | None  # signed content score (dislikes < 0), for group misery
+
+
+@dataclass(frozen=True)
+class RankedPicks:
+    """One rating history's best candidates, best first (rated titles left out)."""
+
+    rows: np.ndarray  # int32 catalog rows
+    scores: np.ndarray  # float32 blended scores
+    complete: bool  # every title that could be picked is in `rows`
+    pull: dict[int, float]  # for the reasons
 
 
 class Recommender:
@@ -97,6 +126,7 @@ class Recommender:
         self.counts = counts
         self.averages = averages
         self._popularity = _standardise(np.log1p(counts))
+        self._similar_popularity = self._popularity * np.float32(weights.similar_popularity)
         self._quality = _standardise(averages)
         # rating years x titles: how many ratings each year (this layout makes the trend
         # kernel a fast vector-matrix product)
@@ -108,6 +138,26 @@ class Recommender:
             else np.zeros(0, dtype=np.int64)
         )
         self._zeros = np.zeros(n, dtype=np.float32)
+        self._ranked: dict[bytes, RankedPicks] = {}  # precomputed for long histories
+        self._ranked_lru: OrderedDict[bytes, RankedPicks] = OrderedDict()
+
+    @property
+    def weights(self) -> HybridWeights:
+        return self._weights
+
+    @weights.setter
+    def weights(self, value: HybridWeights) -> None:
+        # Cached lists were blended with the old weights.
+        self._weights = value
+        if hasattr(self, "_popularity"):
+            self._similar_popularity = self._popularity * np.float32(value.similar_popularity)
+        self._ranked = {}
+        self._ranked_lru = OrderedDict()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_ranked_lru"] = OrderedDict()  # made on use; the precomputed lists are kept
+        return state
 
     # -- building ----------------------------------------------------------------------------
 
@@ -166,7 +216,7 @@ class Recommender:
         if collab is not None and len(collab) == 0:
             collab = None
         rated_years = {u: np.array(ts, dtype=np.float32) for u, ts in times.items()}
-        return cls(
+        rec = cls(
             content,
             collab,
             weights,
@@ -178,6 +228,20 @@ class Recommender:
             by_year,
             first_year,
         )
+        rec.precompute(PRECOMPUTE_MIN_RATINGS)
+        return rec
+
+    def precompute(self, min_ratings: int) -> None:
+        """Rank the picks of every member with at least `min_ratings` ratings now (off the
+        event loop), as `recommend` asks for them and as `personal` does without rating times."""
+        for user, history in self.histories.items():
+            if len(history) >= min_ratings:
+                for rated_at in (self.rated_years.get(user), None):
+                    key = self._ranked_key(history, rated_at)
+                    if key not in self._ranked:
+                        ranked = self._rank(history, rated_at)
+                        if ranked is not None:
+                            self._ranked[key] = ranked
 
     # -- the compatible, content-model-shaped surface ----------------------------------------
 
@@ -222,13 +286,23 @@ class Recommender:
         `as_of` (Unix seconds): leave out titles released after it. `rated_at`: the years
         (fractional) the ratings were made, for the trend part. [] when no rating is usable.
         """
-        user = self.user_parts(ratings, rated_at)
-        if user is None:
+        known = {t: s for t, s in ratings.items() if t in self.row}
+        if not known:
             return []
+        ranked = self._ranked_for(known, rated_at)
+        if ranked is None:
+            return []
+        skip = set(exclude) | set(known)
+        picks = self._pick(ranked, k, skip, filters, as_of)
+        if picks is not None:
+            return picks
+        # The filters left too few of the cached candidates: score the whole catalog.
+        user = self.user_parts(known, rated_at)
+        assert user is not None
         scores = self.blend(user)
-        skip = set(exclude) | {t for t in ratings if t in self.row}
-        self._apply(scores, filters, as_of)
-        return self.content._top(scores, k, skip, self._because(user.pull), floor=-math.inf)
+        if as_of is not None:
+            scores[self.released_after(as_of)] = -np.inf
+        return self._top(scores, k, skip, self._because(user.pull), filters)
 
     def similar(
         self,
@@ -242,22 +316,22 @@ class Recommender:
             return []
         w = self.weights
         content = self.content.title_scores(title_id)
-        scores = w.similar_content * _standardise(content)
+        scores = _standardise(content, w.similar_content)
         collab = self.collab.item_scores(title_id) if self.collab is not None else None
+        # Only titles that share something with this one are "similar".
+        unrelated = content <= 0
         if collab is not None and self.collab is not None:
             m = self.collab.support(title_id)
             share = m / (m + w.similar_collab_half_at)
-            scores *= 1.0 - share
-            scores += share * w.similar_collab * self._scatter(collab)
-        scores += w.similar_popularity * self._popularity
-        # Only titles that share something with this one are "similar".
-        related = content > 0
-        if collab is not None:
-            related |= self._scatter(collab) > 0
-        scores[~related] = -np.inf
+            scores *= np.float32(1.0 - share)
+            spread = self._scatter(collab)
+            unrelated &= spread <= 0
+            spread *= np.float32(share * w.similar_collab)
+            scores += spread
+        scores += self._similar_popularity
+        scores[unrelated] = -np.inf
         skip = set(exclude) | set(self.content.versions[self.story[title_id]])
-        self._apply(scores, filters, None)
-        return self.content._top(scores, k, skip, self._explain_pair(title_id), floor=-math.inf)
+        return self._top(scores, k, skip, self._explain_pair(title_id), filters)
 
     def group(
         self,
@@ -278,8 +352,7 @@ class Recommender:
             for t, v in u.pull.items():
                 pull[t] = min(pull.get(t, v), v) if v < 0 else max(pull.get(t, v), v)
         skip = set(exclude) | {t for ratings in members for t in ratings if t in self.row}
-        self._apply(scores, filters, None)
-        return self.content._top(scores, k, skip, self._because(pull), floor=-math.inf)
+        return self._top(scores, k, skip, self._because(pull), filters)
 
     def group_liking(
         self, members: Sequence[Mapping[int, float]], title_ids: Iterable[int]
@@ -380,11 +453,132 @@ class Recommender:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _apply(self, scores: np.ndarray, filters: TitleFilter | None, as_of: float | None) -> None:
+    def _ranked_key(self, known: Mapping[int, float], rated_at: np.ndarray | None) -> bytes:
+        rows = np.fromiter((self.row[t] for t in known), dtype=np.int64, count=len(known))
+        stars = np.fromiter(known.values(), dtype=np.float32, count=len(known))
+        order = np.argsort(rows)
+        h = hashlib.blake2b(rows[order].tobytes(), digest_size=16)
+        h.update(stars[order].tobytes())
+        if rated_at is not None and len(rated_at):
+            h.update(np.float64(np.median(rated_at)).tobytes())
+        return h.digest()
+
+    def _ranked_for(
+        self, known: Mapping[int, float], rated_at: np.ndarray | None
+    ) -> RankedPicks | None:
+        key = self._ranked_key(known, rated_at)
+        ranked = self._ranked.get(key)
+        if ranked is not None:
+            return ranked
+        ranked = self._ranked_lru.get(key)
+        if ranked is not None:
+            self._ranked_lru.move_to_end(key)
+            return ranked
+        ranked = self._rank(known, rated_at)
+        if ranked is not None:
+            self._ranked_lru[key] = ranked
+            while len(self._ranked_lru) > RANKED_LRU:
+                self._ranked_lru.popitem(last=False)
+        return ranked
+
+    def _rank(self, known: Mapping[int, float], rated_at: np.ndarray | None) -> RankedPicks | None:
+        user = self.user_parts(known, rated_at)
+        if user is None:
+            return None
+        scores = self.blend(user)
+        scores[[self.row[t] for t in known]] = -np.inf
+        open_count = len(scores) - len(known)
+        keep = min(RANKED_KEEP, open_count)
+        if keep <= 0:
+            return RankedPicks(np.zeros(0, np.int32), np.zeros(0, np.float32), True, user.pull)
+        top = np.argpartition(-scores, keep - 1)[:keep]
+        top = top[np.lexsort((top, -scores[top]))]  # best first, ties by catalog row
+        return RankedPicks(top.astype(np.int32), scores[top], keep >= open_count, user.pull)
+
+    def _pick(
+        self,
+        ranked: RankedPicks,
+        k: int,
+        skip: set[int],
+        filters: TitleFilter | None,
+        as_of: float | None,
+    ) -> list[Suggestion] | None:
+        """The top k from the cached candidates, or None when the filters left too few of
+        them to be sure of the answer."""
+        if k <= 0:
+            return []
+        rows = ranked.rows
+        keep = np.ones(len(rows), dtype=bool)
         if as_of is not None:
-            scores[self.released_after(as_of)] = -np.inf
+            keep &= self.release_year[rows] <= math.floor(_to_year(as_of))
+        skip_rows = [self.row[t] for t in skip if t in self.row]
+        if skip_rows:
+            keep &= ~np.isin(rows, skip_rows)
+        want = min(len(self.ids), top_wanted(k))
+        candidates = np.flatnonzero(keep)
         if filters is not None and not filters.is_empty:
-            scores[~self._filter_mask(filters)] = -np.inf
+            # Check the filters candidate by candidate, only as far as the list needs.
+            passing: list[int] = []
+            for i in candidates.tolist():
+                t = self._title_order[int(rows[i])]
+                if filters.allows(t, self.offers.get(t.id, ())):
+                    passing.append(i)
+                    if len(passing) == want:
+                        break
+            candidates = np.array(passing, dtype=np.int64)
+        else:
+            candidates = candidates[:want]
+        picks = self.content.choose(
+            rows[candidates].tolist(),
+            ranked.scores[candidates].tolist(),
+            k,
+            skip,
+            self._because(ranked.pull),
+        )
+        # The candidates that passed are the catalog's best passing titles in order, so the
+        # answer is exact when they filled the list or when nothing was cut from the ranking.
+        if len(picks) < k and len(candidates) < want and not ranked.complete:
+            return None
+        return picks
+
+    def _top(
+        self,
+        scores: np.ndarray,
+        k: int,
+        skip: set[int],
+        explain: ExplainMany,
+        filters: TitleFilter | None,
+    ) -> list[Suggestion]:
+        """The best k by `scores` (-inf: never) that pass the filters. The filters are checked
+        title by title down the ranking, only as far as the list needs, not over the catalog."""
+        if filters is None or filters.is_empty:
+            return self.content._top(scores, k, skip, explain, floor=-math.inf)
+        if k <= 0:
+            return []
+        skip_rows = [self.row[t] for t in skip if t in self.row]
+        if skip_rows:
+            scores[skip_rows] = -np.inf
+        want = min(len(scores), top_wanted(k))
+        passing: list[int] = []
+        # A first look at the best few hundred; the whole ranking only if they don't do.
+        head = min(len(scores), max(256, 4 * want))
+        for order_size in (head, len(scores)):
+            order = np.argpartition(-scores, order_size - 1)[:order_size]
+            order = order[np.argsort(-scores[order], kind="stable")]
+            passing = []
+            for j in order.tolist():
+                if not math.isfinite(float(scores[j])):
+                    break
+                t = self._title_order[j]
+                if filters.allows(t, self.offers.get(t.id, ())):
+                    passing.append(j)
+                    if len(passing) == want:
+                        break
+            if len(passing) == want or order_size == len(scores):
+                break
+            if not math.isfinite(float(scores[order[-1]])):
+                break  # nothing left beyond the head
+        return self.content.choose(passing, scores[passing].tolist(), k, skip, explain)
 
     def _filter_mask(self, filters: TitleFilter) -> np.ndarray:
         return filters.mask(self._title_order, self.offers)

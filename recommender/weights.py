@@ -1,9 +1,11 @@
 """Every tuned number of the hybrid recommender, in one place.
 
 The values live in `weights.json` next to this file. `bench/movielens.py --save-weights` tunes
-them on a validation split cut from the MovieLens training data (never on the test set) and
-writes the file; `bench/similar.py` reports how the similar-title blend does on probe titles.
-`WEIGHTS_VERSION` goes into the on-disk index cache key, so new weights mean a new index.
+the blend on a validation split cut from the MovieLens training data (never on the test set);
+`bench/tune_similar.py --save` tunes the content block weights (the "content_blocks" object)
+on MovieLens co-rating neighbours mapped onto the catalog; each keeps the other's values.
+`bench/similar.py` reports how similar titles do on probe titles (never tuned on).
+`weights_version` goes into the on-disk index cache key, so new weights mean a new index.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from recommender.collab import CollabSettings
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-CODE_VERSION = "hybrid-1"  # bump when scoring code changes what a cached index means
+CODE_VERSION = "hybrid-2"  # bump when scoring code changes what a cached index means
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,43 @@ class HybridWeights:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
 
+CONTENT_BLOCKS_KEY = "content_blocks"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def load_content_block_weights(path: Path = WEIGHTS_FILE) -> dict[str, float]:
+    """The tuned content block weights (block name -> weight); {} means the code defaults."""
+    return {k: float(v) for k, v in _read(path).get(CONTENT_BLOCKS_KEY, {}).items()}
+
+
+def save_weights(
+    weights: HybridWeights | None = None,
+    content_blocks: dict[str, float] | None = None,
+    path: Path = WEIGHTS_FILE,
+) -> None:
+    """Write the blend weights and/or the content block weights, keeping what is not given."""
+    data = _read(path)
+    if weights is not None:
+        data.update(asdict(weights))
+    if content_blocks is not None:
+        data[CONTENT_BLOCKS_KEY] = dict(sorted(content_blocks.items()))
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def load_weights(path: Path = WEIGHTS_FILE) -> HybridWeights:
     """The tuned weights; names the file doesn't set keep their defaults."""
-    if not path.exists():
-        return HybridWeights()
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = _read(path)
     known = {f.name for f in fields(HybridWeights)}
     return HybridWeights(**{k: v for k, v in data.items() if k in known})
 
 
 def weights_version(weights: HybridWeights) -> str:
-    digest = hashlib.sha256((CODE_VERSION + weights.to_json()).encode()).hexdigest()
+    blocks = json.dumps(load_content_block_weights(), sort_keys=True)
+    digest = hashlib.sha256((CODE_VERSION + weights.to_json() + blocks).encode()).hexdigest()
     return f"{CODE_VERSION}-{digest[:12]}"

@@ -1,0 +1,107 @@
+"""Cached personal lists answer exactly as scoring the whole catalog does, filters included,
+and the weights file keeps the blend and the content block weights apart."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recommender import HybridWeights, RatingTriple, Recommender, TitleFacts, TitleFilter, hybrid
+from recommender.content import Suggestion
+from recommender.weights import load_content_block_weights, load_weights, save_weights
+
+GENRES = ("drama", "comedy", "thriller", "romance", "sci-fi")
+THEMES = ("prison", "father", "space", "school", "revenge", "family", "war", "music")
+
+
+def catalog(n: int = 80) -> list[TitleFacts]:
+    rng = random.Random(5)
+    return [
+        TitleFacts(
+            i,
+            f"T{i}",
+            1990 + i % 32,
+            "film" if i % 3 else "series",
+            genres=tuple(rng.sample(GENRES, 2)),
+            themes=tuple(rng.sample(THEMES, 3)),
+            countries=("KR",) if i % 4 == 0 else ("US",),
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def ratings(n_titles: int = 80) -> list[RatingTriple]:
+    rng = random.Random(9)
+    out = []
+    for u in range(12):
+        for t in rng.sample(range(1, n_titles + 1), 10 + 3 * u):
+            out.append(RatingTriple(f"u{u}", t, rng.choice([1.0, 2.5, 3.5, 4.0, 5.0]), 1.5e9 + t))
+    return out
+
+
+def from_scratch(
+    rec: Recommender, history: dict[int, float], f: TitleFilter, as_of: float | None
+) -> list[Suggestion]:
+    user = rec.user_parts(history)
+    assert user is not None
+    scores = rec.blend(user)
+    if as_of is not None:
+        scores[rec.released_after(as_of)] = -np.inf
+    if not f.is_empty:
+        scores[~f.mask(rec._title_order, rec.offers)] = -np.inf
+    return rec.content._top(scores, 5, set(history), rec._because(user.pull), floor=-math.inf)
+
+
+@pytest.mark.parametrize("keep", [3, 10, 1000])
+def test_cached_lists_match_scoring_everything(monkeypatch: pytest.MonkeyPatch, keep: int) -> None:
+    monkeypatch.setattr(hybrid, "RANKED_KEEP", keep)  # few candidates: the fallback must work
+    rec = Recommender.build(catalog(), ratings())
+    filters = [
+        TitleFilter(),
+        TitleFilter(kind="series"),
+        TitleFilter(countries=frozenset({"KR"}), year_from=2005),
+        TitleFilter(countries=frozenset({"KR"}), kind="series", year_from=2019),
+    ]
+    for u in range(12):
+        history = rec.histories[f"u{u}"]
+        for f in filters:
+            for as_of in (None, 1.2e9):
+                want = from_scratch(rec, history, f, as_of)
+                for _ in range(2):  # the second answer comes from the cache
+                    got = rec.personal(history, k=5, filters=f, as_of=as_of)
+                    assert [(s.title_id, round(s.score, 4)) for s in got] == [
+                        (s.title_id, round(s.score, 4)) for s in want
+                    ]
+
+
+def test_new_weights_drop_cached_lists() -> None:
+    rec = Recommender.build(catalog(), ratings())
+    history = rec.histories["u11"]
+    before = rec.personal(history, k=5)
+    rec.weights = rec.weights.with_values(content=0.0, collab=0.0, popularity=1.0)
+    after = rec.personal(history, k=5)
+    assert after == from_scratch(rec, history, TitleFilter(), None)
+    assert [s.title_id for s in after] != [s.title_id for s in before]
+
+
+def test_long_histories_are_ranked_at_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hybrid, "PRECOMPUTE_MIN_RATINGS", 40)
+    rec = Recommender.build(catalog(), ratings())
+    long_ones = [h for h in rec.histories.values() if len(h) >= 40]
+    assert long_ones and len(rec._ranked) == 2 * len(long_ones)  # with and without rating times
+
+
+def test_each_tuner_keeps_the_others_weights(tmp_path: Path) -> None:
+    path = tmp_path / "weights.json"
+    save_weights(content_blocks={"genre": 0.5, "theme": 2.0}, path=path)
+    save_weights(HybridWeights(content=1.5), path=path)
+    assert load_content_block_weights(path) == {"genre": 0.5, "theme": 2.0}
+    assert load_weights(path).content == 1.5
+    save_weights(content_blocks={"genre": 0.25}, path=path)
+    assert load_weights(path).content == 1.5
+    assert json.loads(path.read_text())["content_blocks"] == {"genre": 0.25}
