@@ -349,12 +349,24 @@ class RatingRepository:
         the write is computed from that tally, so no third statement reads it back; a rating
         committed by another process between the two statements can be missing from it, which
         only makes the shown summary one rating stale, like reading it in the same transaction."""
-        rows = (
-            await self.session.execute(_TALLY, {"user_id": user_id, "title_id": title_id})
-        ).all()
+        params = {"user_id": user_id, "title_id": title_id}
+        if _dialect(self.session) == "postgresql":
+            # One round trip: the upsert runs as a data-modifying CTE, and the tally beside it
+            # reads the snapshot from before it, which is exactly the "before" we need.
+            now = m.utcnow()
+            values = {"half_stars": half_stars, "review": review, "spoiler": spoiler}
+            rows = (
+                await self.session.execute(
+                    _PG_TALLY_AND_UPSERT,
+                    {**params, **values, "created_at": now, "updated_at": now},
+                )
+            ).all()
+        else:
+            rows = (await self.session.execute(_TALLY, params)).all()
         distribution = {int(h): int(n) for h, n, _mine in rows}
         previous = next(((int(h), int(mine)) for h, _n, mine in rows if mine), None)
-        await self.upsert(user_id, title_id, half_stars, review, spoiler)
+        if _dialect(self.session) != "postgresql":
+            await self.upsert(user_id, title_id, half_stars, review, spoiler)
         if previous is not None:
             distribution[previous[0]] -= 1
         distribution[half_stars] = distribution.get(half_stars, 0) + 1
@@ -493,21 +505,35 @@ _TALLY = (
 )
 
 
+def _rating_upsert(insert: Any) -> Any:
+    new = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=["user_id", "title_id"],
+        set_={
+            "half_stars": new.half_stars,
+            "updated_at": new.updated_at,
+            # A new rating without text keeps the earlier review (and its spoiler flag).
+            "review": func.coalesce(new.review, _RATINGS.c.review),
+            "spoiler": case((new.review.is_(None), _RATINGS.c.spoiler), else_=new.spoiler),
+        },
+    )
+
+
+# PostgreSQL: the tally and the upsert in one statement (see RatingRepository.rate).
+_PG_TALLY_AND_UPSERT = _TALLY.add_cte(
+    _rating_upsert(
+        postgresql.insert(_RATINGS).values(
+            {c: bindparam(c) for c in ("user_id", "title_id", "half_stars", "review", "spoiler")}
+            | {"created_at": bindparam("created_at"), "updated_at": bindparam("updated_at")}
+        )
+    ).cte("rated")
+)
+
+
 def _upsert_rating(session: AsyncSession) -> Any:
     dialect = _dialect(session)
     if dialect not in _UPSERT_RATING:
-        stmt = _insert(session, _RATINGS)
-        new = stmt.excluded
-        _UPSERT_RATING[dialect] = stmt.on_conflict_do_update(
-            index_elements=["user_id", "title_id"],
-            set_={
-                "half_stars": new.half_stars,
-                "updated_at": new.updated_at,
-                # A new rating without text keeps the earlier review (and its spoiler flag).
-                "review": func.coalesce(new.review, _RATINGS.c.review),
-                "spoiler": case((new.review.is_(None), _RATINGS.c.spoiler), else_=new.spoiler),
-            },
-        )
+        _UPSERT_RATING[dialect] = _rating_upsert(_insert(session, _RATINGS))
     return _UPSERT_RATING[dialect]
 
 
