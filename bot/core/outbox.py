@@ -15,9 +15,11 @@ polls does nothing. Raising from either method makes the scheduler retry the job
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.core.context import CommandContext
 from bot.core.replies import Reply
 
 
@@ -33,3 +35,25 @@ class Messenger(Protocol):
     async def send(self, chat_id: str, reply: Reply) -> SentMessage | None: ...
 
     async def stop_poll(self, chat_id: str, message_id: str) -> None: ...
+
+
+class PollEvents(Protocol):
+    """The core's side of native polls (bot/core/watchparty.py `WatchParties`), which both chat
+    front ends call: told which platform poll stands for which vote, and of every answer."""
+
+    async def poll_opened(
+        self,
+        key: str,
+        platform: str,
+        chat_id: str,
+        platform_poll_id: str,
+        message_id: str | None,
+    ) -> None: ...
+
+    async def poll_answered(
+        self,
+        platform: str,
+        platform_poll_id: str,
+        voter: CommandContext,
+        option_indices: Sequence[int],
+    ) -> Reply | None: ...

@@ -18,13 +18,13 @@ from bot.core.commands import MAX_QUERY_CHARS, MAX_RECOMMENDATIONS
 from bot.core.context import Attachment, CommandContext
 from bot.core.dispatch import APOLOGY, Dispatcher
 from bot.core.errors import UserError
+from bot.core.outbox import PollEvents
 from bot.core.ratings import parse_rating, stars
 from bot.core.replies import Reply
 from bot.core.text import ISO_REGIONS, country_name
 from bot.discord_adapter.delivery import (
     NO_MENTIONS,
     PLATFORM,
-    PollEvents,
     answer_interaction,
     report_polls,
     send_to_channel,

@@ -5,13 +5,13 @@ whatever the text holds."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import discord
 
-from bot.core.context import CommandContext
+from bot.core.outbox import PollEvents
 from bot.core.replies import Reply
 from bot.discord_adapter.render import OutgoingMessage, render, view_for
 
@@ -19,28 +19,6 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 PLATFORM = "discord"
-
-
-class PollEvents(Protocol):
-    """The core's side of native polls (bot/core/watchparty.py `WatchParties`): told which
-    Discord message holds a poll, and of every answer to it."""
-
-    async def poll_opened(
-        self,
-        key: str,
-        platform: str,
-        chat_id: str,
-        platform_poll_id: str,
-        message_id: str | None,
-    ) -> None: ...
-
-    async def poll_answered(
-        self,
-        platform: str,
-        platform_poll_id: str,
-        voter: CommandContext,
-        option_indices: Sequence[int],
-    ) -> Reply | None: ...
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import logging
 
 import discord
 
-from bot.core.outbox import SentMessage
+from bot.core.outbox import PollEvents, SentMessage
 from bot.core.replies import Reply
-from bot.discord_adapter.delivery import PLATFORM, PollEvents, report_polls, send_to_channel
+from bot.discord_adapter.delivery import PLATFORM, report_polls, send_to_channel
 
 log = logging.getLogger(__name__)
 

@@ -39,13 +39,14 @@ from bot.core.cards import MAX_CARDS, title_cards
 from bot.core.context import Attachment, CommandContext
 from bot.core.dispatch import Dispatcher, error_reply
 from bot.core.errors import UserError
+from bot.core.outbox import PollEvents
 from bot.core.replies import Reply
 from bot.core.text import shorten
 from bot.settings import Settings
 from bot.telegram_adapter import callbacks
 from bot.telegram_adapter.admins import ChatAdmins
 from bot.telegram_adapter.flows import GUIDES, Flow, flows_of
-from bot.telegram_adapter.polls import PLATFORM, PollTracker
+from bot.telegram_adapter.polls import PLATFORM
 from bot.telegram_adapter.render import Page, render
 from bot.telegram_adapter.sending import NO_PREVIEW, ReplySender, TelegramMessenger
 
@@ -112,7 +113,7 @@ class TelegramFrontEnd:
     """The handlers of one Application, and what they share."""
 
     def __init__(
-        self, settings: Settings, dispatcher: Dispatcher, bot: Bot, tracker: PollTracker | None
+        self, settings: Settings, dispatcher: Dispatcher, bot: Bot, tracker: PollEvents | None
     ) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
@@ -450,7 +451,7 @@ def build_application(
     settings: Settings,
     dispatcher: Dispatcher,
     base_url: str | None = None,
-    polls: PollTracker | None = None,
+    polls: PollEvents | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """`base_url`: a Bot API server other than api.telegram.org (default: the setting
     TELEGRAM_API_BASE_URL). `polls`: records votes on the polls replies open."""

@@ -1,41 +1,23 @@
 """Native Telegram polls for Reply.poll, and the hand-off of votes to whoever owns the poll.
 
-The core (watch parties) implements PollTracker: it hears which Telegram poll stands for which
+The core (watch parties) implements PollEvents: it hears which Telegram poll stands for which
 of its polls, and every vote. Telegram only reports answers to non-anonymous polls the bot sent,
 so every poll is sent with is_anonymous=False."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Protocol
 
 from telegram import Bot, Message
 from telegram.constants import PollLimit
 
-from bot.core.context import CommandContext
-from bot.core.replies import Poll, Reply
+from bot.core.outbox import PollEvents
+from bot.core.replies import Poll
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-
-
-class PollTracker(Protocol):
-    """What the watch-party core (bot/core/watchparty.py WatchParties) offers adapters."""
-
-    async def poll_opened(
-        self, key: str, platform: str, chat_id: str, platform_poll_id: str, message_id: str
-    ) -> None: ...
-
-    async def poll_answered(
-        self,
-        platform: str,
-        platform_poll_id: str,
-        voter: CommandContext,
-        option_indices: Sequence[int],
-    ) -> Reply | None: ...
 
 
 def too_many_options(poll: Poll, vote_command: bool) -> str | None:
@@ -67,7 +49,7 @@ async def send_poll(
     bot: Bot,
     chat_id: int | str,
     poll: Poll,
-    tracker: PollTracker | None,
+    tracker: PollEvents | None,
     thread_id: int | None = None,
 ) -> Message:
     message = await bot.send_poll(

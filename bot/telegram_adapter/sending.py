@@ -16,7 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.core.outbox import SentMessage
+from bot.core.outbox import PollEvents, SentMessage
 from bot.core.replies import Item, Reply
 from bot.telegram_adapter import polls
 from bot.telegram_adapter.render import Page, render
@@ -31,7 +31,7 @@ class ReplySender:
     a Telegram poll can still be taken by number."""
 
     def __init__(
-        self, bot: Bot, tracker: polls.PollTracker | None = None, vote_command: bool = False
+        self, bot: Bot, tracker: PollEvents | None = None, vote_command: bool = False
     ) -> None:
         self.bot = bot
         self.tracker = tracker

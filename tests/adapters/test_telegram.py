@@ -34,7 +34,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 @dataclass
 class RecordedPolls:
-    """Stands in for the watch-party core (branch issue-5) on the far side of PollTracker."""
+    """Stands in for the watch-party core on the far side of PollEvents."""
 
     opened: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     answers: list[tuple[str, str, str, tuple[int, ...]]] = field(default_factory=list)
