@@ -250,6 +250,26 @@ def read_csv(
         yield CsvRecord(line, dict(zip(header, values, strict=True)))
 
 
+def read_titles(
+    source: Input,
+    required: Sequence[str],
+    build: Callable[[dict[str, str], Where], Row],
+    *,
+    encoding: str | None = None,
+) -> Iterator[Row]:
+    """One row out per CSV record: `build` makes it, and a ValueError it raises becomes a
+    BadRow with the record's file and line (so does a record the CSV reader could not split)."""
+    for record in read_csv(source, required, encoding=encoding):
+        if isinstance(record, BadRow):
+            yield record
+            continue
+        where = Where(source.name, record.line)
+        try:
+            yield build(record.values, where)
+        except ValueError as error:
+            yield BadRow(where, str(error))
+
+
 def _width_reason(values: list[str], width: int, delimiter: str) -> str:
     reason = f"{len(values)} field(s) where the header has {width}"
     joined = delimiter.join(values)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from db.imports.formats.base import BadRow, Input, Row, TitleRow, Where, read_csv
+from db.imports.formats.base import Input, Row, TitleRow, Where, read_titles
 from db.imports.formats.values import (
     clean,
     genres_and_themes,
@@ -57,73 +57,61 @@ def _synopsis(text: str | None) -> str | None:
 
 def read_top250(source: Input, *, encoding: str | None = None) -> Iterator[Row]:
     """kdrama.csv: one drama per row, with genres, tags (as themes) and cast."""
-    for record in read_csv(source, TOP250_REQUIRED, encoding=encoding):
-        if isinstance(record, BadRow):
-            yield record
-            continue
-        where = Where(source.name, record.line)
-        row = record.values
-        name = clean(row["Name"])
-        try:
-            if not name:
-                raise ValueError("Name is empty")
-            year = parse_year(row["Year of release"])
-            genres, extra = genres_and_themes(split_list(row.get("Genre")))
-            networks = split_list(row.get("Original Network"))
-            spec = TitleSpec(
-                name=name,
-                year=year,
-                kind="series",
-                countries=["KR"],
-                languages=["ko"],
-                genres=genres,
-                themes=list(dict.fromkeys([*(theme(t) for t in split_list(row["Tags"])), *extra])),
-                directors=split_list(row.get("Director")),
-                writers=split_list(row.get("Screenwriter")),
-                cast=split_list(row.get("Cast")),
-                synopsis=_synopsis(row.get("Synopsis")),
-                runtime_minutes=parse_minutes(row.get("Duration")),
-                episodes=parse_int(row.get("Number of Episodes"), "Number of Episodes"),
-            )
-        except ValueError as error:
-            yield BadRow(where, str(error))
-            continue
-        external_id = f"{name} ({year})" if year else name
-        yield TitleRow(where, TOP250_SOURCE, external_id, spec, providers=streaming(networks))
+    return read_titles(source, TOP250_REQUIRED, _top250_title, encoding=encoding)
+
+
+def _top250_title(row: dict[str, str], where: Where) -> TitleRow:
+    name = clean(row["Name"])
+    if not name:
+        raise ValueError("Name is empty")
+    year = parse_year(row["Year of release"])
+    genres, extra = genres_and_themes(split_list(row.get("Genre")))
+    networks = split_list(row.get("Original Network"))
+    spec = TitleSpec(
+        name=name,
+        year=year,
+        kind="series",
+        countries=["KR"],
+        languages=["ko"],
+        genres=genres,
+        themes=list(dict.fromkeys([*(theme(t) for t in split_list(row["Tags"])), *extra])),
+        directors=split_list(row.get("Director")),
+        writers=split_list(row.get("Screenwriter")),
+        cast=split_list(row.get("Cast")),
+        synopsis=_synopsis(row.get("Synopsis")),
+        runtime_minutes=parse_minutes(row.get("Duration")),
+        episodes=parse_int(row.get("Number of Episodes"), "Number of Episodes"),
+    )
+    external_id = f"{name} ({year})" if year else name
+    return TitleRow(where, TOP250_SOURCE, external_id, spec, providers=streaming(networks))
 
 
 def read_table(source: Input, *, encoding: str | None = None) -> Iterator[Row]:
     """korean_drama.csv: network, episodes, director and screenwriter (no genres or cast)."""
-    for record in read_csv(source, TABLE_REQUIRED, encoding=encoding):
-        if isinstance(record, BadRow):
-            yield record
-            continue
-        where = Where(source.name, record.line)
-        row = record.values
-        name = clean(row["drama_name"])
-        try:
-            if not name:
-                raise ValueError("drama_name is empty")
-            if not clean(row["kdrama_id"]):
-                raise ValueError("kdrama_id is empty")
-            seconds = parse_int(row.get("duration"), "duration")
-            spec = TitleSpec(
-                name=name,
-                year=parse_year(row["year"]),
-                kind="series",
-                countries=["KR"],
-                languages=["ko"],
-                directors=python_list(row.get("director")),
-                writers=python_list(row.get("screenwriter")),
-                synopsis=_synopsis(row.get("synopsis")),
-                runtime_minutes=round(seconds / 60) if seconds else None,
-                episodes=parse_int(row.get("tot_eps"), "tot_eps"),
-            )
-        except ValueError as error:
-            yield BadRow(where, str(error))
-            continue
-        providers = streaming(_networks(row.get("org_net")))
-        yield TitleRow(where, TABLE_SOURCE, clean(row["kdrama_id"]), spec, providers=providers)
+    return read_titles(source, TABLE_REQUIRED, _table_title, encoding=encoding)
+
+
+def _table_title(row: dict[str, str], where: Where) -> TitleRow:
+    name = clean(row["drama_name"])
+    if not name:
+        raise ValueError("drama_name is empty")
+    if not clean(row["kdrama_id"]):
+        raise ValueError("kdrama_id is empty")
+    seconds = parse_int(row.get("duration"), "duration")
+    spec = TitleSpec(
+        name=name,
+        year=parse_year(row["year"]),
+        kind="series",
+        countries=["KR"],
+        languages=["ko"],
+        directors=python_list(row.get("director")),
+        writers=python_list(row.get("screenwriter")),
+        synopsis=_synopsis(row.get("synopsis")),
+        runtime_minutes=round(seconds / 60) if seconds else None,
+        episodes=parse_int(row.get("tot_eps"), "tot_eps"),
+    )
+    providers = streaming(_networks(row.get("org_net")))
+    return TitleRow(where, TABLE_SOURCE, clean(row["kdrama_id"]), spec, providers=providers)
 
 
 _MULTIWORD = sorted(

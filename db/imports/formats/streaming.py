@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from db.imports.formats.base import BadRow, Input, Row, TitleRow, Where, read_csv
+from db.imports.formats.base import Input, Row, TitleRow, Where, read_titles
 from db.imports.formats.values import (
     clean,
     country_codes,
@@ -52,16 +52,9 @@ def read_streaming(source: Input, provider: str, *, encoding: str | None = None)
     """Titles from one provider's list, each naming the provider; the importer turns that into
     an offer (it knows the region and date)."""
     origin = source_name(provider)
-    for record in read_csv(source, REQUIRED, encoding=encoding):
-        if isinstance(record, BadRow):
-            yield record
-            continue
-        where = Where(source.name, record.line)
-        row = record.values
-        try:
-            yield _title(row, where, origin, provider)
-        except ValueError as error:
-            yield BadRow(where, str(error))
+    return read_titles(
+        source, REQUIRED, lambda row, where: _title(row, where, origin, provider), encoding=encoding
+    )
 
 
 def _title(row: dict[str, str], where: Where, origin: str, provider: str) -> TitleRow:
