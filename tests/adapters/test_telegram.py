@@ -101,14 +101,6 @@ class Bot:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def bot(app: App, fake: FakeTelegram) -> AsyncIterator[Bot]:
     """Not started: a test may register commands or change settings first."""
     running = Bot(fake, app, replace(app.settings, telegram_token=fake.token))

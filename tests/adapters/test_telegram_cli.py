@@ -8,46 +8,18 @@ import asyncio
 import os
 import signal
 import sys
+from asyncio.subprocess import Process
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.adapters.fake_telegram import GROUP_ID, FakeTelegram
 
 
-async def test_reelbot_telegram_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    fake = FakeTelegram()
-    base_url = await fake.start()
-    env = {
-        **os.environ,
-        "REELBOT_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
-        "TELEGRAM_TOKEN": fake.token,
-        "TELEGRAM_API_BASE_URL": base_url,
-    }
-    env.pop("TELEGRAM_WEBHOOK_URL", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "telegram",
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        await fake.wait_for("setMyCommands", seconds=60)
-        fake.send_text("/title Miracle in Cell No. 7")
-        [sent] = await fake.wait_for("sendMessage", seconds=30)
-        assert "Miracle in Cell No. 7 (2013)" in sent.text
-        process.send_signal(signal.SIGTERM)
-        _out, err = await asyncio.wait_for(process.communicate(), 30)
-        assert process.returncode == 0, err.decode()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await fake.stop()
-
-
-async def test_reelbot_telegram_runs_watch_parties_on_native_polls(tmp_path: Path) -> None:
+@asynccontextmanager
+async def reelbot_telegram(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, Process]]:
+    """`python -m bot telegram` on a fresh SQLite file, pointed at a fake Bot API server; killed
+    at the end if the test did not stop it."""
     fake = FakeTelegram()
     base_url = await fake.start()
     env = {
@@ -63,6 +35,30 @@ async def test_reelbot_telegram_runs_watch_parties_on_native_polls(tmp_path: Pat
     )
     try:
         await fake.wait_for("setMyCommands", seconds=60)
+        yield fake, process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await fake.stop()
+
+
+async def stop_with_sigterm(process: Process) -> None:
+    process.send_signal(signal.SIGTERM)
+    _out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+
+
+async def test_reelbot_telegram_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    async with reelbot_telegram(tmp_path) as (fake, process):
+        fake.send_text("/title Miracle in Cell No. 7")
+        [sent] = await fake.wait_for("sendMessage", seconds=30)
+        assert "Miracle in Cell No. 7 (2013)" in sent.text
+        await stop_with_sigterm(process)
+
+
+async def test_reelbot_telegram_runs_watch_parties_on_native_polls(tmp_path: Path) -> None:
+    async with reelbot_telegram(tmp_path) as (fake, process):
         fake.send_text("/watchparty new Parasite; Okja", chat_id=GROUP_ID)
         [poll] = await fake.wait_for("sendPoll", seconds=30)
         assert poll.params["is_anonymous"] is False
@@ -85,11 +81,4 @@ async def test_reelbot_telegram_runs_watch_parties_on_native_polls(tmp_path: Pat
         [stopped] = await fake.wait_for("stopPoll", seconds=30)  # the scheduler, running
         assert int(stopped.params["message_id"]) == poll.result["message_id"]
 
-        process.send_signal(signal.SIGTERM)
-        _out, err = await asyncio.wait_for(process.communicate(), 30)
-        assert process.returncode == 0, err.decode()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await fake.stop()
+        await stop_with_sigterm(process)

@@ -70,14 +70,6 @@ class Running:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def bot(fake: FakeTelegram, db_url: str, tmp_path: Path) -> AsyncIterator[Running]:
     running = Running(fake, db_url, tmp_path, FakeClock())
     await running.start()
