@@ -350,7 +350,8 @@ class RatingRepository:
         committed by another process between the two statements can be missing from it, which
         only makes the shown summary one rating stale, like reading it in the same transaction."""
         params = {"user_id": user_id, "title_id": title_id}
-        if _dialect(self.session) == "postgresql":
+        one_statement = _dialect(self.session) == "postgresql"
+        if one_statement:
             # One round trip: the upsert runs as a data-modifying CTE, and the tally beside it
             # reads the snapshot from before it, which is exactly the "before" we need.
             now = m.utcnow()
@@ -363,20 +364,16 @@ class RatingRepository:
             ).all()
         else:
             rows = (await self.session.execute(_TALLY, params)).all()
+            await self.upsert(user_id, title_id, half_stars, review, spoiler)
         distribution = {int(h): int(n) for h, n, _mine in rows}
         previous = next(((int(h), int(mine)) for h, _n, mine in rows if mine), None)
-        if _dialect(self.session) != "postgresql":
-            await self.upsert(user_id, title_id, half_stars, review, spoiler)
         if previous is not None:
             distribution[previous[0]] -= 1
         distribution[half_stars] = distribution.get(half_stars, 0) + 1
-        distribution = {h: n for h, n in distribution.items() if n}
-        count = sum(distribution.values())
-        average = sum(h * n for h, n in distribution.items()) / count
         return RatingChange(
             previous_half_stars=None if previous is None else previous[0],
             previous_had_text=previous is not None and previous[1] == _MINE_WITH_TEXT,
-            summary=RatingSummary(count, average, distribution),
+            summary=_summary(distribution),
         )
 
     async def summary(self, title_id: int) -> RatingSummary:
@@ -389,12 +386,7 @@ class RatingRepository:
                 )
             )
         ).all()
-        distribution = {int(h): int(n) for h, n in rows}
-        count = sum(distribution.values())
-        if not count:
-            return RatingSummary()
-        average = sum(h * n for h, n in distribution.items()) / count
-        return RatingSummary(count, average, distribution)
+        return _summary({int(h): int(n) for h, n in rows})
 
     async def summaries(self, title_ids: Iterable[int]) -> dict[int, RatingSummary]:
         rows = await self.session.execute(
@@ -459,6 +451,15 @@ class RatingRepository:
             )
         )
         return {int(t): (int(n), float(avg) / 2) for t, n, avg in rows}
+
+
+def _summary(distribution: dict[int, int]) -> RatingSummary:
+    """Count, average and distribution from half stars -> how many (empty buckets dropped)."""
+    distribution = {h: n for h, n in distribution.items() if n}
+    count = sum(distribution.values())
+    if not count:
+        return RatingSummary()
+    return RatingSummary(count, sum(h * n for h, n in distribution.items()) / count, distribution)
 
 
 def _members_only(stmt: _Select) -> _Select:

@@ -160,19 +160,21 @@ class CatalogCache:
         async with self._lock:
             if self._snapshot is not None and self.clock() - self._checked_at < self.check_every:
                 return self._snapshot
+            current = self._snapshot
+            # The ratings fingerprint scans the ratings table: read it only when a refit is
+            # allowed, not on every check of the catalog revision.
+            refit_due = (
+                current is not None and self.clock() - self._ratings_built_at >= self.ratings_every
+            )
             async with self.db.unit_of_work() as repos:
                 revision = await repos.catalog.revision()
-                mark = await repos.ratings.fingerprint()
-            current = self._snapshot
+                mark = await repos.ratings.fingerprint() if refit_due else None
             if current is None or (self._must_wait and current.revision != revision):
                 self._snapshot = await self._load_or_build(revision)
                 self._ratings_built_at = self.clock()
             elif current.revision != revision:
                 self._start_refresh(full=True)
-            elif (
-                current.ratings_mark != mark
-                and self.clock() - self._ratings_built_at >= self.ratings_every
-            ):
+            elif refit_due and current.ratings_mark != mark:
                 self._start_refresh(full=False)
             self._must_wait = False
             self._checked_at = self.clock()

@@ -243,11 +243,7 @@ class Dispatcher:
 
 def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
     """The text names a title exactly ("#12" ids and qualifiers such as "(2019)" included)."""
-    if _TITLE_ID.match(text) or snap.index.exact(text):
-        return True
-    if not (text.endswith(")") or text[-4:].isdigit()):
-        return False  # no qualifier to strip: the dict lookup above was the whole answer
-    return any(m.exact for m in snap.index.search(text, limit=1, fuzzy_after_exact=False))
+    return bool(_TITLE_ID.match(text) or snap.index.exact_ids(text))
 
 
 REVIEW_USAGE = (

@@ -88,20 +88,27 @@ class TitleIndex:
         key = normalise_title(text)
         return set(self._exact.get(key, ())) or set(self._loose.get(without_article(key), ()))
 
+    def exact_ids(self, raw: str) -> set[int]:
+        """Titles the text names exactly, its qualifiers ("(2019)", "2019, Turkey") honoured;
+        never a fuzzy pass over the catalog."""
+        return self._exact_matches(raw)[1]
+
+    def _exact_matches(self, raw: str) -> tuple[Query, set[int]]:
+        whole = self.exact(raw)
+        query = parse_query(raw) if not whole else Query(raw)
+        ids = whole or self.exact(query.text)
+        return query, {tid for tid in ids if self._fits(tid, query)}
+
     def search(self, raw: str, limit: int = 10, fuzzy_after_exact: bool = True) -> list[Match]:
         """Best matches first: exact names, then fuzzy ones (typos, missing words, word order).
 
         With fuzzy_after_exact=False an exact hit skips the fuzzy scan (resolving a title
         someone typed correctly should not cost a pass over the whole catalog)."""
-        whole = self.exact(raw)
-        query = parse_query(raw) if not whole else Query(raw)
+        query, exact_ids = self._exact_matches(raw)
         key = normalise_title(query.text)
         if not key:
             return []
-        best: dict[int, Match] = {}
-        for tid in whole or self.exact(query.text):
-            if self._fits(tid, query):
-                best[tid] = Match(tid, 100.0, True)
+        best = {tid: Match(tid, 100.0, True) for tid in exact_ids}
         if best and not fuzzy_after_exact:
             return sorted(best.values(), key=lambda m: self.titles[m.title_id].year or 0)[:limit]
         for _key, score, i in process.extract(

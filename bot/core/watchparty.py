@@ -624,7 +624,9 @@ class WatchParties:
             assert party is not None
             records = await repos.parties.candidates(party_id)
             tally = await repos.parties.tally(party_id)
-            chat = await repos.chats.ensure(party.platform, party.platform_chat_id, None)
+            # A read: the party's chat exists (it references it), so nothing to create here.
+            chat = await repos.parties.find_chat(party.platform, party.platform_chat_id)
+            assert chat is not None
         winner = next((c for c in records if c.position == party.winner_position), None)
         if winner is None:
             return Reply(text="The watch party vote ended without a winner.")
