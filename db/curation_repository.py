@@ -5,14 +5,14 @@ does, so an action and its audit row are written together or not at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
+from db import sql
 
 if TYPE_CHECKING:
     from db.repositories import CatalogRepository
@@ -154,16 +154,6 @@ def _counts(values: dict[str, Any]) -> str:
     return ", ".join(shown)
 
 
-def _aware(when: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-
-
 def _editorial(row: m.EditorialReview) -> EditorialRecord:
     return EditorialRecord(
         row.id,
@@ -253,7 +243,7 @@ class CurationRepository:
                 LastImport(
                     entry.target,
                     _counts(entry.after or {}),
-                    _aware(entry.created_at),
+                    sql.as_utc(entry.created_at),
                     entry.actor_name,
                 )
             )
@@ -269,7 +259,7 @@ class CurationRepository:
                 LastImport(
                     f"{run.file_name} ({run.format})",
                     _counts(counts),
-                    _aware(run.finished_at),
+                    sql.as_utc(run.finished_at),
                     run.by,
                 )
             )
@@ -325,7 +315,7 @@ class CurationRepository:
 
     async def add_alias(self, title_id: int, alias: str) -> bool:
         result = await self.session.execute(
-            _insert(self.session, m.TitleAlias)
+            sql.insert(self.session, m.TitleAlias)
             .values(title_id=title_id, alias=alias)
             .on_conflict_do_nothing()
         )
@@ -347,7 +337,7 @@ class CurationRepository:
                 continue
             person = await self.catalog._id(m.Person, name)
             await self.session.execute(
-                _insert(self.session, m.TitlePerson)
+                sql.insert(self.session, m.TitlePerson)
                 .values(title_id=title_id, person_id=person, role=role, position=position)
                 .on_conflict_do_nothing()
             )
@@ -461,7 +451,7 @@ class CurationRepository:
         added = 0
         for row in rows:
             result = await self.session.execute(
-                _insert(self.session, link)
+                sql.insert(self.session, link)
                 .values({"title_id": keep, **dict(zip(columns, row, strict=True))})
                 .on_conflict_do_nothing()
             )

@@ -19,10 +19,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
+from db import sql
 from db.curation_repository import CurationRepository
 from db.records import (
     IMPORTED_PLATFORMS,
@@ -40,15 +41,6 @@ CATALOG_REVISION = "catalog_revision"
 _Select = TypeVar("_Select", bound=Select[*tuple[Any, ...]])
 
 
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT on both SQLite and PostgreSQL."""
-    return (postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert)(table)
-
-
 class MetaRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -58,7 +50,7 @@ class MetaRepository:
         return int(value) if value is not None else 0
 
     async def increment(self, key: str) -> None:
-        stmt = _insert(self.session, m.Meta).values(key=key, value="1")
+        stmt = sql.insert(self.session, m.Meta).values(key=key, value="1")
         # String column, so increment through a cast that both dialects understand.
         stmt = stmt.on_conflict_do_update(
             index_elements=[m.Meta.key],
@@ -237,7 +229,7 @@ class CatalogRepository:
         source: str,
     ) -> None:
         provider_id = await self._provider_id(provider)
-        stmt = _insert(self.session, m.Availability).values(
+        stmt = sql.insert(self.session, m.Availability).values(
             title_id=title_id,
             provider_id=provider_id,
             region=region.upper(),
@@ -259,7 +251,7 @@ class CatalogRepository:
         )
 
     async def link(self, title_id: int, related_id: int, kind: str, source: str) -> None:
-        stmt = _insert(self.session, m.TitleRelation).values(
+        stmt = sql.insert(self.session, m.TitleRelation).values(
             title_id=title_id, related_id=related_id, kind=kind, source=source
         )
         await self.session.execute(stmt.on_conflict_do_nothing())
@@ -270,7 +262,7 @@ class CatalogRepository:
     async def _id(self, model: Any, name: str) -> int:
         key = (model, name)
         if key not in self._ids:
-            stmt = _insert(self.session, model).values(name=name).on_conflict_do_nothing()
+            stmt = sql.insert(self.session, model).values(name=name).on_conflict_do_nothing()
             await self.session.execute(stmt)
             found = await self.session.scalar(select(model.id).where(model.name == name))
             assert found is not None
@@ -281,7 +273,7 @@ class CatalogRepository:
         key = (m.Provider, name)
         if key not in self._ids:
             slug = "".join(ch for ch in name.casefold() if ch.isalnum()) or name
-            stmt = _insert(self.session, m.Provider).values(slug=slug, name=name)
+            stmt = sql.insert(self.session, m.Provider).values(slug=slug, name=name)
             await self.session.execute(stmt.on_conflict_do_nothing())
             found = await self.session.scalar(select(m.Provider.id).where(m.Provider.slug == slug))
             assert found is not None
@@ -296,7 +288,7 @@ class UserRepository:
     async def ensure(self, platform: str, platform_user_id: str, display_name: str) -> int:
         """The user's id, creating the user on first contact and keeping the name current."""
         name = display_name[:100]
-        stmt = _insert(self.session, m.User).values(
+        stmt = sql.insert(self.session, m.User).values(
             platform=platform, platform_user_id=platform_user_id, display_name=name
         )
         stmt = stmt.on_conflict_do_update(
@@ -350,7 +342,7 @@ class RatingRepository:
         committed by another process between the two statements can be missing from it, which
         only makes the shown summary one rating stale, like reading it in the same transaction."""
         params = {"user_id": user_id, "title_id": title_id}
-        one_statement = _dialect(self.session) == "postgresql"
+        one_statement = sql.dialect(self.session) == "postgresql"
         if one_statement:
             # One round trip: the upsert runs as a data-modifying CTE, and the tally beside it
             # reads the snapshot from before it, which is exactly the "before" we need.
@@ -532,9 +524,9 @@ _PG_TALLY_AND_UPSERT = _TALLY.add_cte(
 
 
 def _upsert_rating(session: AsyncSession) -> Any:
-    dialect = _dialect(session)
+    dialect = sql.dialect(session)
     if dialect not in _UPSERT_RATING:
-        _UPSERT_RATING[dialect] = _rating_upsert(_insert(session, _RATINGS))
+        _UPSERT_RATING[dialect] = _rating_upsert(sql.insert(session, _RATINGS))
     return _UPSERT_RATING[dialect]
 
 
@@ -543,7 +535,7 @@ class ChatRepository:
         self.session = session
 
     async def ensure(self, platform: str, platform_chat_id: str, name: str | None) -> ChatSettings:
-        stmt = _insert(self.session, m.Chat).values(
+        stmt = sql.insert(self.session, m.Chat).values(
             platform=platform, platform_chat_id=platform_chat_id, name=name, services=[]
         )
         await self.session.execute(stmt.on_conflict_do_nothing())

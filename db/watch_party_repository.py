@@ -11,32 +11,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
+from db import sql
 from db.records import ChatSettings
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything here is stored and compared in UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)
-
-
-def _is_postgresql(session: AsyncSession) -> bool:
-    return session.bind is not None and session.bind.dialect.name == "postgresql"
-
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    return (postgresql.insert if _is_postgresql(session) else sqlite.insert)(table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +94,16 @@ def _record(party: m.WatchParty, platform: str, chat_id: str, host_name: str) ->
         host_user_id=party.host_user_id,
         host_name=host_name,
         state=party.state,
-        starts_at=_utc_or_none(party.starts_at),
-        closes_at=utc(party.closes_at),
+        starts_at=sql.as_utc_or_none(party.starts_at),
+        closes_at=sql.as_utc(party.closes_at),
         timezone=party.timezone,
         reminder_minutes=tuple(int(x) for x in party.reminder_minutes or ()),
         winner_position=party.winner_position,
         closed_by=party.closed_by,
         poll_platform_id=party.poll_platform_id,
         poll_message_id=party.poll_message_id,
-        created_at=utc(party.created_at),
-        decided_at=_utc_or_none(party.decided_at),
+        created_at=sql.as_utc(party.created_at),
+        decided_at=sql.as_utc_or_none(party.decided_at),
     )
 
 
@@ -153,7 +136,7 @@ class WatchPartyRepository:
         )
 
     async def add_member(self, chat_id: int, user_id: int) -> None:
-        stmt = _insert(self.session, m.ChatMember).values(chat_id=chat_id, user_id=user_id)
+        stmt = sql.insert(self.session, m.ChatMember).values(chat_id=chat_id, user_id=user_id)
         await self.session.execute(stmt.on_conflict_do_nothing())
 
     async def member_ratings(self, chat_id: int) -> dict[int, dict[int, float]]:
@@ -187,7 +170,7 @@ class WatchPartyRepository:
         return None if value is None else tuple(int(x) for x in value)
 
     async def set_reminder_minutes(self, chat_id: int, minutes: Sequence[int]) -> None:
-        stmt = _insert(self.session, m.ChatPartySettings).values(
+        stmt = sql.insert(self.session, m.ChatPartySettings).values(
             chat_id=chat_id, reminder_minutes=list(minutes)
         )
         await self.session.execute(
@@ -362,7 +345,7 @@ class WatchPartyRepository:
         )
 
     async def set_vote(self, party_id: int, user_id: int, position: int, now: datetime) -> None:
-        stmt = _insert(self.session, m.WatchPartyVote).values(
+        stmt = sql.insert(self.session, m.WatchPartyVote).values(
             party_id=party_id, user_id=user_id, position=position, voted_at=now
         )
         await self.session.execute(
@@ -391,7 +374,7 @@ class WatchPartyRepository:
 
     async def rsvp(self, party_id: int, user_id: int, now: datetime) -> bool:
         """True when the member was not yet in."""
-        stmt = _insert(self.session, m.WatchPartyRsvp).values(
+        stmt = sql.insert(self.session, m.WatchPartyRsvp).values(
             party_id=party_id, user_id=user_id, joined_at=now
         )
         added = await self.session.scalars(
@@ -421,7 +404,7 @@ class WatchPartyRepository:
 
     async def add_jobs(self, party_id: int, platform: str, jobs: Iterable[NewJob]) -> None:
         for job in jobs:
-            stmt = _insert(self.session, m.WatchPartyJob).values(
+            stmt = sql.insert(self.session, m.WatchPartyJob).values(
                 party_id=party_id,
                 platform=platform,
                 kind=job.kind,
@@ -471,7 +454,7 @@ class WatchPartyRepository:
             )
         )
         jobs = [
-            JobRecord(int(i), int(p), str(pl), str(k), int(o), utc(d), int(a))
+            JobRecord(int(i), int(p), str(pl), str(k), int(o), sql.as_utc(d), int(a))
             for i, p, pl, k, o, d, a in rows
         ]
         return sorted(jobs, key=lambda j: (j.due_at, j.id))

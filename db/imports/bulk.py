@@ -8,10 +8,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
+from db import sql
 from db.imports.index import FILLABLE, Pending
 from db.records import TitleSpec
 
@@ -28,11 +28,6 @@ _TITLES: Table = m.Title.__table__  # type: ignore[assignment]
 def _t(model: Any) -> Table:
     table: Table = model.__table__
     return table
-
-
-def dialect_insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def provider_slug(name: str) -> str:
@@ -188,7 +183,7 @@ class BulkWriter:
                 "source": source[:100],
             }
         table = _t(m.Availability)
-        stmt = dialect_insert(self.session, table)
+        stmt = sql.insert(self.session, table)
         stmt = stmt.on_conflict_do_update(
             index_elements=["title_id", "provider_id", "region", "kind"],
             set_={
@@ -227,7 +222,7 @@ class BulkWriter:
     async def _many(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             await self.session.execute(
-                dialect_insert(self.session, table).on_conflict_do_nothing(), rows
+                sql.insert(self.session, table).on_conflict_do_nothing(), rows
             )
 
     async def _name_ids(self, model: Any, names: set[str]) -> dict[str, int]:
@@ -248,7 +243,7 @@ class BulkWriter:
         key = ("providers", name)
         if key not in self._ids:
             slug = provider_slug(name)
-            stmt = dialect_insert(self.session, _t(m.Provider)).values(slug=slug, name=name[:100])
+            stmt = sql.insert(self.session, _t(m.Provider)).values(slug=slug, name=name[:100])
             await self.session.execute(stmt.on_conflict_do_nothing())
             found = await self.session.scalar(select(m.Provider.id).where(m.Provider.slug == slug))
             assert found is not None

@@ -19,15 +19,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
+from db import sql
 from db.curation_repository import CurationRepository
-from db.imports.bulk import NAME_CHARS, BulkWriter, dialect_insert
+from db.imports.bulk import NAME_CHARS, BulkWriter
 from db.imports.formats import (
     MAX_FILE_BYTES,
     BadRow,
@@ -372,7 +373,7 @@ class _Run:
             if rows:
                 table: Table = m.TitleRelation.__table__  # type: ignore[assignment]
                 await self.session.execute(
-                    dialect_insert(self.session, table).on_conflict_do_nothing(), rows
+                    sql.insert(self.session, table).on_conflict_do_nothing(), rows
                 )
 
     # -- ratings -----------------------------------------------------------------------------
@@ -417,7 +418,7 @@ class _Run:
             table: Table = m.User.__table__  # type: ignore[assignment]
             now = m.utcnow()
             await self.session.execute(
-                dialect_insert(self.session, table).on_conflict_do_nothing(),
+                sql.insert(self.session, table).on_conflict_do_nothing(),
                 [
                     {
                         "platform": platform,
@@ -479,11 +480,11 @@ class _Run:
             return
         write: list[tuple[int, int, RatingRow]] = []
         for tid, row in chosen.items():
-            when = _aware(row.rated_at)
+            when = sql.as_utc_or_none(row.rated_at)
             previous = existing.get(tid)
             if previous is None:
                 self.summary.ratings_added += 1
-            elif when is not None and when > _aware(previous):  # type: ignore[operator]
+            elif when is not None and when > sql.as_utc(previous):
                 self.summary.ratings_updated += 1
             else:
                 self.summary.ratings_kept += 1  # rated here since: the chat rating wins
@@ -631,16 +632,9 @@ def _real(ref: TitleRef | None) -> int | None:
     return ref
 
 
-def _aware(when: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if when is None:
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
 async def _ensure_user(session: AsyncSession, member: Member) -> int:
     table: Table = m.User.__table__  # type: ignore[assignment]
-    stmt = dialect_insert(session, table).values(
+    stmt = sql.insert(session, table).values(
         platform=member.platform,
         platform_user_id=member.user_id,
         display_name=member.display_name[:100],
@@ -663,7 +657,7 @@ async def _upsert_ratings(
     now = m.utcnow()
     params = []
     for user_id, title_id, row in rows:
-        when = _aware(row.rated_at) or now
+        when = sql.as_utc_or_none(row.rated_at) or now
         review = row.review
         if review and len(review) > MAX_REVIEW_CHARS:
             review = review[: MAX_REVIEW_CHARS - 1].rstrip() + "…"
@@ -681,7 +675,7 @@ async def _upsert_ratings(
     if not params:
         return
     table: Table = m.Rating.__table__  # type: ignore[assignment]
-    stmt = dialect_insert(session, table)
+    stmt = sql.insert(session, table)
     new = stmt.excluded
     stmt = stmt.on_conflict_do_update(
         index_elements=["user_id", "title_id"],
