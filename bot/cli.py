@@ -7,7 +7,6 @@ import codecs
 import contextlib
 import dataclasses
 import getpass
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -17,7 +16,8 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import click
 
-from bot.settings import Settings, SettingsError
+from bot import logs
+from bot.settings import Settings, SettingsError, environment
 from db.imports.formats import FORMATS
 
 if TYPE_CHECKING:
@@ -25,28 +25,30 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# sysexits.h EX_CONFIG: a front end without its token is a configuration to fix, not a crash;
+# a supervisor can tell the two apart (systemd: RestartPreventExitStatus=78).
+EXIT_NOT_CONFIGURED = 78
+
 
 def _settings() -> Settings:
     try:
-        return Settings.from_env()
+        return Settings.from_env(environment())
     except SettingsError as error:
         raise click.ClickException(str(error)) from error
 
 
-def _token(settings: Settings, variable: str) -> str:
-    """The adapter's token; a missing one stops the command with the variable's name."""
+def _token(settings: Settings, variable: str, front_end: str) -> str:
+    """The front end's token; without it the command stops at once with one line that names
+    the variable, before it touches the database or the network."""
     try:
         return settings.require(variable)
     except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+        click.echo(f"reelbot {front_end}: {error}. The {front_end} bot is not started.", err=True)
+        raise SystemExit(EXIT_NOT_CONFIGURED) from error
 
 
 def _logging(settings: Settings, quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.configure(settings, quiet)
 
 
 def _run(coro_factory: Callable[[], Awaitable[T]]) -> T:
@@ -429,7 +431,7 @@ def telegram() -> None:
 
     settings = _settings()
     _logging(settings)
-    _token(settings, "TELEGRAM_TOKEN")
+    _token(settings, "TELEGRAM_TOKEN", "telegram")
 
     async def go() -> None:
         app = await open_app(settings)
@@ -450,7 +452,7 @@ def discord() -> None:
 
     settings = _settings()
     _logging(settings)
-    token = _token(settings, "DISCORD_TOKEN")
+    token = _token(settings, "DISCORD_TOKEN", "discord")
 
     async def go() -> None:
         app = await open_app(settings)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dotenv import dotenv_values
 from platformdirs import user_data_dir
 
 from bot.core.text import ISO_REGIONS
@@ -30,6 +31,20 @@ def normalise_database_url(url: str) -> str:
         return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
     return url
 
+
+def environment(env_file: Path = Path(".env")) -> dict[str, str]:
+    """The process environment over the variables of `env_file` (the `.env` that docker compose
+    reads, in the current directory): outside compose the same file configures the CLI, and a
+    variable set in the environment wins over the file, as in compose. Values are taken
+    literally (no ${VAR} expansion), so a password or token may hold any character."""
+    from_file = dotenv_values(env_file, interpolate=False) if env_file.is_file() else {}
+    return {
+        **{key: value for key, value in from_file.items() if value is not None},
+        **os.environ,
+    }
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # Telegram's rule for setWebhook's secret_token.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -88,10 +103,14 @@ class Settings:
             part.strip() for part in env.get("REELBOT_OWNER_IDS", "").split(",") if part.strip()
         )
         webhook_url, webhook_secret, listen, port = _telegram_webhook(env)
+        log_level = (env.get("LOG_LEVEL") or "").strip().upper() or "INFO"
+        if log_level not in LOG_LEVELS:
+            choices = ", ".join(LOG_LEVELS)
+            raise SettingsError(f"LOG_LEVEL must be one of {choices}, not {log_level!r}")
         return cls(
             database_url=normalise_database_url(url),
             data_dir=data_dir,
-            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            log_level=log_level,
             default_region=region,
             owner_ids=owners,
             discord_token=env.get("DISCORD_TOKEN") or None,
@@ -109,5 +128,8 @@ class Settings:
             variable
         ]
         if not value:
-            raise SettingsError(f"{variable} is not set: put it in the environment or .env file")
+            raise SettingsError(
+                f"{variable} is not set: put it in the environment or in the .env file of the "
+                "current directory"
+            )
         return value

@@ -27,6 +27,7 @@ from telegram.ext import Application
 from bot.app import App
 from bot.core.dispatch import CommandSpec
 from bot.core.scheduler import Scheduler
+from bot.logs import redact_also
 from bot.settings import Settings
 from bot.telegram_adapter.handlers import build_application, front_end
 
@@ -54,6 +55,7 @@ class Webhook:
         if secret is None:
             # Still checked on every request: a fresh secret, given to Telegram at start.
             secret = secrets.token_urlsafe(32)
+            redact_also(secret, "TELEGRAM_WEBHOOK_SECRET")
             log.info("TELEGRAM_WEBHOOK_SECRET not set: using a random one for this run")
         return cls(
             settings.telegram_webhook_url,
