@@ -1,5 +1,6 @@
 """Who may use admin commands: configured owners everywhere, a group's administrators in that
-group (looked up from Telegram and cached briefly), and anonymous admins posting as the group."""
+group (looked up from Telegram and cached briefly), and anonymous admins posting as the group
+(see identity.py); a channel posting in a group is not one of its admins."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import logging
 import time
 from collections.abc import Callable
 
-from telegram import Bot, Chat, User
+from telegram import Bot, Chat
 from telegram.constants import ChatType
 from telegram.error import TelegramError
+
+from bot.telegram_adapter.identity import Sender
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +31,17 @@ class ChatAdmins:
         self.clock = clock
         self._cache: dict[int, tuple[float, frozenset[int]]] = {}
 
-    async def is_admin(
-        self, bot: Bot, chat: Chat | None, user: User, sender_chat: Chat | None = None
-    ) -> bool:
-        if f"telegram:{user.id}" in self.owner_ids:
+    async def is_admin(self, bot: Bot, chat: Chat | None, sender: Sender) -> bool:
+        """Owners are listed by their identity, so a channel can be one ("telegram:-100...")."""
+        if f"telegram:{sender.user_id}" in self.owner_ids:
             return True
         if chat is None or chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
             return False  # private chats and inline messages: owners only
-        if sender_chat is not None and sender_chat.id == chat.id:
-            return True  # an anonymous administrator speaking as the group
-        return user.id in await self._admin_ids(bot, chat.id)
+        if sender.kind == "group_admins":
+            return str(chat.id) == sender.user_id  # an anonymous admin speaking as the group
+        if sender.kind == "channel":
+            return False  # a channel is never one of a group's administrators
+        return int(sender.user_id) in await self._admin_ids(bot, chat.id)
 
     async def _admin_ids(self, bot: Bot, chat_id: int) -> frozenset[int]:
         cached = self._cache.get(chat_id)

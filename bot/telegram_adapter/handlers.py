@@ -46,6 +46,7 @@ from bot.settings import Settings
 from bot.telegram_adapter import callbacks
 from bot.telegram_adapter.admins import ChatAdmins
 from bot.telegram_adapter.flows import GUIDES, Flow, flows_of
+from bot.telegram_adapter.identity import is_user_id, sender_of
 from bot.telegram_adapter.polls import PLATFORM
 from bot.telegram_adapter.render import Page, render
 from bot.telegram_adapter.sending import NO_PREVIEW, ReplySender, TelegramMessenger
@@ -142,19 +143,17 @@ class TelegramFrontEnd:
     async def context_for(
         self, update: Update, attachment: Attachment | None = None
     ) -> CommandContext:
-        user = update.effective_user
-        assert user is not None
+        sender = sender_of(update)  # a member posting as a channel is that channel
         chat = update.effective_chat  # None for a button on a card shared with inline mode
-        sender_chat = update.message.sender_chat if update.message is not None else None
         return CommandContext(
             platform=PLATFORM,
-            user_id=str(user.id),
-            display_name=user.full_name or user.username or str(user.id),
-            chat_id=str(chat.id if chat is not None else user.id),
+            user_id=sender.user_id,
+            display_name=sender.display_name,
+            chat_id=str(chat.id) if chat is not None else sender.user_id,
             chat_name=(chat.title or chat.full_name) if chat is not None else None,
-            is_admin=await self.admins.is_admin(self.bot, chat, user, sender_chat),
+            is_admin=await self.admins.is_admin(self.bot, chat, sender),
             is_group=chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
-            language=user.language_code,
+            language=sender.language,
             attachment=attachment,
         )
 
@@ -174,7 +173,7 @@ class TelegramFrontEnd:
         if command is not None:
             if not self.addressed_to_me(command, message):
                 return
-            flows_of(context.chat_data).pop(str(update.effective_user.id), None)
+            flows_of(context.chat_data).pop(sender_of(update).user_id, None)
             await self.run(update, context, command, Target.of(message, _is_group(message)))
             return
         await self.on_plain_text(update, context, message)
@@ -182,7 +181,7 @@ class TelegramFrontEnd:
     async def on_plain_text(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, message: Message
     ) -> None:
-        user_id = str(message.from_user.id) if message.from_user else ""
+        user_id = sender_of(update).user_id
         flows = flows_of(context.chat_data)
         flow = flows.get(user_id)
         private = message.chat.type == ChatType.PRIVATE
@@ -282,7 +281,9 @@ class TelegramFrontEnd:
             question = question.replace("{title}", self.dispatcher.core.label(title))
         text = escape(question)
         if ctx.is_group:  # the mention makes a selective ForceReply open for this user only
-            mention = f'<a href="tg://user?id={ctx.user_id}">{escape(ctx.display_name)}</a>'
+            mention = escape(ctx.display_name)  # a channel or the group: no user to link
+            if is_user_id(ctx.user_id):
+                mention = f'<a href="tg://user?id={ctx.user_id}">{mention}</a>'
             text = f"{mention}, {text[0].lower()}{text[1:]}"
         prompt = await self.bot.send_message(
             target.chat_id,

@@ -20,6 +20,20 @@ from aiohttp import web
 
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "reelbot", "username": "reelbot_bot"}
 GROUP_ID = -100123
+# What Telegram puts in `from` of a message posted as a channel, or as the group by an
+# anonymous administrator.
+CHANNEL_PLACEHOLDER = {
+    "id": 136817688,
+    "is_bot": True,
+    "first_name": "Channel",
+    "username": "Channel_Bot",
+}
+ANONYMOUS_ADMIN = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
 
 
 @dataclass
@@ -112,6 +126,9 @@ class FakeTelegram:
             message["reply_to_message"] = reply_to.result
         return message
 
+    def channel(self, chat_id: int, title: str) -> dict[str, Any]:
+        return {"id": chat_id, "type": "channel", "title": title}
+
     def send_text(
         self,
         text: str,
@@ -119,8 +136,15 @@ class FakeTelegram:
         chat_id: int | None = None,
         reply_to: Sent | None = None,
         name: str = "Mina",
+        sender_chat: dict[str, Any] | None = None,
     ) -> None:
+        """`sender_chat`: posted as that channel, or as the group itself (an anonymous admin);
+        `from` is then Telegram's placeholder user, the same for everyone posting that way."""
         message = self._user_message(user_id, chat_id, reply_to, name)
+        if sender_chat is not None:
+            as_group = sender_chat["id"] == message["chat"]["id"]
+            message["sender_chat"] = sender_chat
+            message["from"] = ANONYMOUS_ADMIN if as_group else CHANNEL_PLACEHOLDER
         message["text"] = text
         if text.startswith("/"):
             length = len(text.split(maxsplit=1)[0])
