@@ -380,7 +380,7 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return web.json_response(
-                {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         method = request.match_info["method"]
         if request.content_type == "application/json":

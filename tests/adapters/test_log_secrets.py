@@ -223,3 +223,28 @@ async def test_reelbot_discord_logs_no_secret_at_debug(db_url: str, tmp_path: Pa
     assert bot.process.returncode == 0, output[-3000:]
     assert leaks(output, SECRETS) == {}
     assert "discord.gateway" in output  # discord.py's own DEBUG lines were written
+
+
+async def test_a_rejected_token_ends_the_process_without_printing_it(tmp_path: Path) -> None:
+    """python-telegram-bot's InvalidToken quotes the token; the traceback that ends the process
+    goes through the same redacting handler as every log line."""
+    fake = FakeTelegram()  # knows another token: answers 401 Unauthorized to ours
+    base_url = await fake.start()
+    env = {
+        **os.environ,
+        "REELBOT_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_API_BASE_URL": base_url,
+    }
+    env.pop("TELEGRAM_WEBHOOK_URL", None)
+    bot = await start([sys.executable, "-m", "bot", "telegram"], env, tmp_path)
+    try:
+        await asyncio.wait_for(bot.process.wait(), 60)
+    finally:
+        output = await bot.stop()
+        await fake.stop()
+    assert bot.process.returncode == 1
+    assert "The token `[TELEGRAM_TOKEN]` was rejected by the server." in output, output
+    assert "Traceback" in output
+    assert leaks(output, SECRETS) == {}

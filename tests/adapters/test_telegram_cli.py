@@ -31,7 +31,13 @@ async def reelbot_telegram(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, 
     }
     env.pop("TELEGRAM_WEBHOOK_URL", None)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "telegram", env=env, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "bot",
+        "telegram",
+        env=env,
+        cwd=tmp_path,  # no .env of the developer's in the way
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         await fake.wait_for("setMyCommands", seconds=60)
