@@ -16,9 +16,6 @@ from collections.abc import Iterable
 from types import TracebackType
 from urllib.parse import quote
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from bot.settings import Settings
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -93,6 +90,9 @@ def settings_secrets(settings: Settings) -> Iterable[tuple[str | None, str]]:
 
 
 def database_password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url  # here: the CLI starts without SQLAlchemy
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).password
     except ArgumentError:
