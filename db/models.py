@@ -372,7 +372,9 @@ class WatchPartyRsvp(Base):
 
 class WatchPartyJob(Base):
     """Outgoing work for the scheduler: the result, a native poll to stop, reminders, the ask to
-    rate. A job is claimed by one conditional UPDATE, so it runs in exactly one process."""
+    rate. A job is claimed by one conditional UPDATE, so it runs in exactly one process. The
+    holder keeps a short lease (`lease_until`) renewed while it works: a job whose holder died
+    is taken over once the lease runs out."""
 
     __tablename__ = "watch_party_jobs"
     __table_args__ = (
@@ -392,7 +394,9 @@ class WatchPartyJob(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     state: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # this attempt
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the holding scheduler
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message_id: Mapped[str | None] = mapped_column(String(100))
 

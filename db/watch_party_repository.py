@@ -107,6 +107,15 @@ def _record(party: m.WatchParty, platform: str, chat_id: str, host_name: str) ->
     )
 
 
+def _lease_over(now: datetime) -> Any:
+    # No lease at all: claimed by a scheduler from before leases, which never renews one.
+    return or_(m.WatchPartyJob.lease_until.is_(None), m.WatchPartyJob.lease_until <= now)
+
+
+def _held_by(holder: str) -> Any:
+    return and_(m.WatchPartyJob.state == "sending", m.WatchPartyJob.claimed_by == holder[:64])
+
+
 def _still_active(now: datetime) -> Any:
     return or_(
         m.WatchParty.state == "voting",
@@ -417,32 +426,50 @@ class WatchPartyRepository:
             await self.session.execute(stmt.on_conflict_do_nothing())
 
     async def claim_jobs(
-        self, now: datetime, platforms: Iterable[str], lease: timedelta, limit: int = 50
+        self,
+        now: datetime,
+        platforms: Iterable[str],
+        holder: str,
+        lease: timedelta,
+        limit: int = 1,
     ) -> list[JobRecord]:
-        """Due jobs for these platforms, marked as being sent by this process. A job another
-        process claimed comes back only after its lease ran out (that process died mid-send)."""
-        stale = now - lease
+        """Due jobs for these platforms, marked as being sent by `holder` until `now + lease`
+        (the holder renews the lease while it works). A job another holder claimed comes back
+        once its lease ran out: that holder died or lost touch with the database mid-send."""
+        platforms = list(platforms)
         claimable = and_(
-            m.WatchPartyJob.platform.in_(list(platforms)),
+            m.WatchPartyJob.platform.in_(platforms),
             m.WatchPartyJob.due_at <= now,
             or_(
                 m.WatchPartyJob.state == "pending",
-                and_(m.WatchPartyJob.state == "sending", m.WatchPartyJob.claimed_at < stale),
+                and_(m.WatchPartyJob.state == "sending", _lease_over(now)),
             ),
         )
-        candidates = (
-            select(m.WatchPartyJob.id)
-            .where(claimable)
-            .order_by(m.WatchPartyJob.due_at, m.WatchPartyJob.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        # Picked first, in a statement of their own: as a subquery of the UPDATE, PostgreSQL
+        # may run the LIMIT ... SKIP LOCKED more than once and claim more than `limit` rows.
+        picked = list(
+            await self.session.scalars(
+                select(m.WatchPartyJob.id)
+                .where(claimable)
+                .order_by(m.WatchPartyJob.due_at, m.WatchPartyJob.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
         )
-        # The condition is repeated outside the subquery: PostgreSQL re-checks it against the
-        # latest row version when it had to wait for another claimer's lock.
+        if not picked:
+            return []
+        # The condition is checked again: the rows are locked now, but SQLite has no row
+        # locks and another process may have claimed one in between.
         rows = await self.session.execute(
             update(m.WatchPartyJob)
-            .where(m.WatchPartyJob.id.in_(candidates), claimable)
-            .values(state="sending", claimed_at=now, attempts=m.WatchPartyJob.attempts + 1)
+            .where(m.WatchPartyJob.id.in_(picked), claimable)
+            .values(
+                state="sending",
+                claimed_at=now,
+                claimed_by=holder[:64],
+                lease_until=now + lease,
+                attempts=m.WatchPartyJob.attempts + 1,
+            )
             .returning(
                 m.WatchPartyJob.id,
                 m.WatchPartyJob.party_id,
@@ -459,21 +486,77 @@ class WatchPartyRepository:
         ]
         return sorted(jobs, key=lambda j: (j.due_at, j.id))
 
-    async def finish_job(
-        self, job_id: int, state: str, now: datetime, message_id: str | None = None
-    ) -> None:
-        await self.session.execute(
+    async def renew_jobs(
+        self, job_ids: Iterable[int], holder: str, lease_until: datetime
+    ) -> set[int]:
+        """Extend `holder`'s leases; the ids it still holds (one taken over is not among them)."""
+        renewed = await self.session.scalars(
             update(m.WatchPartyJob)
-            .where(m.WatchPartyJob.id == job_id)
-            .values(state=state, done_at=now, message_id=message_id)
+            .where(m.WatchPartyJob.id.in_(list(job_ids)), _held_by(holder))
+            .values(lease_until=lease_until)
+            .returning(m.WatchPartyJob.id)
         )
+        return {int(i) for i in renewed}
 
-    async def retry_job(self, job_id: int, due_at: datetime) -> None:
-        await self.session.execute(
+    async def finish_job(
+        self,
+        job_id: int,
+        holder: str,
+        state: str,
+        now: datetime,
+        message_id: str | None = None,
+    ) -> bool:
+        """Record the outcome with the message it sent. False: the job was no longer `holder`'s
+        (its lease ran out and another process took it over)."""
+        finished = await self.session.scalar(
             update(m.WatchPartyJob)
-            .where(m.WatchPartyJob.id == job_id)
-            .values(state="pending", due_at=due_at, claimed_at=None)
+            .where(m.WatchPartyJob.id == job_id, _held_by(holder))
+            .values(state=state, done_at=now, message_id=message_id, lease_until=None)
+            .returning(m.WatchPartyJob.id)
         )
+        return finished is not None
+
+    async def retry_job(self, job_id: int, holder: str, due_at: datetime) -> bool:
+        retried = await self.session.scalar(
+            update(m.WatchPartyJob)
+            .where(m.WatchPartyJob.id == job_id, _held_by(holder))
+            .values(state="pending", due_at=due_at, claimed_by=None, lease_until=None)
+            .returning(m.WatchPartyJob.id)
+        )
+        return retried is not None
+
+    async def release_jobs(self, holder: str) -> int:
+        """Give back every job `holder` still holds (a clean shutdown), for another process to
+        take at once instead of after the lease."""
+        released = await self.session.scalars(
+            update(m.WatchPartyJob)
+            .where(_held_by(holder))
+            .values(state="pending", claimed_by=None, lease_until=None)
+            .returning(m.WatchPartyJob.id)
+        )
+        return len(list(released))
+
+    async def next_wakeup(self, platforms: Iterable[str]) -> datetime | None:
+        """The earliest moment these platforms' scheduler has something to do: a job falling
+        due, another holder's lease running out, or a vote's deadline."""
+        platforms = list(platforms)
+        due = await self.session.scalar(
+            select(func.min(m.WatchPartyJob.due_at)).where(
+                m.WatchPartyJob.platform.in_(platforms), m.WatchPartyJob.state == "pending"
+            )
+        )
+        lease = await self.session.scalar(
+            select(func.min(m.WatchPartyJob.lease_until)).where(
+                m.WatchPartyJob.platform.in_(platforms), m.WatchPartyJob.state == "sending"
+            )
+        )
+        deadline = await self.session.scalar(
+            select(func.min(m.WatchParty.closes_at))
+            .join(m.Chat, m.Chat.id == m.WatchParty.chat_id)
+            .where(m.WatchParty.state == "voting", m.Chat.platform.in_(platforms))
+        )
+        moments = [sql.as_utc(x) for x in (due, lease, deadline) if x is not None]
+        return min(moments, default=None)
 
     async def jobs_of(self, party_id: int) -> list[tuple[str, int, str]]:
         """(kind, offset minutes, state) of a party's jobs, for status replies and tests."""

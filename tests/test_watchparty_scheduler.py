@@ -5,15 +5,21 @@ and many members voting at once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.console_adapter.messenger import ConsoleMessenger
+from bot.core.outbox import SentMessage
+from bot.core.replies import Reply
 from bot.core.scheduler import Scheduler
 from db import models as m
+from db import sql
 from tests.conftest import postgres_only
 from tests.party_support import (
     FakeClock,
@@ -142,21 +148,23 @@ async def test_restart_in_the_middle_of_a_poll(db_url: str, tmp_path: Path) -> N
         assert out.texts() == ["🏆 Watch party pick: Parasite (2019) (deadline reached)."]
         assert await scheduler.run_due() == (0, 0, 0, 0)
 
-    # A process died after claiming a reminder but before sending it: after the lease another
-    # process sends it, late, once.
+    # A process died after claiming a reminder but before sending it: once its lease ran out
+    # another process sends it, late, once.
     clock.advance(days=2, hours=10)  # Fri 19:00 UTC, the 1 h reminder is due
     async with party_app(db_url, tmp_path, clock) as crashed:
         async with crashed.db.unit_of_work(write=True) as repos:
-            claimed = await repos.parties.claim_jobs(clock(), ["console"], timedelta(minutes=5))
+            claimed = await repos.parties.claim_jobs(
+                clock(), ["console"], "crashed", timedelta(seconds=15)
+            )
         assert [j.kind for j in claimed] == ["remind"]
-    clock.advance(minutes=2)
+    clock.advance(seconds=10)
     async with party_app(db_url, tmp_path, clock) as third:
         out = RecordingMessenger()
-        scheduler = Scheduler(third.parties, [out], clock=clock, lease=timedelta(minutes=5))
+        scheduler = Scheduler(third.parties, [out], clock=clock)
         assert (await scheduler.run_due()).sent == 0  # still leased to the dead process
-        clock.advance(minutes=4)
+        clock.advance(seconds=5)
         assert (await scheduler.run_due()).sent == 1
-        assert out.texts()[0].startswith("⏰ Parasite (2019) starts in 54 minutes")
+        assert out.texts()[0].startswith("⏰ Parasite (2019) starts in 1 hour")
         assert (await scheduler.run_due()).sent == 0
 
 
@@ -220,6 +228,177 @@ async def test_the_console_chat_prints_what_the_scheduler_sends(
         assert "📣 reelbot:\n🏆 Watch party pick: Okja (2017) (deadline reached)." in (
             stdout.getvalue()
         )
+
+
+# -- leases: a crash leaves only the job in flight, for at most one lease ----------------------
+
+
+LEASE = timedelta(seconds=15)
+
+
+@dataclass
+class GatedMessenger(RecordingMessenger):
+    """Each send waits for `gate`: the test decides when the platform answers."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    sending: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, chat_id: str, reply: Reply) -> SentMessage:
+        self.sending.set()
+        await self.gate.wait()
+        return await super().send(chat_id, reply)
+
+
+async def _open_due_parties(app: object, clock: FakeClock, chats: int) -> None:
+    for n in range(chats):
+        host = member(f"host{n}", chat=f"chat{n}")
+        opened = await say_as(app, host, "/watchparty new fri 8pm; Parasite; Okja")  # type: ignore[arg-type]
+        assert not opened.is_error, opened.text
+    clock.advance(days=1)  # every vote's deadline has passed
+
+
+async def _announce_jobs(app: object) -> list[tuple[str, str | None, int]]:
+    """(state, holder, attempts) of each result job, in party order."""
+    async with app.db.unit_of_work() as repos:  # type: ignore[attr-defined]
+        rows = await repos.session.execute(
+            select(m.WatchPartyJob.state, m.WatchPartyJob.claimed_by, m.WatchPartyJob.attempts)
+            .where(m.WatchPartyJob.kind == "announce")
+            .order_by(m.WatchPartyJob.party_id)
+        )
+        return [(str(s), h, int(a)) for s, h, a in rows]
+
+
+async def _until(condition: Callable[[], Awaitable[bool]], seconds: float = 5) -> None:
+    """Wait for something another task writes to the database (no event to wait on)."""
+    for _ in range(int(seconds / 0.01)):
+        if await condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition did not come true")
+
+
+async def test_a_crash_mid_send_leaves_only_that_job_for_one_lease(
+    db_url: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        await _open_due_parties(app, clock, 3)
+        stuck = GatedMessenger()
+        crashed = Scheduler(app.parties, [stuck], clock=clock)
+        task = asyncio.create_task(crashed.run_due())
+        await asyncio.wait_for(stuck.sending.wait(), 5)
+        task.cancel()  # dies mid-send: nothing is cleaned up in the database
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert await _announce_jobs(app) == [
+            ("sending", crashed.holder, 1),  # the one in flight
+            ("pending", None, 0),  # not claimed by the dead process: free for the next
+            ("pending", None, 0),
+        ]
+        out = RecordingMessenger()
+        survivor = Scheduler(app.parties, [out], clock=clock)
+        assert (await survivor.run_due()).sent == 2  # at once
+        assert sorted(chat for chat, _ in out.sent) == ["chat1", "chat2"]
+        async with app.db.unit_of_work() as repos:
+            assert await repos.parties.next_wakeup(["console"]) == clock() + LEASE
+        clock.advance(seconds=14)
+        assert (await survivor.run_due()).sent == 0  # the lease still runs
+        clock.advance(seconds=1)
+        assert (await survivor.run_due()).sent == 1  # taken over when it ran out
+        assert out.sent[-1][0] == "chat0"
+        assert (
+            await _announce_jobs(app)
+            == [("sent", survivor.holder, 2)] + [("sent", survivor.holder, 1)] * 2
+        )
+
+
+async def test_a_lease_renewed_while_a_send_lasts_is_not_taken_over(
+    db_url: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        await _open_due_parties(app, clock, 1)
+        slow = GatedMessenger()  # a flood wait, say: the send takes minutes
+        holder = Scheduler(app.parties, [slow], clock=clock, renew_every=0.01)
+        task = asyncio.create_task(holder.run_due())
+        await asyncio.wait_for(slow.sending.wait(), 5)
+        clock.advance(minutes=3)
+
+        async def renewed() -> bool:
+            async with app.db.unit_of_work() as repos:
+                until = await repos.session.scalar(
+                    select(m.WatchPartyJob.lease_until).where(m.WatchPartyJob.kind == "announce")
+                )
+            return until is not None and sql.as_utc(until) == clock() + LEASE
+
+        await _until(renewed)
+        other = RecordingMessenger()
+        assert (await Scheduler(app.parties, [other], clock=clock).run_due()).sent == 0
+        slow.gate.set()
+        assert (await asyncio.wait_for(task, 5)).sent == 1
+        assert other.sent == [] and len(slow.sent) == 1
+        assert await _announce_jobs(app) == [("sent", holder.holder, 1)]
+
+
+async def test_a_holder_that_lost_its_lease_changes_nothing(db_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        await _open_due_parties(app, clock, 1)
+        out = RecordingMessenger()
+        await Scheduler(app.parties, [out], clock=clock, interval=0).run_due()  # the result
+        clock.advance(days=1, hours=13)  # Fri 19:00: the 1 h reminder
+        async with app.db.unit_of_work(write=True) as repos:
+            [first] = await repos.parties.claim_jobs(clock(), ["console"], "a", LEASE)
+            assert await repos.parties.claim_jobs(clock(), ["console"], "b", LEASE) == []
+        clock.advance(seconds=16)  # "a" stalled past its lease
+        async with app.db.unit_of_work(write=True) as repos:
+            [second] = await repos.parties.claim_jobs(clock(), ["console"], "b", LEASE)
+            assert (second.id, second.attempts) == (first.id, 2)
+            assert await repos.parties.renew_jobs([first.id], "a", clock() + LEASE) == set()
+            assert not await repos.parties.finish_job(first.id, "a", "failed", clock())
+            assert not await repos.parties.retry_job(first.id, "a", clock())
+            assert await repos.parties.renew_jobs([first.id], "b", clock() + LEASE) == {first.id}
+            assert await repos.parties.finish_job(first.id, "b", "sent", clock(), "m9")
+        async with app.db.unit_of_work() as repos:
+            job = await repos.session.get(m.WatchPartyJob, first.id)
+            assert job is not None
+            assert (job.state, job.claimed_by, job.message_id) == ("sent", "b", "m9")
+
+
+async def test_a_clean_shutdown_starts_nothing_new_and_releases_its_claim(
+    db_url: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        await _open_due_parties(app, clock, 3)
+        # Stopped while a send is in hand: that one is finished, nothing more is started.
+        gated = GatedMessenger()
+        stop = asyncio.Event()
+        first = Scheduler(app.parties, [gated], clock=clock)
+        task = asyncio.create_task(first.run_forever(stop))
+        await asyncio.wait_for(gated.sending.wait(), 5)
+        stop.set()
+        gated.gate.set()
+        await asyncio.wait_for(task, 5)
+        assert [s for s, _h, _a in await _announce_jobs(app)] == ["sent", "pending", "pending"]
+
+        # Cancelled mid-send (the host's shutdown ran out of patience): the claim is given
+        # back, so the next process sends it at once instead of after the lease.
+        stuck = GatedMessenger()
+        second = Scheduler(app.parties, [stuck], clock=clock)
+        task = asyncio.create_task(second.run_forever(asyncio.Event()))
+        await asyncio.wait_for(stuck.sending.wait(), 5)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert await _announce_jobs(app) == [
+            ("sent", first.holder, 1),
+            ("pending", None, 1),
+            ("pending", None, 0),
+        ]
+        out = RecordingMessenger()
+        assert (await Scheduler(app.parties, [out], clock=clock).run_due()).sent == 2
+        assert len(gated.sent) + len(out.sent) == 3
 
 
 # -- PostgreSQL: two processes, many voters --------------------------------------------------

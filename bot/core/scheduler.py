@@ -5,8 +5,15 @@ picks up whatever fell due while the bot was down (once, late).
 Several processes may run it against one PostgreSQL database (replicas, or one process per
 platform). Each handles only the chats of the platforms it has a Messenger for, and claims work
 with conditional UPDATEs (see db/watch_party_repository.py), so each poll is closed and
-announced once. A job claimed by a process that died before finishing is taken over after
-`lease`: that is the only window in which a message can go out twice.
+announced once.
+
+A crash costs little: a scheduler claims one job at a time, just before sending it, under a
+short lease that a heartbeat renews while the send lasts (a flood wait, say), and records the
+outcome with the sent message's id as soon as the send returns. A process killed mid-send
+leaves only that job behind, taken over once its lease runs out (another process wakes up for
+that moment); every other due job is still pending for whoever runs next. So a crash delays
+results by about one lease at worst and can repeat only the message that was in flight. A clean
+shutdown finishes the job in hand and gives back anything still held.
 """
 
 from __future__ import annotations
@@ -14,6 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import NamedTuple
@@ -43,7 +53,8 @@ class Scheduler:
         *,
         clock: Clock | None = None,
         interval: float = 15.0,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(seconds=15),
+        renew_every: float | None = None,
         max_attempts: int = 5,
         retry_after: timedelta = timedelta(minutes=1),
     ) -> None:
@@ -54,8 +65,11 @@ class Scheduler:
         self.clock = clock or parties.clock
         self.interval = interval
         self.lease = lease
+        # Three renewals per lease: one slow or failed renewal does not lose the job.
+        self.renew_every = renew_every or lease.total_seconds() / 3
         self.max_attempts = max_attempts
         self.retry_after = retry_after
+        self.holder = holder_name()
         self._wake = asyncio.Event()
         parties.on_jobs = self._wake.set
 
@@ -63,8 +77,8 @@ class Scheduler:
     def platforms(self) -> list[str]:
         return sorted(self.messengers)
 
-    async def run_due(self) -> Tick:
-        """One pass over everything due now."""
+    async def run_due(self, stop: asyncio.Event | None = None) -> Tick:
+        """One pass over everything due now; once `stop` is set, no new job is started."""
         now = self.clock()
         db = self.parties.db
         async with db.unit_of_work() as repos:
@@ -75,24 +89,55 @@ class Scheduler:
                 closed += 1
         async with db.unit_of_work(write=True) as repos:
             await repos.parties.end_started(now)
-            jobs = await repos.parties.claim_jobs(now, self.platforms, self.lease)
         sent = skipped = failed = 0
-        for job in jobs:
-            outcome = await self._run(job)
+        while stop is None or not stop.is_set():
+            async with db.unit_of_work(write=True) as repos:
+                claimed = await repos.parties.claim_jobs(
+                    self.clock(), self.platforms, self.holder, self.lease
+                )
+            if not claimed:
+                break
+            [job] = claimed
+            outcome = await self._run_leased(job)
             sent += outcome == "sent"
             skipped += outcome == "skipped"
             failed += outcome == "failed"
         return Tick(closed, sent, skipped, failed)
 
+    async def _run_leased(self, job: JobRecord) -> str:
+        heartbeat = asyncio.create_task(self._keep_lease(job))
+        try:
+            return await self._run(job)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _keep_lease(self, job: JobRecord) -> None:
+        while True:
+            await asyncio.sleep(self.renew_every)
+            try:
+                async with self.parties.db.unit_of_work(write=True) as repos:
+                    held = await repos.parties.renew_jobs(
+                        [job.id], self.holder, self.clock() + self.lease
+                    )
+            except Exception:
+                log.warning(
+                    "could not renew the lease of watch-party job %s", job.id, exc_info=True
+                )
+                continue
+            if not held:
+                log.warning("watch-party job %s was taken over by another process", job.id)
+                return
+
     async def _run(self, job: JobRecord) -> str:
-        now = self.clock()
         db = self.parties.db
         messenger = self.messengers[job.platform]
         message_id: str | None = None
         try:
-            party, reply = await self.parties.job_message(job, now)
-            stop = job.kind in ("announce", "stop_poll")
-            if party is not None and stop and party.poll_message_id:
+            party, reply = await self.parties.job_message(job, self.clock())
+            stops_poll = job.kind in ("announce", "stop_poll")
+            if party is not None and stops_poll and party.poll_message_id:
                 await messenger.stop_poll(party.platform_chat_id, party.poll_message_id)
             if party is not None and reply is not None:
                 sent = await messenger.send(party.platform_chat_id, reply)
@@ -102,34 +147,80 @@ class Scheduler:
             log.exception(
                 "watch-party job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts
             )
+            now = self.clock()
             async with db.unit_of_work(write=True) as repos:
                 if job.attempts >= self.max_attempts:
-                    await repos.parties.finish_job(job.id, "failed", now)
+                    await repos.parties.finish_job(job.id, self.holder, "failed", now)
                     return "failed"
-                await repos.parties.retry_job(job.id, now + self.retry_after * job.attempts)
+                await repos.parties.retry_job(
+                    job.id, self.holder, now + self.retry_after * job.attempts
+                )
             return "retry"
+        # Straight after the send: a crash from here on can repeat only this one message.
         async with db.unit_of_work(write=True) as repos:
-            await repos.parties.finish_job(job.id, outcome, now, message_id)
+            kept = await repos.parties.finish_job(
+                job.id, self.holder, outcome, self.clock(), message_id
+            )
+        if not kept:
+            log.warning("watch-party job %s was taken over while it was being sent", job.id)
         return outcome
+
+    async def release(self) -> None:
+        """Give back whatever this scheduler still holds (after a cancelled send)."""
+        async with self.parties.db.unit_of_work(write=True) as repos:
+            released = await repos.parties.release_jobs(self.holder)
+        if released:
+            log.info("released %d watch-party job(s) for another process", released)
+
+    async def _pause(self) -> float:
+        """Seconds until the next pass: the interval, or sooner when a job falls due, a dead
+        holder's lease runs out or a vote closes before then."""
+        async with self.parties.db.unit_of_work() as repos:
+            moment = await repos.parties.next_wakeup(self.platforms)
+        if moment is None:
+            return self.interval
+        until = (moment - self.clock()).total_seconds() + _CLOCK_SLACK
+        return min(self.interval, max(until, _MIN_PAUSE))
 
     async def run_forever(self, stop: asyncio.Event | None = None) -> None:
         """Pass after pass until `stop` is set; new jobs (a host closing a vote) wake it early.
-        Errors are logged and the next pass tries again."""
+        Errors are logged and the next pass tries again after the interval."""
         stop = stop or asyncio.Event()
-        while not stop.is_set():
-            self._wake.clear()
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    await self.run_due(stop)
+                    pause = await self._pause()
+                except Exception:
+                    log.exception("watch-party scheduler pass failed")
+                    pause = self.interval
+                await self._sleep(pause, stop)
+        finally:
             try:
-                await self.run_due()
+                await self.release()
             except Exception:
-                log.exception("watch-party scheduler pass failed")
-            waiter = asyncio.ensure_future(self._wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            try:
-                await asyncio.wait(
-                    {waiter, stopper}, timeout=self.interval, return_when="FIRST_COMPLETED"
-                )
-            finally:
-                for task in (waiter, stopper):
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                log.exception("could not release the watch-party jobs of %s", self.holder)
+
+    async def _sleep(self, seconds: float, stop: asyncio.Event) -> None:
+        waiter = asyncio.ensure_future(self._wake.wait())
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({waiter, stopper}, timeout=seconds, return_when="FIRST_COMPLETED")
+        finally:
+            for task in (waiter, stopper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+# The database's clock and this process's timer may disagree by a few milliseconds.
+_CLOCK_SLACK = 0.05
+# However busy: never a tight loop if something due cannot be claimed yet.
+_MIN_PAUSE = 1.0
+
+
+def holder_name() -> str:
+    """Who holds a job, for the database and for an operator reading it: host, pid, and a
+    random part (two schedulers in one process, a reused pid)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
