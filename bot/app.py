@@ -31,6 +31,7 @@ class App:
     parties: watchparty.WatchParties
 
     async def close(self) -> None:
+        await self.parties.answers.close()
         await self.db.dispose()
 
 

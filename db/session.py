@@ -82,6 +82,7 @@ class Database:
         # committed id stays valid; one cache per database, never shared between databases.
         self.user_ids: dict[tuple[str, str, str], int] = {}
         self._queued: list[_QueuedWrite] = []
+        self.reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -170,7 +171,7 @@ class Database:
             await session.commit()
 
     async def _connected_session(self) -> AsyncSession:
-        for delay in (*RECONNECT_DELAYS, None):
+        for delay in (*self.reconnect_delays, None):
             session = self.sessions()
             try:
                 await session.connection()  # checkout (with pre-ping) and BEGIN

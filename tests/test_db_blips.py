@@ -14,8 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.app import App, open_app
+from bot.core.context import CommandContext
 from db.repositories import Repositories
 from tests.conftest import _pg_dsn, make_settings, postgres_only
+from tests.party_support import member, say_as
 from tests.support import all_text, say
 from tests.tcp_proxy import TcpProxy
 
@@ -98,3 +100,42 @@ async def test_a_write_whose_connection_is_lost_midway_runs_again(app: App) -> N
     assert calls == 2
     async with app.db.unit_of_work() as repos:
         assert await repos.users.ensure("console", "dana", "Dana") == user_id
+
+
+async def _votes_through_an_outage(app: App, proxy: TcpProxy, cut_seconds: float) -> list[str]:
+    """Members answer a native poll while the database is cut off; returns the tally lines."""
+    host = member("1001", chat="-100", platform="telegram")
+    opened = await say_as(app, host, "/watchparty new sat 8pm; Parasite; Okja; The Host")
+    assert opened.poll is not None
+    await app.parties.poll_opened(opened.poll.key, "telegram", "-100", "poll-9", "msg-9")
+
+    def voter(n: int) -> CommandContext:
+        return member(str(n), chat="", platform="telegram")
+
+    assert await app.parties.poll_answered("telegram", "poll-9", voter(1), [0]) is None
+    await proxy.cut()
+    # Spread over the outage: member 1 changes to Okja, then to The Host (order matters),
+    # members 2..9 vote, member 2 takes theirs back again.
+    answers = [(1, [1]), (1, [2]), *((n, [n % 2]) for n in range(2, 10)), (2, [])]
+    sent = []
+    for n, options in answers:
+        sent.append(
+            asyncio.create_task(app.parties.poll_answered("telegram", "poll-9", voter(n), options))
+        )
+        await asyncio.sleep(cut_seconds / len(answers))
+    await proxy.restore()
+    assert [await task for task in sent] == [None] * len(answers)
+    await asyncio.wait_for(app.parties.answers.wait_stored(), timeout=30)
+    status = await say_as(app, host, "/watchparty")
+    return [i.text.split(" — ")[1] for i in status.items]
+
+
+@postgres_only
+async def test_poll_answers_sent_while_the_database_is_away_are_all_counted(
+    proxied_app: App, proxy: TcpProxy
+) -> None:
+    # Give up waiting for a connection at once, so the answers are kept by the poll queue.
+    proxied_app.db.reconnect_delays = (0.1,)
+    tally = await _votes_through_an_outage(proxied_app, proxy, cut_seconds=3.0)
+    # Parasite: 4, 6, 8; Okja: 3, 5, 7, 9; The Host: 1; member 2 withdrew.
+    assert tally == ["3 votes", "4 votes", "1 vote"]
