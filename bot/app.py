@@ -14,8 +14,10 @@ from bot.core.dispatch import Dispatcher
 from bot.core.imports import register_import_commands
 from bot.settings import Settings
 from db import migrate
+from db.repositories import Repositories
 from db.session import Database
 from db.starter import seed_starter
+from db.startup_lock import exclusive_start
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class App:
     parties: watchparty.WatchParties
 
     async def close(self) -> None:
+        await self.parties.answers.close()
         await self.db.dispose()
 
 
@@ -37,13 +40,8 @@ async def open_app(
 ) -> App:
     """Connect, migrate to the latest schema, and load the starter catalog into an empty one."""
     db = Database.from_url(settings.database_url)
-    if upgrade:
-        await migrate.upgrade(db.engine)
-    if seed:
-        async with db.unit_of_work(write=True) as repos:
-            if await repos.catalog.count_titles() == 0:
-                summary = await seed_starter(repos)
-                log.info("loaded the starter catalog: %d titles", summary.added)
+    if upgrade or seed:
+        await _prepare(db, upgrade=upgrade, seed=seed)
     store = SnapshotStore(settings.data_dir / "index-cache", settings.database_url)
     core = Core(db, settings, CatalogCache(db, store=store))
     dispatcher = Dispatcher(core)
@@ -51,3 +49,19 @@ async def open_app(
     register_admin(dispatcher)
     register_import_commands(dispatcher, db)
     return App(settings, db, core, dispatcher, parties)
+
+
+async def _prepare(db: Database, *, upgrade: bool, seed: bool) -> None:
+    """Migrate and seed an empty catalog in one locked transaction: of processes starting
+    together, one does it and the others then find it done."""
+    async with exclusive_start(db.engine) as conn:
+        if upgrade:
+            await migrate.upgrade_on(conn)
+        if not seed:
+            return
+        async with db.sessions(bind=conn) as session:
+            repos = Repositories(session)
+            if await repos.catalog.count_titles() == 0:
+                summary = await seed_starter(repos)
+                await session.flush()
+                log.info("loaded the starter catalog: %d titles", summary.added)

@@ -9,7 +9,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from db.startup_lock import exclusive_start
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -34,8 +36,14 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+    """Under the start-up lock, so processes migrating at once wait for each other."""
+    async with exclusive_start(engine) as conn:
+        await upgrade_on(conn, revision)
+
+
+async def upgrade_on(conn: AsyncConnection, revision: str = "head") -> None:
+    """Migrate on a connection the caller holds (with the start-up lock, see open_app)."""
+    await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

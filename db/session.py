@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.connection_errors import is_connection_error
 from db.repositories import Repositories
+
+log = logging.getLogger(__name__)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -26,6 +30,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
+        # A pooled connection the server dropped (restart, failover, idle timeout) is found
+        # and replaced at checkout instead of failing the command that drew it.
+        kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(url, **kwargs)
 
     if parsed.database and parsed.database != ":memory:":
@@ -48,6 +55,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 T = TypeVar("T")
 # At most this many queued writes share one SQLite transaction.
 MAX_GROUP_COMMIT = 64
+# Waits between attempts to get a connection while the database is unreachable: about 4 s in
+# all, enough for a restart or a failover, short enough that a command is not left hanging.
+RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0)
 
 
 @dataclass(eq=False)
@@ -72,6 +82,7 @@ class Database:
         # committed id stays valid; one cache per database, never shared between databases.
         self.user_ids: dict[tuple[str, str, str], int] = {}
         self._queued: list[_QueuedWrite] = []
+        self.reconnect_delays: tuple[float, ...] = RECONNECT_DELAYS
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
@@ -95,10 +106,10 @@ class Database:
         BEGIN/COMMIT and a connection round per write. If any of them fails, the batch is rolled
         back and each write is retried in its own transaction, so one bad write never takes
         others with it. `work` may therefore run twice and must only touch the database.
-        PostgreSQL has no single writer: there each write is its own unit of work."""
+        PostgreSQL has no single writer: there each write is its own unit of work, run once
+        more if the connection is lost before its commit began."""
         if self._write_lock is None:
-            async with self._transaction() as repos:
-                return await work(repos)
+            return await self._write_retrying(work)
         queued = _QueuedWrite(work)
         self._queued.append(queued)
         try:
@@ -132,11 +143,46 @@ class Database:
         for queued, result in zip(batch, results, strict=True):
             queued.done.set_result(result)
 
+    async def _write_retrying(self, work: Callable[[Repositories], Awaitable[T]]) -> T:
+        for again in (True, False):
+            committing = False
+            try:
+                async with self._transaction() as repos:
+                    result = await work(repos)
+                    committing = True  # from here on it may have committed: never run it twice
+                return result
+            except Exception as error:
+                if committing or not again or not is_connection_error(error):
+                    raise
+                log.warning("database connection lost during a write; running it again")
+        raise AssertionError("unreachable")
+
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Repositories]:
-        session: AsyncSession
-        async with self.sessions() as session, session.begin():
-            yield Repositories(session)
+        """A session whose connection is already drawn, so a database that is briefly away is
+        waited for here, before the caller has done anything that could not be repeated."""
+        session = await self._connected_session()
+        async with session:
+            try:
+                yield Repositories(session)
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    async def _connected_session(self) -> AsyncSession:
+        for delay in (*self.reconnect_delays, None):
+            session = self.sessions()
+            try:
+                await session.connection()  # checkout (with pre-ping) and BEGIN
+                return session
+            except Exception as error:
+                await session.close()
+                if delay is None or not is_connection_error(error):
+                    raise
+                log.warning("database unreachable (%s); trying again in %.1f s", error, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

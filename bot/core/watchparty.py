@@ -53,6 +53,7 @@ from bot.core.context import CommandContext
 from bot.core.dispatch import CommandSpec, Dispatcher, is_exact_title
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
 from bot.core.group_picks import DEFAULT_PICKS, available_on, group_picks
+from bot.core.poll_answers import PollAnswer, PollAnswerQueue
 from bot.core.replies import Action, Item, Poll, PollOption, Reply
 from bot.core.text import clean_user_text, shorten
 from bot.core.when import (
@@ -114,6 +115,8 @@ class WatchParties:
         self.clock = clock
         # Called after new scheduler jobs are committed, so a running scheduler acts at once.
         self.on_jobs: Callable[[], None] | None = None
+        # Native poll answers, kept through a database outage (bot/core/poll_answers.py).
+        self.answers = PollAnswerQueue(self._store_answer)
 
     # -- /watchparty -------------------------------------------------------------------------
 
@@ -468,11 +471,17 @@ class WatchParties:
         voter: CommandContext,
         option_indices: Sequence[int],
     ) -> Reply | None:
-        """Record a native poll answer; [] withdraws (see the module docstring)."""
+        """Record a native poll answer; [] withdraws (see the module docstring). While the
+        database is away the answer is kept, after the poll's earlier ones, and None returned."""
+        answer = PollAnswer(platform, platform_poll_id, voter, tuple(option_indices), self.clock())
+        return await self.answers.submit(answer)
+
+    async def _store_answer(self, answer: PollAnswer) -> Reply | None:
         async with self.db.unit_of_work() as repos:
-            party = await repos.parties.by_poll(platform, platform_poll_id)
+            party = await repos.parties.by_poll(answer.platform, answer.platform_poll_id)
         if party is None:
             return None
+        voter = answer.voter
         ctx = CommandContext(
             platform=voter.platform,
             user_id=voter.user_id,
@@ -481,17 +490,24 @@ class WatchParties:
             is_admin=voter.is_admin,
             is_group=True,
         )
-        position = int(option_indices[0]) + 1 if option_indices else None
+        indices = answer.option_indices
+        position = int(indices[0]) + 1 if indices else None
+        snap = await self.core.catalog.get()
         try:
-            await self._record_vote(ctx, party.id, position, await self.core.catalog.get())
+            await self._record_vote(ctx, party.id, position, snap, at=answer.answered_at)
         except UserError as error:
             return Reply(text=error.message, kind="error")
         return None
 
     async def _record_vote(
-        self, ctx: CommandContext, party_id: int, position: int | None, snap: CatalogSnapshot
+        self,
+        ctx: CommandContext,
+        party_id: int,
+        position: int | None,
+        snap: CatalogSnapshot,
+        at: datetime | None = None,
     ) -> Reply:
-        now = self.clock()
+        now = at or self.clock()  # `at`: when a kept poll answer arrived
         async with self.db.unit_of_work(write=True) as repos:
             view = await enter_chat(self.core, repos, ctx)
             state = await repos.parties.state_for_vote(party_id)
