@@ -317,7 +317,14 @@ class Recommender:
         w = self.weights
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)
-        collab = self.collab.item_scores(title_id) if self.collab is not None else None
+        # Co-ratings as "members who loved this also loved": the cosine of the fan sets. (EASE
+        # weights, which personal picks use, rank the held-out co-rating neighbours worse:
+        # bench/tune_similar_blend.py.)
+        collab = (
+            self.collab.co_lover_scores(title_id, w.similar_collab_shrink)
+            if self.collab is not None
+            else None
+        )
         # Only titles that share something with this one are "similar".
         unrelated = content <= 0
         if collab is not None and self.collab is not None:
@@ -326,12 +333,36 @@ class Recommender:
             scores *= np.float32(1.0 - share)
             spread = self._scatter(collab)
             unrelated &= spread <= 0
-            spread *= np.float32(share * w.similar_collab)
-            scores += spread
+            # Standardised like the content score: raw EASE weights are ~100x smaller.
+            scores += _standardise(spread, share * w.similar_collab)
         scores += self._similar_popularity
-        scores[unrelated] = -np.inf
         skip = set(exclude) | set(self.content.versions[self.story[title_id]])
+        self._lift_franchise(scores, unrelated, title_id, skip)
+        scores[unrelated] = -np.inf
         return self._top(scores, k, skip, self._explain_pair(title_id), filters)
+
+    def _lift_franchise(
+        self, scores: np.ndarray, unrelated: np.ndarray, title_id: int, skip: set[int]
+    ) -> None:
+        """Sequels, prequels, seasons and spin-offs of this title (recommender.franchise) get
+        `similar_franchise` on top, the best `similar_franchise_lines` lines of them only: a
+        long franchise (ten anime films) must not fill the whole list."""
+        w = self.weights
+        content = self.content
+        linked = [t for t in content.franchises.linked(title_id) if t not in skip]
+        if not linked or w.similar_franchise_lines <= 0:
+            return
+        kind = content.titles[title_id].kind
+        # A series' own later shows before its films, and the other way round.
+        linked.sort(key=lambda t: (content.titles[t].kind != kind, -float(scores[self.row[t]])))
+        lines: set[int] = set()
+        for t in linked:
+            line = content.line[t]
+            if line not in lines and len(lines) >= w.similar_franchise_lines:
+                continue
+            lines.add(line)
+            scores[self.row[t]] += np.float32(w.similar_franchise)
+            unrelated[self.row[t]] = False
 
     def group(
         self,

@@ -19,7 +19,7 @@ from typing import Any
 from recommender.collab import CollabSettings
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-CODE_VERSION = "hybrid-2"  # bump when scoring code changes what a cached index means
+CODE_VERSION = "hybrid-3"  # bump when scoring code changes what a cached index means
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,12 @@ class HybridWeights:
     similar_content: float = 1.0
     similar_collab: float = 0.8
     similar_collab_half_at: float = 20.0
+    similar_collab_shrink: float = 10.0  # shared fans needed before a fan-set cosine counts
     similar_popularity: float = 0.05
+    # sequels, seasons and spin-offs (recommender.franchise): the lift, in standardised units,
+    # and how many of their lines get it
+    similar_franchise: float = 10.0
+    similar_franchise_lines: int = 3
     # group picks: how much the least happy member's dislike counts against a title
     misery: float = 2.0
     # explanations: fewest shared fans worth naming
