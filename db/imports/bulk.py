@@ -100,6 +100,8 @@ class BulkWriter:
                 "runtime_minutes": p.spec.runtime_minutes,
                 "episodes": p.spec.episodes,
                 "poster_url": p.spec.poster_url,
+                "popularity": p.spec.popularity,
+                "vote_count": p.spec.vote_count,
                 "created_at": now,
                 "updated_at": now,
             }

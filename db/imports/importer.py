@@ -41,7 +41,7 @@ from db.imports.formats import (
     read_ratings,
     read_titles,
 )
-from db.imports.index import CatalogIndex, Pending, TitleRef, load_index
+from db.imports.index import FILLABLE, CatalogIndex, Pending, TitleRef, load_index
 from db.models import MAX_REVIEW_CHARS
 from db.records import OfferSpec, TitleSpec
 from db.repositories import CatalogRepository
@@ -329,6 +329,8 @@ class _Run:
             "runtime_minutes": spec.runtime_minutes,
             "episodes": spec.episodes,
             "poster_url": spec.poster_url,
+            "popularity": spec.popularity,
+            "vote_count": spec.vote_count,
             "countries": spec.countries or None,
             "languages": spec.languages or None,
         }
@@ -601,7 +603,7 @@ def _merge_into_pending(
     for name in [spec.name, *spec.aliases]:
         if name and name != target.name and name not in target.aliases:
             target.aliases.append(name)
-    for attr in ("original_name", "synopsis", "runtime_minutes", "episodes", "poster_url"):
+    for attr in FILLABLE:
         if getattr(target, attr) is None:
             setattr(target, attr, getattr(spec, attr))
     for attr in ("countries", "languages", "genres", "themes", "directors", "writers", "cast"):

@@ -14,7 +14,10 @@ from db.imports.formats.values import title_key
 from db.records import TitleSpec
 
 # The facts an import may fill in on a title that lacks them (never overwriting).
-FILLABLE = ("original_name", "synopsis", "runtime_minutes", "episodes", "poster_url")
+FILLABLE = (
+    "original_name", "synopsis", "runtime_minutes", "episodes", "poster_url", "popularity",
+    "vote_count",
+)  # fmt: skip
 LISTS = ("countries", "languages", "genres", "themes", "people")
 
 

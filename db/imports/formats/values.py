@@ -174,6 +174,8 @@ _LABELS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "spy/espionage": (("Thriller",), ("espionage",)),
     "film-noir": (("Crime",), ("film noir",)),
     "imax": ((), ()),
+    "foreign": ((), ()),  # TMDB: "not American", nothing about the film itself
+    "tv movie": ((), ("tv movie",)),
     "(no genres listed)": ((), ()),
     "movies": ((), ()),
     "tv shows": ((), ()),
