@@ -66,7 +66,9 @@ def test_streaming_rows_become_titles_naming_their_provider(tmp_path: Path) -> N
     assert film.spec.genres == ["Drama"]
     assert film.spec.cast == ["Aras Bulut İynemli", "Nisa Sofiya Aksongur"]
     assert series.spec.kind == "series" and series.spec.runtime_minutes is None
-    assert series.spec.genres == ["Comedy"] and "korean" in series.spec.themes
+    assert series.spec.genres == ["Comedy"] and series.spec.themes == []
+    # "Korean TV Shows" says where the show is from, not what it is about
+    assert (series.spec.countries, series.spec.languages) == (["KR"], ["ko"])
     assert series.spec.synopsis == "Multi\nline synopsis"
     assert series.where.line == 3
 
@@ -101,7 +103,7 @@ def test_movielens_titles_get_years_aliases_ids_and_tags(tmp_path: Path) -> None
     assert isinstance(first, TitleRow) and isinstance(second, TitleRow)
     assert first.spec.name == "The City of Lost Children" and first.spec.year == 1995
     assert first.spec.aliases == ["La Cité des enfants perdus"]
-    assert first.ids == {"imdb": "tt0112682", "tmdb": "902"}
+    assert first.ids == [("imdb", "tt0112682"), ("tmdb", "902")]
     assert first.spec.genres == ["Adventure", "Science Fiction"]
     assert first.spec.themes == ["dreamlike", "surreal"]
     assert second.spec.year is None and second.spec.genres == []
@@ -206,7 +208,11 @@ def test_tmdb_rows_carry_overview_keywords_countries_and_notability(tmp_path: Pa
     assert detect_format(Input.from_path(path)) == "tmdb"
     oldboy, undated = titles(path)
     assert isinstance(oldboy, TitleRow) and isinstance(undated, TitleRow)
-    assert (oldboy.source, oldboy.external_id, oldboy.ids) == ("tmdb-5000", "670", {"tmdb": "670"})
+    assert (oldboy.source, oldboy.external_id, oldboy.ids) == (
+        "tmdb-5000",
+        "670",
+        [("tmdb", "670")],
+    )
     spec = oldboy.spec
     assert (spec.name, spec.year, spec.kind, spec.original_name) == (
         "Oldboy", 2003, "film", "올드보이",
@@ -262,7 +268,7 @@ def test_reelbot_csv_and_json_round_trip(tmp_path: Path) -> None:
     )
     (row,) = titles(source)
     assert isinstance(row, TitleRow)
-    assert row.external_id == "parasite-2019" and row.ids == {"imdb": "tt6751668"}
+    assert row.external_id == "parasite-2019" and row.ids == [("imdb", "tt6751668")]
     assert [(o.provider, o.region, o.kind, o.as_of, o.link) for o in row.spec.offers] == [
         ("Hulu", "US", "stream", date(2024, 2, 1), "https://hulu.com/p"),
         ("Max", "US", "rent", TODAY, None),

@@ -99,7 +99,7 @@ def _title(row: dict[str, str], where: Where, credits: dict[str, Credits]) -> Ti
         popularity=_float(row.get("popularity"), "popularity"),
         vote_count=parse_int(row.get("vote_count"), "vote_count"),
     )
-    return TitleRow(where, SOURCE, tmdb_id, spec, ids={ID: tmdb_id})
+    return TitleRow(where, SOURCE, tmdb_id, spec, ids=[(ID, tmdb_id)])
 
 
 def _credits(row: dict[str, str]) -> Credits:
