@@ -2,9 +2,10 @@
 
 CATALOG: a fresh SQLite database (a unique file in a temp dir), migrated but WITHOUT the
 starter catalog, filled by the real importer (`db.imports.importer.import_file`) from
-../shared/data: the four streaming lists, both Korean drama lists and MovieLens (its films and
-its 100,836 ratings). The snapshot is built the way the bot builds it (`bot.core.catalog`):
-once as the bot has it (with the ratings) and once from the same titles without the ratings.
+../shared/data: the four streaming lists, both Korean drama lists, MovieLens (its films and
+its 100,836 ratings) and TMDB 5000 (overviews, keywords, genres, countries). The snapshot is
+built the way the bot builds it (`bot.core.catalog`): once as the bot has it (with the
+ratings) and once from the same titles without the ratings.
 
 PROBES: bench/similar_probes.json, written before looking at any result: each probe title with
 the titles its fans expect among "more like this". An expected name may end in " (YYYY)" to
@@ -64,6 +65,7 @@ SOURCES = (
     "kdrama-top250-mydramalist/kdrama.csv",
     "korean-drama-2015-2023-mydramalist/korean_drama.csv",
     "movielens-latest-small",
+    "tmdb-5000-movies/tmdb_4803_movies.csv",  # after MovieLens: matched to it by TMDB id
 )
 K = 10
 _PINNED = re.compile(r"^(?P<name>.*) \((?P<year>\d{4})\)$")

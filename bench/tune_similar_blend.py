@@ -58,7 +58,6 @@ MIN_GAIN = 0.002
 GRID: dict[str, tuple[float, ...]] = {
     "similar_collab": (0.25, 0.5, 1.0, 2.0, 4.0, 8.0),
     "similar_collab_half_at": (1.0, 3.0, 10.0, 20.0, 50.0),
-    "similar_collab_shrink": (2.0, 5.0, 10.0, 20.0, 50.0),
     "similar_content": (0.25, 0.5, 1.0, 2.0),
     "similar_popularity": (0.0, 0.05, 0.2, 0.5),
     "similar_franchise": (0.0, 2.0, 5.0, 10.0, 20.0),

@@ -61,7 +61,6 @@ class CollabModel:
         self.residual = residual
         self.loved = loved  # items x users, 1 where the user rated the item >= like_stars
         self.raters = raters  # ratings per item
-        self.fans = np.asarray(loved.sum(axis=1), dtype=np.float32).ravel()  # lovers per item
         self.settings = settings
 
     @classmethod
@@ -130,17 +129,14 @@ class CollabModel:
         scores += np.float32(vec.sum()) * self.residual
         return scores, n
 
-    def co_lover_scores(self, title_id: int, shrink: float = 10.0) -> np.ndarray | None:
-        """How alike every item's fans are to this one's: the cosine of the sets of members who
-        loved each (rated it >= like_stars), shrunk towards 0 for few shared fans
-        (co / (sqrt(n_a * n_b) + shrink)). None if the title is not in the model."""
+    def item_scores(self, title_id: int) -> np.ndarray | None:
+        """What rating `title_id` predicts about every other item; None if it has too few raters."""
         c = self.col.get(title_id)
         if c is None:
             return None
-        co = (self.loved @ self.loved[c].T).toarray().ravel().astype(np.float32)
-        co[c] = 0.0
-        scale = np.sqrt(self.fans * self.fans[c], dtype=np.float32) + np.float32(shrink)
-        out: np.ndarray = co / np.maximum(scale, np.float32(1e-9))
+        out = np.zeros(len(self.item_ids), dtype=np.float32)
+        lo, hi = self.weights.indptr[c], self.weights.indptr[c + 1]
+        out[self.weights.indices[lo:hi]] = self.weights.data[lo:hi]
         return out
 
     def support(self, title_id: int) -> int:

@@ -35,7 +35,7 @@ _NUMBERED = re.compile(
     r"^(?P<stem>.+?) (?:(?P<word>" + "|".join(_MARKER_WORDS) + r") )?"
     r"(?P<number>\d{1,4}|" + "|".join(_ROMAN) + r")$"
 )
-# "The Penthouse Season 2: War in Life": a season marker inside the name.
+# "Arthdal Chronicles Part 2: The Sky Turning": a season marker before a subtitle.
 _INNER_SEASON = re.compile(r" (?:season|part) \d{1,2} ")
 # A stem shared by more titles than this is too generic to link on names and genres alone.
 MAX_LOOSE_GROUP = 8
@@ -71,7 +71,7 @@ def parse_name(name: str) -> NamedParts:
             stem = match.group("stem")
             season_like = match.group("word") is not None or value <= 20
     elif inner := _INNER_SEASON.search(key):
-        stem, season_like = key[: inner.start()] + " " + key[inner.end() :], True
+        stem, season_like = key[: inner.start()], True
     colon_stem = None
     if ":" in name:
         head = name_key(name.split(":", 1)[0])

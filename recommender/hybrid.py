@@ -317,14 +317,7 @@ class Recommender:
         w = self.weights
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)
-        # Co-ratings as "members who loved this also loved": the cosine of the fan sets. (EASE
-        # weights, which personal picks use, rank the held-out co-rating neighbours worse:
-        # bench/tune_similar_blend.py.)
-        collab = (
-            self.collab.co_lover_scores(title_id, w.similar_collab_shrink)
-            if self.collab is not None
-            else None
-        )
+        collab = self.collab.item_scores(title_id) if self.collab is not None else None
         # Only titles that share something with this one are "similar".
         unrelated = content <= 0
         if collab is not None and self.collab is not None:

@@ -46,7 +46,6 @@ class HybridWeights:
     similar_content: float = 1.0
     similar_collab: float = 0.8
     similar_collab_half_at: float = 20.0
-    similar_collab_shrink: float = 10.0  # shared fans needed before a fan-set cosine counts
     similar_popularity: float = 0.05
     # sequels, seasons and spin-offs (recommender.franchise): the lift, in standardised units,
     # and how many of their lines get it

@@ -21,7 +21,7 @@ def test_names_give_their_stem_and_marker() -> None:
     assert parse_name("Toy Story 3").stem == "toy story"
     assert parse_name("Back to the Future Part II").stem == "back to the future"
     assert parse_name("Hospital Playlist Season 2").season_like
-    assert parse_name("The Penthouse Season 2: War in Life").stem == "penthouse war in life"
+    assert parse_name("Arthdal Chronicles Part 2: The Sky Turning").stem == "arthdal chronicles"
     reply = parse_name("Reply 1988")
     assert reply.stem == "reply" and not reply.season_like
     assert parse_name("Kingdom: Ashin of the North").colon_stem == "kingdom"
