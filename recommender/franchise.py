@@ -63,20 +63,28 @@ class NamedParts:
 
 def parse_name(name: str) -> NamedParts:
     key = name_key(name)
-    stem, season_like = None, False
-    if match := _NUMBERED.match(key):
-        number = match.group("number")
-        value = _ROMAN.get(number) or int(number)
-        if match.group("word") or 1 < value <= 20 or value >= 1900:
-            stem = match.group("stem")
-            season_like = match.group("word") is not None or value <= 20
-    elif inner := _INNER_SEASON.search(key):
-        stem, season_like = key[: inner.start()], True
     colon_stem = None
     if ":" in name:
         head = name_key(name.split(":", 1)[0])
         colon_stem = head if head and head != key else None
+    stem, season_like = _numbered(key)
+    if stem is None and colon_stem:  # "Super Size Me 2: Holy Chicken!"
+        stem, season_like = _numbered(colon_stem)
+    if stem is None and (inner := _INNER_SEASON.search(key)):
+        stem, season_like = key[: inner.start()], True
     return NamedParts(key, stem, season_like, colon_stem)
+
+
+def _numbered(key: str) -> tuple[str | None, bool]:
+    """(stem, reads as a season) for "stem N", "stem Season N", "stem II"; else (None, False)."""
+    match = _NUMBERED.match(key)
+    if not match:
+        return None, False
+    number = match.group("number")
+    value = _ROMAN.get(number) or int(number)
+    if match.group("word") or 1 < value <= 20 or value >= 1900:
+        return match.group("stem"), match.group("word") is not None or value <= 20
+    return None, False
 
 
 @dataclass

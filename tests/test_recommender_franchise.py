@@ -26,6 +26,7 @@ def test_names_give_their_stem_and_marker() -> None:
     assert reply.stem == "reply" and not reply.season_like
     assert parse_name("Kingdom: Ashin of the North").colon_stem == "kingdom"
     assert parse_name("Apollo 13").stem == "apollo"
+    assert parse_name("Super Size Me 2: Holy Chicken!").stem == "super size me"
     assert parse_name("Se7en").stem is None
 
 
