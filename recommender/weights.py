@@ -3,7 +3,8 @@
 The values live in `weights.json` next to this file. `bench/movielens.py --save-weights` tunes
 the blend on a validation split cut from the MovieLens training data (never on the test set);
 `bench/tune_similar.py --save` tunes the content block weights (the "content_blocks" object)
-on MovieLens co-rating neighbours mapped onto the catalog; each keeps the other's values.
+on MovieLens co-rating neighbours mapped onto the catalog; `bench/tune_similar_blend.py --save`
+the similar_* blend on held-out MovieLens raters; each keeps the others' values.
 `bench/similar.py` reports how similar titles do on probe titles (never tuned on).
 `weights_version` goes into the on-disk index cache key, so new weights mean a new index.
 """
