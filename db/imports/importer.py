@@ -288,7 +288,7 @@ class _Run:
         refs = [index.by_source.get(k) for k in keys]
         # This source's own title: its own id (a backup's row: all its ids) already points at it.
         own = refs[0]
-        if keys[0][0] != row.source and not all(r is own for r in refs):
+        if keys[0][0] != row.source and not all(r == own for r in refs):
             own = None
         found = next((r for r in refs if r is not None), None)
         names = [spec.name, *spec.aliases, spec.original_name or ""]

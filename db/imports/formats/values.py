@@ -4,6 +4,7 @@ countries, genres. Pure functions, shared by the readers."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -273,6 +274,7 @@ class Origin:
     language: str | None
 
 
+@functools.cache  # a handful of distinct labels, and pycountry's lookup is slow
 def origin(label: str) -> Origin | None:
     """ "Korean TV Shows" -> KR / ko, "Spanish-Language TV Shows" -> language es, "British TV
     Shows" -> GB; None for a label about what the title is, not where it is from."""
