@@ -67,7 +67,8 @@ async def test_a_drama_keeps_every_sources_genres_tags_and_people(
     # under the spelling the catalog already had (the starter lists them as "Jung Bo-hoon")
     assert [person_key(w) for w in merged.writers] == ["jungbohoon", "leewoojung"]
     assert merged.cast[:2] == ("Hae-soo Park", "Kyung-ho Jung")  # the first source's order
-    assert "Krystal Jung" in merged.cast
+    # "Park Hae Soo" is Netflix's "Hae-soo Park", family name first: credited once
+    assert merged.cast == ("Hae-soo Park", "Kyung-ho Jung", "Krystal Jung")
     assert merged.synopsis == "A ward."  # scalars fill gaps only
     assert merged.episodes == 16  # ...and Netflix had no episode count
     before = await counts(db)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
-from db.imports.formats.values import title_key
+from db.imports.formats.values import credit_key, title_key
 from db.records import TitleSpec
 
 # The facts an import may fill in on a title that lacks them (never overwriting).
@@ -51,6 +51,8 @@ class CatalogIndex:
     documentaries: set[TitleRef] = field(default_factory=set)
     # (title id, role) -> how many people the title lists in that role
     people: dict[tuple[int, str], int] = field(default_factory=dict)
+    # (title id, role) -> the credit_key of each person listed there
+    credits: dict[tuple[int, str], set[str]] = field(default_factory=dict)
 
     def add_source(self, ref: TitleRef, key: tuple[str, str]) -> None:
         self.by_source.setdefault(key, ref)
@@ -134,12 +136,14 @@ async def load_index(session: AsyncSession) -> CatalogIndex:
             )
         ).scalars()
     )
-    for tid, role, count in await session.execute(
+    for tid, role, position, name in await session.execute(
         select(
-            m.TitlePerson.title_id, m.TitlePerson.role, func.max(m.TitlePerson.position) + 1
-        ).group_by(m.TitlePerson.title_id, m.TitlePerson.role)
+            m.TitlePerson.title_id, m.TitlePerson.role, m.TitlePerson.position, m.Person.name
+        ).join(m.Person, m.Person.id == m.TitlePerson.person_id)
     ):
-        index.people[(tid, role)] = int(count)
+        key = (tid, role)
+        index.people[key] = max(index.people.get(key, 0), position + 1)
+        index.credits.setdefault(key, set()).add(credit_key(name))
     for tid, name, original, year, kind, countries, languages, *nulls in titles:
         index.names[tid] = name
         index.countries[tid] = list(countries or [])

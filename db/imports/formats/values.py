@@ -40,6 +40,13 @@ def person_key(name: str) -> str:
     return "".join(ch for ch in _fold(name) if ch.isalnum())
 
 
+def credit_key(name: str) -> str:
+    """The words of a name in any order: on one title's credits "Hae-soo Park" (given name
+    first, as Netflix writes it) and "Park Hae Soo" (family name first) are one person. Only
+    for comparing credits of one title: across the catalog, word order tells people apart."""
+    return " ".join(sorted(re.findall(r"[^\W_]+", _fold(name))))
+
+
 def label_key(name: str) -> str:
     """One key for a genre or theme however it is cased or spaced ("Crime", "crime ")."""
     return _SPACE.sub(" ", _fold(clean(name)))
