@@ -398,11 +398,11 @@ class _Run:
         if fill:
             self.writer.fills.setdefault(tid, {}).update(fill)
             empty.difference_update(fill)
-        people, credits = self.index.people, self.index.credits
+        people = self.index.people
         start = {role: people.get((tid, role), 0) for role in ROLES}
         new: dict[str, list[str]] = {}
         for role, attr in ROLES.items():
-            listed = credits.setdefault((tid, role), set())
+            listed = self.index.credited(tid, role)
             new[role] = _new_credits(listed, getattr(spec, attr))
             people[(tid, role)] = start[role] + len(new[role])
         unseen = replace(spec, directors=new["director"], writers=new["writer"], cast=new["cast"])

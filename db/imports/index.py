@@ -51,8 +51,19 @@ class CatalogIndex:
     documentaries: set[TitleRef] = field(default_factory=set)
     # (title id, role) -> how many people the title lists in that role
     people: dict[tuple[int, str], int] = field(default_factory=dict)
-    # (title id, role) -> the credit_key of each person listed there
+    # (title id, role) -> the credit_key of each person listed there (worked out on first use)
     credits: dict[tuple[int, str], set[str]] = field(default_factory=dict)
+    # (title id, role) -> the people listed there; person id -> name
+    listed: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    person_names: dict[int, str] = field(default_factory=dict)
+
+    def credited(self, tid: int, role: str) -> set[str]:
+        """The credit keys of the people `tid` lists in `role` (kept up to date by callers)."""
+        key = (tid, role)
+        if key not in self.credits:
+            names = self.person_names
+            self.credits[key] = {credit_key(names[p]) for p in self.listed.get(key, ())}
+        return self.credits[key]
 
     def add_source(self, ref: TitleRef, key: tuple[str, str]) -> None:
         self.by_source.setdefault(key, ref)
@@ -136,14 +147,16 @@ async def load_index(session: AsyncSession) -> CatalogIndex:
             )
         ).scalars()
     )
-    for tid, role, position, name in await session.execute(
-        select(
-            m.TitlePerson.title_id, m.TitlePerson.role, m.TitlePerson.position, m.Person.name
-        ).join(m.Person, m.Person.id == m.TitlePerson.person_id)
-    ):
+    people = select(
+        m.TitlePerson.title_id, m.TitlePerson.role, m.TitlePerson.position, m.TitlePerson.person_id
+    )
+    for tid, role, position, person in await session.execute(people):
         key = (tid, role)
         index.people[key] = max(index.people.get(key, 0), position + 1)
-        index.credits.setdefault(key, set()).add(credit_key(name))
+        index.listed.setdefault(key, []).append(person)
+    index.person_names = dict(
+        (pid, name) for pid, name in await session.execute(select(m.Person.id, m.Person.name))
+    )
     for tid, name, original, year, kind, countries, languages, *nulls in titles:
         index.names[tid] = name
         index.countries[tid] = list(countries or [])

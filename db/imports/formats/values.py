@@ -30,7 +30,10 @@ def title_key(name: str) -> str:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
+    text = text.casefold()
+    if text.isascii():  # most names: nothing to strip, and this runs over whole tables
+        return text
+    text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
 
 
