@@ -55,6 +55,8 @@ class BulkWriter:
         self._ids: dict[tuple[str, str], int] = {}
         # table -> name key -> the spelling stored (loaded on first use)
         self._spellings: dict[str, dict[str, str]] = {}
+        # table -> name as a source wrote it -> the spelling it is stored under
+        self._chosen: dict[str, dict[str, str]] = {}
 
     def pending(self) -> int:
         return len(self.new) + len(self.sources) + len(self.offers) + len(self.fills)
@@ -260,12 +262,13 @@ class BulkWriter:
             for (stored,) in await self.session.execute(select(model.name).order_by(model.id)):
                 spellings.setdefault(key(stored) or stored, stored)
             self._spellings[kind] = spellings
-        chosen: dict[str, str] = {}
+        chosen = self._chosen.setdefault(kind, {})
         for name in names:
-            shown = display(name)
-            chosen[name] = spellings.setdefault(key(shown) or shown, shown)
-        ids = await self._name_ids(model, set(chosen.values()))
-        return {name: ids[spelling] for name, spelling in chosen.items()}
+            if name not in chosen:
+                shown = display(name)
+                chosen[name] = spellings.setdefault(key(shown) or shown, shown)
+        ids = await self._name_ids(model, {chosen[n] for n in names})
+        return {name: ids[chosen[name]] for name in names}
 
     async def _name_ids(self, model: Any, names: set[str]) -> dict[str, int]:
         kind = model.__tablename__

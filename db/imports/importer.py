@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -42,6 +42,7 @@ from db.imports.formats import (
     read_titles,
     reelbot,
 )
+from db.imports.formats.values import credit_key
 from db.imports.index import (
     DOCUMENTARY,
     FILLABLE,
@@ -59,6 +60,7 @@ from db.session import Database
 BATCH = 1000
 RATING_BATCH = 5000
 MAX_LISTED_BAD = 50
+ROLES = {"director": "directors", "writer": "writers", "cast": "cast"}  # role -> TitleSpec list
 # Where a service streams when --region is not given.
 HOME_REGIONS = {"Tving": "KR", "Wavve": "KR", "Coupang Play": "KR", "Watcha": "KR"}
 
@@ -288,7 +290,7 @@ class _Run:
         refs = [index.by_source.get(k) for k in keys]
         # This source's own title: its own id (a backup's row: all its ids) already points at it.
         own = refs[0]
-        if keys[0][0] != row.source and not all(r is own for r in refs):
+        if keys[0][0] != row.source and not all(r == own for r in refs):
             own = None
         found = next((r for r in refs if r is not None), None)
         names = [spec.name, *spec.aliases, spec.original_name or ""]
@@ -328,6 +330,10 @@ class _Run:
                 _merge_into_pending(found, spec, new_sources)
                 return
             index.names.setdefault(found.id, found.spec.name)
+            for role, attr in ROLES.items():  # what it was written with
+                listed: list[str] = getattr(found.spec, attr)
+                index.people.setdefault((found.id, role), len(listed))
+                index.credits.setdefault((found.id, role), {credit_key(n) for n in listed})
             found = found.id  # added by this import, already written
         w = self.writer
         w.sources.extend((found, s, e) for s, e in new_sources)
@@ -393,15 +399,14 @@ class _Run:
             self.writer.fills.setdefault(tid, {}).update(fill)
             empty.difference_update(fill)
         people = self.index.people
-        start = {role: people.get((tid, role), 0) for role in ("director", "writer", "cast")}
-        self.writer.add_facts(tid, spec, ("genres", "themes", "people"), start)
-        for role, names in (
-            ("director", spec.directors),
-            ("writer", spec.writers),
-            ("cast", spec.cast),
-        ):
-            if names:
-                people[(tid, role)] = start[role] + len(names)
+        start = {role: people.get((tid, role), 0) for role in ROLES}
+        new: dict[str, list[str]] = {}
+        for role, attr in ROLES.items():
+            listed = self.index.credited(tid, role)
+            new[role] = _new_credits(listed, getattr(spec, attr))
+            people[(tid, role)] = start[role] + len(new[role])
+        unseen = replace(spec, directors=new["director"], writers=new["writer"], cast=new["cast"])
+        self.writer.add_facts(tid, unseen, ("genres", "themes", "people"), start)
 
     async def _links_between_rows(self) -> None:
         """remake_of / compares_with name other rows of the same file (reelbot schema)."""
@@ -663,9 +668,12 @@ def _merge_into_pending(
     for attr in ("countries", "languages"):
         if not getattr(target, attr):
             setattr(target, attr, list(getattr(spec, attr)))
-    for attr in ("genres", "themes", "directors", "writers", "cast"):
+    for attr in ("genres", "themes"):
         have: list[str] = getattr(target, attr)
         have.extend(v for v in getattr(spec, attr) if v not in have)
+    for attr in ROLES.values():
+        names: list[str] = getattr(target, attr)
+        names.extend(_new_credits({credit_key(n) for n in names}, getattr(spec, attr)))
     seen = {(o.provider, o.region, o.kind) for o in target.offers}
     target.offers.extend(o for o in spec.offers if (o.provider, o.region, o.kind) not in seen)
 
@@ -678,6 +686,17 @@ def _recorded_under(row: TitleRow) -> list[tuple[str, str]]:
     if row.source == reelbot.SOURCE and any(s not in IDENTITY_SOURCES for s, _ in row.ids):
         return list(dict.fromkeys(row.ids))
     return list(dict.fromkeys([(row.source, row.external_id), *row.ids]))
+
+
+def _new_credits(listed: set[str], names: list[str]) -> list[str]:
+    """The names not credited yet (in any word order), noting them in `listed`."""
+    new = []
+    for name in names:
+        key = credit_key(name)
+        if key and key not in listed:
+            listed.add(key)
+            new.append(name)
+    return new
 
 
 def _is_documentary(spec: TitleSpec) -> bool:

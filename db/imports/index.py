@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
-from db.imports.formats.values import title_key
+from db.imports.formats.values import credit_key, title_key
 from db.records import TitleSpec
 
 # The facts an import may fill in on a title that lacks them (never overwriting).
@@ -51,6 +51,19 @@ class CatalogIndex:
     documentaries: set[TitleRef] = field(default_factory=set)
     # (title id, role) -> how many people the title lists in that role
     people: dict[tuple[int, str], int] = field(default_factory=dict)
+    # (title id, role) -> the credit_key of each person listed there (worked out on first use)
+    credits: dict[tuple[int, str], set[str]] = field(default_factory=dict)
+    # (title id, role) -> the people listed there; person id -> name
+    listed: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    person_names: dict[int, str] = field(default_factory=dict)
+
+    def credited(self, tid: int, role: str) -> set[str]:
+        """The credit keys of the people `tid` lists in `role` (kept up to date by callers)."""
+        key = (tid, role)
+        if key not in self.credits:
+            names = self.person_names
+            self.credits[key] = {credit_key(names[p]) for p in self.listed.get(key, ())}
+        return self.credits[key]
 
     def add_source(self, ref: TitleRef, key: tuple[str, str]) -> None:
         self.by_source.setdefault(key, ref)
@@ -134,12 +147,16 @@ async def load_index(session: AsyncSession) -> CatalogIndex:
             )
         ).scalars()
     )
-    for tid, role, count in await session.execute(
-        select(
-            m.TitlePerson.title_id, m.TitlePerson.role, func.max(m.TitlePerson.position) + 1
-        ).group_by(m.TitlePerson.title_id, m.TitlePerson.role)
-    ):
-        index.people[(tid, role)] = int(count)
+    people = select(
+        m.TitlePerson.title_id, m.TitlePerson.role, m.TitlePerson.position, m.TitlePerson.person_id
+    )
+    for tid, role, position, person in await session.execute(people):
+        key = (tid, role)
+        index.people[key] = max(index.people.get(key, 0), position + 1)
+        index.listed.setdefault(key, []).append(person)
+    index.person_names = dict(
+        (pid, name) for pid, name in await session.execute(select(m.Person.id, m.Person.name))
+    )
     for tid, name, original, year, kind, countries, languages, *nulls in titles:
         index.names[tid] = name
         index.countries[tid] = list(countries or [])

@@ -4,6 +4,7 @@ countries, genres. Pure functions, shared by the readers."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -29,7 +30,10 @@ def title_key(name: str) -> str:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
+    text = text.casefold()
+    if text.isascii():  # most names: nothing to strip, and this runs over whole tables
+        return text
+    text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
 
 
@@ -37,6 +41,13 @@ def person_key(name: str) -> str:
     """One key for the spellings of one name: "PARK CHAN-wook", "Park Chan-wook", "Park
     Chanwook", "Shin Won Ho" / "Shin Won-ho", "J.J. Abrams" / "JJ Abrams"."""
     return "".join(ch for ch in _fold(name) if ch.isalnum())
+
+
+def credit_key(name: str) -> str:
+    """The words of a name in any order: on one title's credits "Hae-soo Park" (given name
+    first, as Netflix writes it) and "Park Hae Soo" (family name first) are one person. Only
+    for comparing credits of one title: across the catalog, word order tells people apart."""
+    return " ".join(sorted(re.findall(r"[^\W_]+", _fold(name))))
 
 
 def label_key(name: str) -> str:
@@ -273,6 +284,7 @@ class Origin:
     language: str | None
 
 
+@functools.cache  # a handful of distinct labels, and pycountry's lookup is slow
 def origin(label: str) -> Origin | None:
     """ "Korean TV Shows" -> KR / ko, "Spanish-Language TV Shows" -> language es, "British TV
     Shows" -> GB; None for a label about what the title is, not where it is from."""
