@@ -1,170 +1,255 @@
-"""Similar-title quality on the ~25,000-title catalog (four streaming lists + two Korean drama
-lists, see catalog25k.py), through `Recommender.similar`.
+"""Similar-title quality on an imported catalog, through the path `/recommend <title>` runs.
 
-PROTOCOL: a fixed list of probe titles, each with the titles its fans expect among "more like
-this" (written down from what fan lists and the genre's usual comparisons name, before looking at
-any result). For every probe the script asks for the top 10 and reports:
+CATALOG: a fresh SQLite database (a unique file in a temp dir), migrated but WITHOUT the
+starter catalog, filled by the real importer (`db.imports.importer.import_file`) from
+../shared/data: the four streaming lists, both Korean drama lists, MovieLens (its films and
+its 100,836 ratings) and TMDB 5000 (overviews, keywords, genres, countries). The snapshot is
+built the way the bot builds it (`bot.core.catalog`): once as the bot has it (with the
+ratings) and once from the same titles without the ratings.
+
+PROBES: bench/similar_probes.json, written before looking at any result: each probe title with
+the titles its fans expect among "more like this". An expected name may end in " (YYYY)" to
+pin a version. For every probe the script asks `model.similar(probe, k=10)` (what /recommend
+asks) and counts an expected title found when the suggested title or a version folded into its
+line carries that name (or alias):
 - hit: at least one expected title is in the top 10;
-- found: how many of the expected titles that exist in the catalog are in the top 10.
-Expected titles missing from the catalog are listed and left out of the denominators. No ratings
-are loaded (these catalogs have none), so this measures the content + editorial side.
+- P@10: expected titles found in the top 10 / 10;
+- recall: expected titles found / expected titles that are in the catalog.
+Expected titles missing from the catalog are listed with --missing. Nothing is tuned on these.
 
-    ./run bench similar              # prints the table, about 30 s
-    ./run bench similar --show 10    # also print every probe's top 10
+    ./run bench similar                      # import (~2 min) + both tables
+    ./run bench similar --show 10            # also every probe's top 10
+    ./run bench similar --db /tmp/x.sqlite3  # reuse (or create once) an imported database
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
+import re
 import sys
+import tempfile
 import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "bench")]
+sys.path[:0] = [str(REPO)]
 
-from catalog25k import load_catalog  # noqa: E402
-
+from bot.core.catalog import CatalogCache, CatalogSnapshot  # noqa: E402
 from bot.core.text import normalise_title  # noqa: E402
-from recommender import Recommender, TitleFacts  # noqa: E402
+from recommender import TitleFacts  # noqa: E402
 
-# (genre, probe name, year, titles fans expect among the top 10)
-PROBES: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
-    ("korean drama", "Miracle in Cell No. 7", 2019, ("Prison Playbook", "I Am Sam")),
-    ("korean drama", "Crash Landing on You", 2019, (
-        "Descendants of the Sun", "Goblin", "It's Okay to Not Be Okay", "Hometown Cha-Cha-Cha",
-        "Start-Up")),
-    ("korean drama", "Reply 1988", 2015, (
-        "Reply 1997", "Reply 1994", "Hospital Playlist", "Prison Playbook")),
-    ("korean drama", "Signal", 2016, (
-        "Stranger", "Tunnel", "Voice", "Life on Mars", "Beyond Evil")),
-    ("korean drama", "Kingdom", 2019, (
-        "Sweet Home", "Train to Busan", "All of Us Are Dead", "Happiness", "Rampant")),
-    ("korean drama", "Itaewon Class", 2020, (
-        "Start-Up", "Fight for My Way", "Record of Youth", "Be Melodramatic")),
-    ("korean drama", "Squid Game", 2021, (
-        "Alice in Borderland", "Sweet Home", "Kingdom", "3%", "As the Gods Will")),
-    ("korean drama", "Train to Busan", 2016, (
-        "Kingdom", "#Alive", "Sweet Home", "Peninsula", "Seoul Station", "World War Z")),
-    ("hollywood", "Toy Story", 1995, (
-        "Toy Story 2", "Toy Story 3", "Monsters, Inc.", "Finding Nemo", "A Bug's Life", "Up")),
-    ("hollywood", "Rain Man", 1988, (
-        "I Am Sam", "What's Eating Gilbert Grape", "Forrest Gump", "Good Will Hunting",
-        "Awakenings")),
-    ("hollywood", "Inception", 2010, (
-        "Interstellar", "The Prestige", "Shutter Island", "Tenet", "The Matrix", "Memento")),
-    ("hollywood", "Goodfellas", 1990, (
-        "The Godfather", "Casino", "The Irishman", "Scarface", "Donnie Brasco", "Mean Streets",
-        "The Departed")),
-    ("hollywood", "Frozen", 2013, (
-        "Frozen II", "Tangled", "Moana", "Brave", "Encanto", "Raya and the Last Dragon",
-        "Frozen Fever")),
-    ("hollywood", "A Walk to Remember", 2002, (
-        "The Notebook", "Dear John", "The Last Song", "The Longest Ride", "Safe Haven",
-        "Message in a Bottle", "Nights in Rodanthe")),
-    ("hollywood", "Rogue One: A Star Wars Story", 2016, (
-        "Star Wars: The Force Awakens", "Solo: A Star Wars Story", "Star Wars: The Last Jedi",
-        "The Mandalorian", "Star Wars: The Rise of Skywalker")),
-    ("anime", "Naruto", 2005, (
-        "Naruto Shippuden", "Boruto: Naruto Next Generations", "Bleach", "One Piece",
-        "Hunter x Hunter", "Dragon Ball Z")),
-    ("anime", "Death Note", 2006, (
-        "Code Geass: Lelouch of the Rebellion", "Psycho-Pass", "Monster", "Tokyo Ghoul",
-        "Parasyte: The Maxim", "Erased")),
-    ("anime", "Attack on Titan", 2013, (
-        "Demon Slayer: Kimetsu no Yaiba", "Tokyo Ghoul", "Seraph of the End",
-        "Kabaneri of the Iron Fortress", "Fullmetal Alchemist: Brotherhood", "My Hero Academia")),
-    ("anime", "Demon Slayer: Kimetsu no Yaiba", 2019, (
-        "Jujutsu Kaisen", "Attack on Titan", "My Hero Academia", "Fire Force", "Dr. Stone",
-        "Naruto")),
-    ("anime", "My Hero Academia", 2016, (
-        "One-Punch Man", "Mob Psycho 100", "Demon Slayer: Kimetsu no Yaiba", "Black Clover",
-        "Fire Force", "Haikyu!!")),
-    ("documentary", "Our Planet", 2019, (
-        "Night on Earth", "Planet Earth II", "Blue Planet II", "Chasing Coral",
-        "Seven Worlds, One Planet", "Life in Colour", "Dancing with the Birds")),
-    ("documentary", "Making a Murderer", 2018, (
-        "The Staircase", "The Keepers", "The Innocence Files", "Abducted in Plain Sight",
-        "Conversations with a Killer: The Ted Bundy Tapes", "Evil Genius",
-        "The Confession Tapes", "Amanda Knox")),
-    ("documentary", "Tiger King: Murder, Mayhem and Madness", 2020, (
-        "Don't F**k with Cats: Hunting an Internet Killer", "Wild Wild Country",
-        "Fyre: The Greatest Party That Never Happened", "Evil Genius",
-        "Abducted in Plain Sight")),
-    ("documentary", "Free Solo", 2018, (
-        "The Dawn Wall", "Meru", "14 Peaks: Nothing Is Impossible", "Valley Uprising",
-        "The Alpinist", "Everest", "Touching the Void")),
-    ("documentary", "My Octopus Teacher", 2020, (
-        "Our Planet", "Chasing Coral", "Seaspiracy", "Night on Earth", "Blue Planet II",
-        "Mission Blue", "Chasing Ice")),
-)  # fmt: skip
+# ../shared/data beside a clone, or two levels up from a worktree (/work/wt/<name>).
+DATA = Path(
+    os.environ.get("REELBOT_SHARED_DATA")
+    or next(
+        (
+            p
+            for p in (REPO.parent / "shared/data", REPO.parent.parent / "shared/data")
+            if p.is_dir()
+        ),
+        REPO.parent / "shared/data",
+    )
+)
+PROBES_FILE = Path(__file__).with_name("similar_probes.json")
+SOURCES = (
+    "netflix-titles/netflix_titles.csv",
+    "amazon-prime-titles/amazon_prime_titles.csv",
+    "disney-plus-titles/disney_plus_titles.csv",
+    "hulu-titles/hulu_titles.csv",
+    "kdrama-top250-mydramalist/kdrama.csv",
+    "korean-drama-2015-2023-mydramalist/korean_drama.csv",
+    "movielens-latest-small",
+    "tmdb-5000-movies/tmdb_4803_movies.csv",  # after MovieLens: matched to it by TMDB id
+)
+K = 10
+_PINNED = re.compile(r"^(?P<name>.*) \((?P<year>\d{4})\)$")
 
 
-def find(by_name: dict[str, list[TitleFacts]], name: str, year: int | None) -> TitleFacts | None:
-    found = by_name.get(normalise_title(name), [])
-    exact = [t for t in found if year is None or t.year == year]
-    return (exact or [None])[0]
+@dataclass(frozen=True)
+class Probe:
+    category: str
+    title: str
+    year: int
+    expected: tuple[str, ...]
+
+
+def load_probes() -> list[Probe]:
+    rows = json.loads(PROBES_FILE.read_text(encoding="utf-8"))
+    return [Probe(r["category"], r["title"], r["year"], tuple(r["expected"])) for r in rows]
+
+
+async def import_catalog(url: str) -> None:
+    from db import migrate
+    from db.imports.importer import ImportOptions, import_file
+    from db.session import Database
+
+    db = Database.from_url(url)
+    try:
+        await migrate.upgrade(db.engine)
+        for name in SOURCES:
+            started = time.perf_counter()
+            summary = await import_file(db, DATA / name, ImportOptions())
+            print(
+                f"# imported {name}: {summary.added:,} added, {summary.merged:,} merged, "
+                f"{summary.ratings:,} ratings in {time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+    finally:
+        await db.dispose()
+
+
+async def snapshots(url: str) -> tuple[CatalogSnapshot, CatalogSnapshot]:
+    """(with ratings, without): the first exactly as the bot's CatalogCache makes it."""
+    from db.session import Database
+
+    db = Database.from_url(url)
+    try:
+        with_ratings = await CatalogCache(db).get()
+    finally:
+        await db.dispose()
+    titles = list(with_ratings.titles.values())
+    without = CatalogSnapshot.build(with_ratings.revision, titles, with_ratings.offers)
+    return with_ratings, without
+
+
+class Names:
+    """Catalog titles by normalised name and alias."""
+
+    def __init__(self, titles: Sequence[TitleFacts]) -> None:
+        self.by_name: dict[str, set[int]] = {}
+        self.titles = {t.id: t for t in titles}
+        for t in titles:
+            for name in {t.name, t.original_name, *t.aliases}:
+                if name:
+                    self.by_name.setdefault(normalise_title(name), set()).add(t.id)
+
+    def ids(self, expected: str) -> set[int]:
+        year = None
+        if match := _PINNED.match(expected):
+            expected, year = match.group("name"), int(match.group("year"))
+        found = self.by_name.get(normalise_title(expected), set())
+        return {t for t in found if year is None or self.titles[t].year == year}
+
+    def probe(self, p: Probe) -> TitleFacts | None:
+        found = [self.titles[t] for t in self.ids(p.title) if self.titles[t].year == p.year]
+        found.sort(
+            key=lambda t: (
+                t.kind != "series" if "series" in p.category or "drama" in p.category else 0,
+                t.id,
+            )
+        )
+        return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Result:
+    probe: Probe
+    label: str
+    found: tuple[str, ...]
+    available: int
+    missing: tuple[str, ...]
+    top: tuple[str, ...]
+
+    @property
+    def hit(self) -> bool:
+        return bool(self.found)
+
+
+def run_probes(snap: CatalogSnapshot, names: Names, probes: Sequence[Probe]) -> list[Result]:
+    results = []
+    for p in probes:
+        probe = names.probe(p)
+        if probe is None:
+            print(f"! probe {p.title} ({p.year}) is not in the catalog")
+            continue
+        wanted = {e: names.ids(e) - {probe.id} for e in p.expected}
+        available = {e: ids for e, ids in wanted.items() if ids}
+        top = snap.model.similar(probe.id, k=K)
+        found = []
+        for e, ids in available.items():
+            if any(s.title_id in ids or ids.intersection(s.versions) for s in top):
+                found.append(e)
+        shown = []
+        for s in top:
+            t = snap.titles[s.title_id]
+            hit = any(s.title_id in ids or ids.intersection(s.versions) for ids in wanted.values())
+            also = f" +{len(s.versions)}" if s.versions else ""
+            shown.append(f"{'*' if hit else ' '} {t.label}{also} [{t.kind}] {s.score:.2f}")
+        missing = tuple(e for e in p.expected if e not in available)
+        results.append(Result(p, probe.label, tuple(found), len(available), missing, tuple(shown)))
+    return results
+
+
+def summarise(results: Sequence[Result]) -> dict[str, tuple[int, float, float, float]]:
+    """category -> (probes, hit rate, P@10, recall), plus "all"."""
+    groups: dict[str, list[Result]] = {}
+    for r in results:
+        groups.setdefault(r.probe.category, []).append(r)
+    groups["all"] = list(results)
+    out = {}
+    for name, rs in groups.items():
+        out[name] = (
+            len(rs),
+            sum(r.hit for r in rs) / len(rs),
+            sum(len(r.found) for r in rs) / (K * len(rs)),
+            sum(len(r.found) / max(r.available, 1) for r in rs) / len(rs),
+        )
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show", type=int, default=0, help="print each probe's top N")
+    parser.add_argument("--db", type=Path, help="SQLite file to reuse (imported if missing)")
+    parser.add_argument("--missing", action="store_true", help="list expected titles not found")
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"# load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    t0 = time.perf_counter()
-    titles, offers = load_catalog()
-    t1 = time.perf_counter()
-    rec = Recommender.build(titles, (), offers)
-    t2 = time.perf_counter()
+    probes = load_probes()
+    with tempfile.TemporaryDirectory(prefix="reelbot-similar-") as tmp:
+        path = args.db or Path(tmp) / f"reelbot_similar_{uuid.uuid4().hex[:10]}.sqlite3"
+        url = f"sqlite+aiosqlite:///{path}"
+        started = time.perf_counter()
+        if not path.exists():
+            asyncio.run(import_catalog(url))
+        imported = time.perf_counter()
+        with_ratings, without = asyncio.run(snapshots(url))
+        built = time.perf_counter()
+    titles = list(with_ratings.titles.values())
     print(
-        f"# {len(titles):,} titles read in {t1 - t0:.1f} s, index built in {t2 - t1:.1f} s; "
-        f"{len(PROBES)} probes"
+        f"# {len(titles):,} titles, {len(with_ratings.model.histories):,} raters; import "
+        f"{imported - started:.0f} s, both snapshots {built - imported:.0f} s; {len(probes)} probes"
     )
-    by_name: dict[str, list[TitleFacts]] = {}
-    for t in titles:
-        by_name.setdefault(normalise_title(t.name), []).append(t)
-
-    rows = []
-    per_genre: dict[str, list[int]] = {}
-    for genre, name, year, expected in PROBES:
-        probe = find(by_name, name, year)
-        if probe is None:
-            print(f"! probe {name} ({year}) is not in the catalog")
-            continue
-        wanted = {normalise_title(e) for e in expected if find(by_name, e, None) is not None}
-        missing = [e for e in expected if find(by_name, e, None) is None]
-        top = rec.similar(probe.id, k=10)
-        names = [rec.titles[s.title_id].name for s in top]
-        found = [n for n in names if normalise_title(n) in wanted]
-        hit = int(bool(found))
-        per_genre.setdefault(genre, []).append(hit)
-        rows.append((genre, probe.label, hit, len(found), len(wanted), found, missing))
-        if args.show:
-            print(f"\n{probe.label}:")
-            for s in top[: args.show]:
-                t = rec.titles[s.title_id]
-                mark = "*" if normalise_title(t.name) in wanted else " "
-                print(f"  {mark} {t.label:<45} {s.score:6.3f}")
-
+    names = Names(titles)
+    tables = {}
+    for label, snap in (("with ratings", with_ratings), ("without ratings", without)):
+        results = run_probes(snap, names, probes)
+        tables[label] = summarise(results)
+        if args.show or args.missing:
+            print(f"\n## {label}")
+        for r in results:
+            if args.show:
+                print(f"\n{r.label} [{r.probe.category}]: {len(r.found)}/{r.available}")
+                for line in r.top[: args.show]:
+                    print(f"  {line}")
+            if args.missing and r.missing:
+                print(f"  {r.label}: not in the catalog: {', '.join(r.missing)}")
     print()
-    print(f"{'genre':<13} {'probe':<44} {'hit':>3} {'found':>6}  expected titles found")
-    for genre, label, hit, n_found, n_wanted, found, missing in rows:
-        note = ", ".join(found) or "-"
-        if missing:
-            note += f"   (not in catalog: {len(missing)})"
-        print(f"{genre:<13} {label[:44]:<44} {hit:>3} {n_found:>2}/{n_wanted:<3}  {note}")
-    hits = sum(r[2] for r in rows)
-    found_total = sum(r[3] for r in rows)
-    wanted_total = sum(r[4] for r in rows)
-    print()
-    for genre, hs in per_genre.items():
-        print(f"{genre:<13} hit rate {sum(hs)}/{len(hs)} = {sum(hs) / len(hs):.2f}")
-    print(
-        f"{'all':<13} hit rate {hits}/{len(rows)} = {hits / len(rows):.2f}; expected titles "
-        f"found in the top 10: {found_total}/{wanted_total} = {found_total / wanted_total:.2f}"
-    )
+    print(f"{'category':<16} {'n':>3}  {'with ratings':^20}  {'without ratings':^20}")
+    print(f"{'':<16} {'':>3}  {'hit':>6} {'P@10':>6} {'rec':>6}  {'hit':>6} {'P@10':>6} {'rec':>6}")
+    for category in tables["with ratings"]:
+        n, *a = tables["with ratings"][category]
+        _, *b = tables["without ratings"][category]
+        cells = "  ".join(" ".join(f"{v:6.2f}" for v in part) for part in (a, b))
+        print(f"{category:<16} {n:>3}  {cells}")
+    load = os.getloadavg()
+    print(f"# load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0
 
 

@@ -4,7 +4,7 @@ Each title becomes one sparse vector made of blocks (genres, themes, people, cou
 Every block is TF-IDF weighted and L2-normalised on its own, then scaled by the square root of
 its weight, so the dot product of two titles is the weighted sum of per-block cosines. Editorial
 "compares with" links add a bonus on top. Versions of one story (an original and its remakes)
-are grouped so they take one slot, not five.
+and the seasons of one show (recommender.franchise) are grouped so they take one slot, not five.
 
 Speed: a query only touches the titles that share a feature with it (a feature -> titles
 index, summed with one `bincount`), and reasons are built for the final top k only, in one
@@ -23,6 +23,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.franchise import Franchises
 from recommender.models import Evidence, TitleFacts
 from recommender.sparse_ops import take_rows, weighted_row_sum
 from recommender.weights import load_content_block_weights
@@ -193,7 +194,7 @@ class Suggestion:
     title_id: int
     score: float
     evidence: Evidence
-    versions: tuple[int, ...] = ()  # other versions of the same story folded into this slot
+    versions: tuple[int, ...] = ()  # other versions or seasons folded into this slot
 
 
 def _era(year: int | None) -> list[str]:
@@ -266,6 +267,13 @@ class ContentModel:
         self.versions: dict[int, list[int]] = {}
         for t in titles:
             self.versions.setdefault(self.story[t.id], []).append(t.id)
+        # A list shows one line per story and per show: remakes and the seasons of one series
+        # fold into the line of their best-ranked member.
+        self.franchises = Franchises.build(titles)
+        self.line = {t.id: self.story[self.franchises.line_of(self.story[t.id])] for t in titles}
+        self.line_members: dict[int, list[int]] = {}
+        for t in titles:
+            self.line_members.setdefault(self.line[t.id], []).append(t.id)
         # Editorial links: a title's own list ("fans compare it with") counts fully, being named
         # in another title's list counts less. Only titles that have links are keys.
         self.links: dict[int, set[int]] = {}
@@ -596,19 +604,20 @@ class ContentModel:
         explain: ExplainMany,
         floor: float = -math.inf,
     ) -> list[Suggestion]:
-        """The first k of candidate rows (best first), one slot per story; scores at or below
-        `floor` end the list. Reasons are built only for the k chosen, in one `explain` call."""
+        """The first k of candidate rows (best first), one slot per line (a story with its
+        remakes, a show with its seasons); scores at or below `floor` end the list. Reasons
+        are built only for the k chosen, in one `explain` call."""
         chosen: list[tuple[int, float, tuple[int, ...]]] = []
-        used_stories: set[int] = set()
+        used_lines: set[int] = set()
         for j, score in zip(rows, scores, strict=True):
             if not math.isfinite(score) or score <= floor:
                 break
             tid = int(self.ids[j])
-            story = self.story[tid]
-            if story in used_stories:
+            line = self.line[tid]
+            if line in used_lines:
                 continue
-            used_stories.add(story)
-            versions = tuple(v for v in self.versions[story] if v != tid and v not in skip)
+            used_lines.add(line)
+            versions = tuple(v for v in self.line_members[line] if v != tid and v not in skip)
             chosen.append((tid, score, versions))
             if len(chosen) == k:
                 break

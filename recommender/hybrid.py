@@ -326,12 +326,36 @@ class Recommender:
             scores *= np.float32(1.0 - share)
             spread = self._scatter(collab)
             unrelated &= spread <= 0
-            spread *= np.float32(share * w.similar_collab)
-            scores += spread
+            # Standardised like the content score: raw EASE weights are ~100x smaller.
+            scores += _standardise(spread, share * w.similar_collab)
         scores += self._similar_popularity
-        scores[unrelated] = -np.inf
         skip = set(exclude) | set(self.content.versions[self.story[title_id]])
+        self._lift_franchise(scores, unrelated, title_id, skip)
+        scores[unrelated] = -np.inf
         return self._top(scores, k, skip, self._explain_pair(title_id), filters)
+
+    def _lift_franchise(
+        self, scores: np.ndarray, unrelated: np.ndarray, title_id: int, skip: set[int]
+    ) -> None:
+        """Sequels, prequels, seasons and spin-offs of this title (recommender.franchise) get
+        `similar_franchise` on top, the best `similar_franchise_lines` lines of them only: a
+        long franchise (ten anime films) must not fill the whole list."""
+        w = self.weights
+        content = self.content
+        linked = [t for t in content.franchises.linked(title_id) if t not in skip]
+        if not linked or w.similar_franchise_lines <= 0:
+            return
+        kind = content.titles[title_id].kind
+        # A series' own later shows before its films, and the other way round.
+        linked.sort(key=lambda t: (content.titles[t].kind != kind, -float(scores[self.row[t]])))
+        lines: set[int] = set()
+        for t in linked:
+            line = content.line[t]
+            if line not in lines and len(lines) >= w.similar_franchise_lines:
+                continue
+            lines.add(line)
+            scores[self.row[t]] += np.float32(w.similar_franchise)
+            unrelated[self.row[t]] = False
 
     def group(
         self,

@@ -3,7 +3,8 @@
 The values live in `weights.json` next to this file. `bench/movielens.py --save-weights` tunes
 the blend on a validation split cut from the MovieLens training data (never on the test set);
 `bench/tune_similar.py --save` tunes the content block weights (the "content_blocks" object)
-on MovieLens co-rating neighbours mapped onto the catalog; each keeps the other's values.
+on MovieLens co-rating neighbours mapped onto the catalog; `bench/tune_similar_blend.py --save`
+the similar_* blend on held-out MovieLens raters; each keeps the others' values.
 `bench/similar.py` reports how similar titles do on probe titles (never tuned on).
 `weights_version` goes into the on-disk index cache key, so new weights mean a new index.
 """
@@ -19,7 +20,7 @@ from typing import Any
 from recommender.collab import CollabSettings
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-CODE_VERSION = "hybrid-2"  # bump when scoring code changes what a cached index means
+CODE_VERSION = "hybrid-3"  # bump when scoring code changes what a cached index means
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class HybridWeights:
     similar_collab: float = 0.8
     similar_collab_half_at: float = 20.0
     similar_popularity: float = 0.05
+    # sequels, seasons and spin-offs (recommender.franchise): the lift, in standardised units,
+    # and how many of their lines get it
+    similar_franchise: float = 10.0
+    similar_franchise_lines: int = 3
     # group picks: how much the least happy member's dislike counts against a title
     misery: float = 2.0
     # explanations: fewest shared fans worth naming
