@@ -49,9 +49,9 @@ class ChatRateLimiter(BaseRateLimiter[int]):
     def __init__(
         self,
         max_retries: int = 3,
-        overall: tuple[float, float] = (30, 1),  # (messages, seconds)
+        overall: tuple[float, float] = (28, 1),  # (messages, seconds); Telegram: about 30
         per_chat: tuple[float, float] = (8, 8),  # one a second, bursts of up to 8
-        per_group: tuple[float, float] = (20, 60),
+        per_group: tuple[float, float] = (18, 60),  # Telegram: 20 a minute
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_retries = max_retries
