@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -506,3 +507,21 @@ class ImportRun(Base):
     ratings: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# -- the Telegram update inbox (issue 10: votes in flight at a crash) -----------------------------
+
+
+class UpdateInbox(Base):
+    """An update stored on receipt, before Telegram is told it arrived; `handled_at` once its
+    handlers ran. Unhandled rows are handled again after a crash; handled ones keep only their
+    ids, to recognise an update Telegram delivers twice, until they are pruned."""
+
+    __tablename__ = "update_inbox"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

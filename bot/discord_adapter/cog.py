@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import discord
@@ -77,6 +77,14 @@ def context_for(interaction: discord.Interaction, settings: Settings) -> Command
     )
 
 
+@dataclass
+class _PollTurn:
+    """One poll's votes wait here for their turn; dropped when none is waiting."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
 class ReelbotCog(commands.Cog):
     def __init__(
         self,
@@ -91,9 +99,9 @@ class ReelbotCog(commands.Cog):
         self.settings = settings
         self.polls = polls
         self.defer_after = defer_after
-        # Poll votes are recorded one at a time, in the order Discord sent them, so a quick
-        # "remove vote, vote again" cannot land the other way round.
-        self._votes = asyncio.Lock()
+        # A poll's votes are recorded one at a time, in the order Discord sent them, so a quick
+        # "remove vote, vote again" cannot land the other way round; other polls go on meanwhile.
+        self._votes: dict[int, _PollTurn] = {}
 
     # -- running a command line -------------------------------------------------------------
 
@@ -334,15 +342,22 @@ class ReelbotCog(commands.Cog):
     async def _vote(self, payload: discord.RawPollVoteActionEvent, indices: list[int]) -> None:
         if self.polls is None or (self.bot.user and payload.user_id == self.bot.user.id):
             return
-        async with self._votes:
-            voter = await self._voter(payload)
-            try:
-                reply = await self.polls.poll_answered(
-                    PLATFORM, str(payload.message_id), voter.ctx, indices
-                )
-            except Exception:
-                log.exception("poll vote on message %s not recorded", payload.message_id)
-                return
+        turn = self._votes.setdefault(payload.message_id, _PollTurn())
+        turn.users += 1
+        try:
+            async with turn.lock:
+                voter = await self._voter(payload)
+                try:
+                    reply = await self.polls.poll_answered(
+                        PLATFORM, str(payload.message_id), voter.ctx, indices
+                    )
+                except Exception:
+                    log.exception("poll vote on message %s not recorded", payload.message_id)
+                    return
+        finally:
+            turn.users -= 1
+            if turn.users == 0:
+                del self._votes[payload.message_id]
         if reply is not None and voter.user is not None:
             try:  # only the voter should see it, and outside an interaction that is a DM
                 await send_to_channel(voter.user, reply)

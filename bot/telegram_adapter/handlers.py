@@ -24,7 +24,6 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -47,7 +46,10 @@ from bot.telegram_adapter import callbacks
 from bot.telegram_adapter.admins import ChatAdmins
 from bot.telegram_adapter.flows import GUIDES, Flow, flows_of
 from bot.telegram_adapter.identity import is_user_id, sender_of
+from bot.telegram_adapter.inbox import DurableUpdateQueue, UpdateInbox
+from bot.telegram_adapter.ordering import PerChatUpdateProcessor
 from bot.telegram_adapter.polls import PLATFORM
+from bot.telegram_adapter.ratelimit import ChatRateLimiter
 from bot.telegram_adapter.render import Page, render
 from bot.telegram_adapter.sending import NO_PREVIEW, ReplySender, TelegramMessenger
 
@@ -453,15 +455,24 @@ def build_application(
     dispatcher: Dispatcher,
     base_url: str | None = None,
     polls: PollEvents | None = None,
+    rate_limiter: ChatRateLimiter | None = None,
+    inbox: UpdateInbox | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """`base_url`: a Bot API server other than api.telegram.org (default: the setting
-    TELEGRAM_API_BASE_URL). `polls`: records votes on the polls replies open."""
+    TELEGRAM_API_BASE_URL). `polls`: records votes on the polls replies open. `rate_limiter`:
+    other flood limits than Telegram's (a self-hosted Bot API server, a test). `inbox`: store
+    updates on receipt, so a crash loses none (serve handles what a crash left first)."""
     builder = ApplicationBuilder().token(settings.require("TELEGRAM_TOKEN"))
     base = (base_url or settings.telegram_api_base_url or "").rstrip("/")
     if base:
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-    # The rate limiter keeps to Telegram's flood limits and waits out RetryAfter.
-    application = builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
+    # Chats are independent: updates of different chats run side by side (each chat's in
+    # order), and a flood wait holds back only the chat it is for.
+    if inbox is not None:
+        builder = builder.update_queue(DurableUpdateQueue(inbox))
+    handled = inbox.handled if inbox is not None else None
+    builder = builder.concurrent_updates(PerChatUpdateProcessor(handled=handled))
+    application = builder.rate_limiter(rate_limiter or ChatRateLimiter(max_retries=3)).build()
     front = TelegramFrontEnd(settings, dispatcher, application.bot, polls)
     application.bot_data["reelbot"] = front
     only_new = filters.UpdateType.MESSAGE  # edits of old messages are not new commands

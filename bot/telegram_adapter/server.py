@@ -30,6 +30,7 @@ from bot.core.scheduler import Scheduler
 from bot.logs import redact_also
 from bot.settings import Settings
 from bot.telegram_adapter.handlers import build_application, front_end
+from bot.telegram_adapter.inbox import DurableUpdateQueue, UpdateInbox, bot_id_of
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,10 @@ async def serve(
     async with application:
         await set_menu(application)
         await application.start()
+        queue = application.update_queue
+        if isinstance(queue, DurableUpdateQueue):  # first what a crash left unhandled
+            for update in await queue.inbox.unhandled(application.bot):
+                queue.requeue(update)
         updater = application.updater
         assert updater is not None
         if webhook is None:
@@ -146,8 +151,12 @@ async def run(
 ) -> None:
     """The Telegram front end of `app` until `stop` is set: native polls recorded by its watch
     parties, whose scheduler closes them (stopPoll) and posts results and reminders through
-    this bot. `base_url`: see build_application."""
-    application = build_application(settings, app.dispatcher, base_url, polls=app.parties)
+    this bot. Updates are stored on receipt (the update inbox). `base_url`: see
+    build_application."""
+    inbox = UpdateInbox(app.db, bot_id_of(settings.require("TELEGRAM_TOKEN")))
+    application = build_application(
+        settings, app.dispatcher, base_url, polls=app.parties, inbox=inbox
+    )
     scheduler = Scheduler(
         app.parties, [front_end(application).messenger], interval=scheduler_interval
     )

@@ -29,6 +29,8 @@ class FakeDiscord:
     gateway_closed: asyncio.Event = field(default_factory=asyncio.Event)
     posted: asyncio.Condition = field(default_factory=asyncio.Condition)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     runner: web.AppRunner | None = None
     base: str = ""
 
@@ -69,6 +71,11 @@ class FakeDiscord:
                     await self.posted.wait()
 
         return await asyncio.wait_for(found(), seconds)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event (e.g. MESSAGE_POLL_VOTE_ADD) to every connected bot."""
+        for ws in self._sockets:
+            await ws.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
 
     def _authorised(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bot {self.token}"
@@ -147,7 +154,7 @@ class FakeDiscord:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}})
-        sequence = itertools.count(1)
+        self._sockets.append(ws)
         async for message in ws:
             if message.type != WSMsgType.TEXT:
                 break
@@ -165,7 +172,8 @@ class FakeDiscord:
                     "shard": [0, 1],
                     "application": {"id": APP_ID, "flags": 0},
                 }
-                await ws.send_json({"op": 0, "t": "READY", "s": next(sequence), "d": ready})
+                await ws.send_json({"op": 0, "t": "READY", "s": next(self._sequence), "d": ready})
+        self._sockets.remove(ws)
         self.gateway_closed.set()
         return ws
 

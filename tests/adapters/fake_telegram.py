@@ -5,13 +5,18 @@ documents, button presses, inline queries, poll votes) and reads back what the b
 (`sent`: every call, with its parameters). Messages the bot sent are kept, so edits change them
 and a button press carries the message as Telegram would. Only the methods reelbot uses are
 implemented; anything else answers an error, so an unexpected call shows up as a failure.
-`fail_next` makes the next call of a method fail like Telegram or the network can."""
+`fail_next` makes the next call of a method fail like Telegram or the network can.
+
+Like Telegram, it keeps updates until they are confirmed (getUpdates with an offset past their
+update_id), so a bot that dies before confirming gets them again, and it answers 429 with
+`retry_after` to a bot that posts faster than the flood limits (`limits`)."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +46,7 @@ class Sent:
     method: str
     params: dict[str, Any]
     result: Any = None
+    at: float = field(default_factory=time.monotonic)  # when the fake took it
 
     @property
     def text(self) -> str:
@@ -67,10 +73,59 @@ class Failure:
 
 
 @dataclass
+class FloodLimits:
+    """(messages, seconds) of each bucket, refilled evenly: Telegram's documented limits,
+    about 30 messages a second overall, about one a second in a chat with short bursts
+    allowed, and 20 a minute in a group."""
+
+    overall: tuple[float, float] = (30, 1)
+    per_chat: tuple[float, float] = (10, 10)
+    per_group: tuple[float, float] = (20, 60)
+
+
+# What counts against the limits: putting something into a chat.
+POSTING = {
+    "sendMessage",
+    "sendPhoto",
+    "sendPoll",
+    "sendDocument",
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageReplyMarkup",
+    "stopPoll",
+}
+
+
+@dataclass
+class _Bucket:
+    capacity: float
+    per_second: float
+    tokens: float
+    stamp: float
+
+    @classmethod
+    def of(cls, rate: tuple[float, float]) -> _Bucket:
+        return cls(rate[0], rate[0] / rate[1], rate[0], time.monotonic())
+
+    def wait(self, now: float) -> float:
+        """Seconds until one message may go (0: now)."""
+        elapsed = max(0.0, now - self.stamp)
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.per_second)
+        self.stamp = max(self.stamp, now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.per_second
+
+
+@dataclass
 class FakeTelegram:
     token: str = "123456:TEST-TOKEN"
     sent: list[Sent] = field(default_factory=list)
-    updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    # Unconfirmed updates, oldest first; getUpdates(offset) confirms those below the offset.
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    limits: FloodLimits = field(default_factory=FloodLimits)
+    flood_waits: list[tuple[int, int]] = field(default_factory=list)  # (chat id, retry_after)
+    confirmed_below: int = 0  # the highest offset a getUpdates call confirmed with
+    last_update_id: int = 0
+    _flooded_until: dict[int, float] = field(default_factory=dict)
     admins: dict[int, list[int]] = field(default_factory=dict)  # chat id -> user ids
     files: dict[str, bytes] = field(default_factory=dict)  # file_id -> content
     webhook: dict[str, Any] = field(default_factory=dict)
@@ -81,6 +136,7 @@ class FakeTelegram:
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _new_sent: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _buckets: dict[object, _Bucket] = field(default_factory=dict)
     runner: web.AppRunner | None = None
     base_url: str = ""
 
@@ -104,6 +160,21 @@ class FakeTelegram:
         self.failures.setdefault(method, []).append(failure)
 
     # -- the users' side ---------------------------------------------------------------------
+
+    def queue_update(self, update: dict[str, Any]) -> None:
+        self.updates.append(update)
+        self.last_update_id = max(self.last_update_id, int(update["update_id"]))
+
+    def flood(self, chat_id: int, seconds: float) -> None:
+        """Telegram holds `chat_id` in a flood wait: every post there answers 429 until then."""
+        self._flooded_until[chat_id] = time.monotonic() + seconds
+
+    async def wait_confirmed(self, update_id: int, seconds: float = 30) -> None:
+        """Until the bot has confirmed `update_id` (called getUpdates with a higher offset)."""
+        deadline = time.monotonic() + seconds
+        while self.confirmed_below <= update_id:
+            assert time.monotonic() < deadline, f"update {update_id} was never confirmed"
+            await asyncio.sleep(0.01)
 
     def user(self, user_id: int = 42, name: str = "Mina") -> dict[str, Any]:
         return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
@@ -149,7 +220,7 @@ class FakeTelegram:
         if text.startswith("/"):
             length = len(text.split(maxsplit=1)[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        self.updates.put_nowait({"update_id": next(self._ids), "message": message})
+        self.queue_update({"update_id": next(self._ids), "message": message})
 
     def send_document(
         self,
@@ -174,14 +245,14 @@ class FakeTelegram:
         if caption.startswith("/"):
             length = len(caption.split(maxsplit=1)[0])
             message["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        self.updates.put_nowait({"update_id": next(self._ids), "message": message})
+        self.queue_update({"update_id": next(self._ids), "message": message})
 
     def press(self, message: Sent, data: str, user_id: int = 42, name: str = "Mina") -> str:
         """Press a button on a message the bot sent (its current state, after any edits)."""
         query_id = str(next(self._ids))
         chat_id = int(message.params["chat_id"])
         current = self.messages.get((chat_id, message.result["message_id"]), message.result)
-        self.updates.put_nowait(
+        self.queue_update(
             {
                 "update_id": next(self._ids),
                 "callback_query": {
@@ -198,7 +269,7 @@ class FakeTelegram:
     def press_inline(self, inline_message_id: str, data: str, user_id: int = 42) -> str:
         """Press a button on a card someone shared with inline mode (no chat message)."""
         query_id = str(next(self._ids))
-        self.updates.put_nowait(
+        self.queue_update(
             {
                 "update_id": next(self._ids),
                 "callback_query": {
@@ -214,7 +285,7 @@ class FakeTelegram:
 
     def inline_query(self, query: str, user_id: int = 42) -> str:
         query_id = str(next(self._ids))
-        self.updates.put_nowait(
+        self.queue_update(
             {
                 "update_id": next(self._ids),
                 "inline_query": {
@@ -231,7 +302,7 @@ class FakeTelegram:
         self, poll: Sent, option_ids: list[int], user_id: int = 42, name: str = "Mina"
     ) -> None:
         """A member answers a poll the bot sent ([] retracts the answer)."""
-        self.updates.put_nowait(
+        self.queue_update(
             {
                 "update_id": next(self._ids),
                 "poll_answer": {
@@ -405,6 +476,19 @@ class FakeTelegram:
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return web.json_response(body, status=failure.status)
+        if method in POSTING and "chat_id" in params:
+            retry_after = self._flood_wait(int(params["chat_id"]))
+            if retry_after:
+                self.flood_waits.append((int(params["chat_id"]), retry_after))
+                return web.json_response(
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": f"Too Many Requests: retry after {retry_after}",
+                        "parameters": {"retry_after": retry_after},
+                    },
+                    status=429,
+                )
         try:
             result = self._result(method, params)
         except _ApiError as error:
@@ -425,20 +509,45 @@ class FakeTelegram:
             return web.Response(status=404)
         return web.Response(body=self.files[file_id])
 
+    def _flood_wait(self, chat_id: int) -> int:
+        """0 when a message may go to `chat_id` now (and it is counted), else the whole seconds
+        to wait, as Telegram's retry_after."""
+        now = time.monotonic()
+        flooded = self._flooded_until.get(chat_id, 0) - now
+        if flooded > 0:
+            return math.ceil(flooded)
+        buckets = [
+            self._bucket("overall", self.limits.overall),
+            self._bucket(("chat", chat_id), self.limits.per_chat),
+        ]
+        if chat_id < 0:
+            buckets.append(self._bucket(("group", chat_id), self.limits.per_group))
+        wait = max(bucket.wait(now) for bucket in buckets)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        for bucket in buckets:
+            bucket.tokens -= 1
+        return 0
+
+    def _bucket(self, key: object, rate: tuple[float, float]) -> _Bucket:
+        if key not in self._buckets:
+            self._buckets[key] = _Bucket.of(rate)
+        return self._buckets[key]
+
     async def _poll(self, request: web.Request, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Long polling. A client that hung up (a stopped bot) must not take updates with it:
-        aiohttp keeps running the handler, so check the connection while waiting."""
+        """Long polling: confirms the updates below `offset`, then returns the rest (waiting up
+        to `timeout` for one). Unconfirmed updates stay, and come again in the next call."""
+        offset = int(params.get("offset") or 0)
+        if offset > 0:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            self.confirmed_below = max(self.confirmed_below, offset)
+        limit = int(params.get("limit") or 100)
         deadline = time.monotonic() + max(float(params.get("timeout") or 0), 0.05)
-        while self.updates.empty():
+        while not self.updates:
             if time.monotonic() > deadline or _hung_up(request):
                 return []
             await asyncio.sleep(0.02)
-        if _hung_up(request):
-            return []
-        batch: list[dict[str, Any]] = []
-        while not self.updates.empty():
-            batch.append(self.updates.get_nowait())
-        return batch
+        return self.updates[:limit]
 
 
 def _hung_up(request: web.Request) -> bool:

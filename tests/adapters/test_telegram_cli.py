@@ -17,11 +17,17 @@ from tests.adapters.fake_telegram import GROUP_ID, FakeTelegram
 
 
 @asynccontextmanager
-async def reelbot_telegram(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, Process]]:
-    """`python -m bot telegram` on a fresh SQLite file, pointed at a fake Bot API server; killed
-    at the end if the test did not stop it."""
-    fake = FakeTelegram()
-    base_url = await fake.start()
+async def reelbot_telegram(
+    tmp_path: Path, fake: FakeTelegram | None = None
+) -> AsyncIterator[tuple[FakeTelegram, Process]]:
+    """`python -m bot telegram` on the SQLite file in `tmp_path` (fresh the first time),
+    pointed at a fake Bot API server (a new one unless `fake` is given and running); killed at
+    the end if the test did not stop it."""
+    own_fake = fake is None
+    if fake is None:
+        fake = FakeTelegram()
+        await fake.start()
+    base_url = fake.base_url
     env = {
         **os.environ,
         "REELBOT_DATA_DIR": str(tmp_path),
@@ -30,6 +36,7 @@ async def reelbot_telegram(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, 
         "TELEGRAM_API_BASE_URL": base_url,
     }
     env.pop("TELEGRAM_WEBHOOK_URL", None)
+    menus = len(fake.all("setMyCommands"))
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -40,13 +47,14 @@ async def reelbot_telegram(tmp_path: Path) -> AsyncIterator[tuple[FakeTelegram, 
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await fake.wait_for("setMyCommands", seconds=60)
+        await fake.wait_for("setMyCommands", menus + 1, seconds=60)
         yield fake, process
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-        await fake.stop()
+        if own_fake:
+            await fake.stop()
 
 
 async def stop_with_sigterm(process: Process) -> None:

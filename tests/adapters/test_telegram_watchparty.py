@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import App, open_app
 from bot.telegram_adapter.server import run
-from tests.adapters.fake_telegram import GROUP_ID, FakeTelegram, Sent
+from tests.adapters.fake_telegram import GROUP_ID, FakeTelegram, FloodLimits, Sent
 from tests.conftest import make_settings
 from tests.party_support import FakeClock, only_party_id
 
@@ -71,6 +71,9 @@ class Running:
 
 @pytest.fixture
 async def bot(fake: FakeTelegram, db_url: str, tmp_path: Path) -> AsyncIterator[Running]:
+    # These tests ask the group for the party's state again and again, across restarts that
+    # start each bot's flood limiter afresh; test_telegram_concurrency.py tests the limits.
+    fake.limits = FloodLimits(per_chat=(1000, 1), per_group=(1000, 1))
     running = Running(fake, db_url, tmp_path, FakeClock())
     await running.start()
     yield running

@@ -1,7 +1,7 @@
 """titles.popularity and titles.vote_count: how widely known a title is (TMDB)
 
 Revision ID: 0006_title_notability
-Revises: 0004
+Revises: 0005_job_leases
 """
 
 from collections.abc import Sequence
