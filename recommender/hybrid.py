@@ -73,6 +73,11 @@ def _to_year(seconds: float) -> float:
     return 1970.0 + seconds / SECONDS_PER_YEAR
 
 
+def rating_years(times: Iterable[float]) -> np.ndarray:
+    """Rating times (Unix seconds) as the fractional years `personal(rated_at=...)` takes."""
+    return np.array([_to_year(t) for t in times], dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class UserParts:
     """One user's standardised score parts over the catalog, before blending."""

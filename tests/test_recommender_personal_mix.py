@@ -4,6 +4,9 @@ links, the links decide nothing. Also the bot's own call (`CatalogSnapshot.perso
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from bot.core.catalog import CatalogSnapshot
 from recommender import RatingTriple, Recommender, TitleFacts
 
@@ -61,3 +64,15 @@ def test_the_bots_call_ranks_imported_titles_the_same_way() -> None:
     order = [s.title_id for s in snapshot.personal_picks({1: 5.0}, 8)]
     assert 1 not in order
     assert order.index(4) < order.index(2) and order.index(5) < order.index(2)
+
+
+def test_the_bots_call_leaves_out_titles_not_released_at_the_moment_asked() -> None:
+    titles = [*catalog(), replace(drama(10, "Announced", ROMANCE), year=2031)]
+    others = [RatingTriple(f"m{i}", t, 4.0, 1.7e9 + i) for i in range(3) for t in (10, 5)]
+    snapshot = CatalogSnapshot.build(1, titles, {}, others)
+    in_2025 = datetime(2025, 6, 1, tzinfo=UTC).timestamp()
+    rated_at = [in_2025 - 86400]
+    later = [s.title_id for s in snapshot.personal_picks({1: 5.0}, 8, rated_at=rated_at)]
+    now = [s.title_id for s in snapshot.personal_picks({1: 5.0}, 8, None, rated_at, in_2025)]
+    assert 10 in later and 10 not in now
+    assert now[:7] == [t for t in later if t != 10][:7]  # the rest keeps its order

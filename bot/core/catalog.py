@@ -35,6 +35,7 @@ from recommender import (
     TitleFilter,
     load_weights,
 )
+from recommender.hybrid import rating_years
 from recommender.weights import weights_version
 
 log = logging.getLogger(__name__)
@@ -76,12 +77,24 @@ class CatalogSnapshot:
         return {v for t in rated if t in self.model for v in self.model.versions_of(t)}
 
     def personal_picks(
-        self, rated: Mapping[int, float], limit: int, filters: TitleFilter | None = None
+        self,
+        rated: Mapping[int, float],
+        limit: int,
+        filters: TitleFilter | None = None,
+        rated_at: Sequence[float] = (),
+        now: float | None = None,
     ) -> list[Suggestion]:
         """A member's picks from their ratings (title id -> stars), as /recommend asks for
-        them (bench/movielens.py scores this same call)."""
+        them; bench/movielens.py scores this same call. `rated_at`: when the member made those
+        ratings (Unix seconds), so titles the community was rating at the same time count
+        more (the trend part); `now`: titles released after this year are not out yet."""
         return self.model.personal(
-            rated, k=limit, exclude=self.seen_versions(rated), filters=filters
+            rated,
+            k=limit,
+            exclude=self.seen_versions(rated),
+            filters=filters,
+            as_of=now,
+            rated_at=rating_years(rated_at) if rated_at else None,
         )
 
     def with_ratings(

@@ -3,6 +3,7 @@ command takes a CommandContext and parsed arguments, runs one unit of work and r
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -349,7 +350,8 @@ class Core:
             popularity = await repos.ratings.popularity()
         rated = {r.title_id: r.half_stars / 2 for r in mine}
         seen = snap.seen_versions(rated)
-        suggestions = snap.personal_picks(rated, limit, filters.titles)
+        times = [r.updated_at.timestamp() for r in mine]
+        suggestions = snap.personal_picks(rated, limit, filters.titles, times, time.time())
         notes: list[str] = [] if filters.is_empty else [filters.describe()]
         if suggestions:
             heading = f"Picks for {ctx.display_name}, from your {len(rated)} rating(s):"
