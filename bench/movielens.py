@@ -15,13 +15,17 @@ PROTOCOL (fixed; the same split for every model in one run)
 - Peers see the training ratings as implicit interactions (rated = 1). most-popular counts
   them; item-kNN is cosine over items with k neighbours; EASE (Steck 2019) is closed form over
   movies with >= 2 training ratings; ALS and BPR come from `implicit`.
-- reelbot is `recommender.Recommender` through its public API (`Recommender.build` then
-  `recommend(user, k, as_of=...)`): content from MovieLens genres and tags (tags whose
-  (user, movie) is held out are dropped) and, via links.csv, TMDB 5000 overviews and keywords;
-  EASE-style collaborative scores over the same training ratings with rating values (a rating
-  below 4 counts less than a like); priors from popularity, Bayesian average rating, release
-  year taste and rating-time trend; `as_of` = the user's last training rating, so films
-  released after that year are not suggested. Blend weights are tuned on validation only.
+- reelbot is scored on exactly the path `/recommend` runs: the bot's catalog snapshot
+  (`CatalogSnapshot.build`, which builds the `Recommender`) and its `personal_picks` call with
+  the inputs the bot gives it: the user's training ratings (title -> stars), the times they
+  were made (the bot passes the times it stores) and the moment the list is asked for (the
+  bot passes the clock; here the user's last training rating, so films released after that
+  year are not suggested). Other versions of rated stories are left out. Content comes from
+  MovieLens genres and tags (tags whose (user, movie) is held out are dropped) and, via
+  links.csv, TMDB 5000 overviews and keywords; EASE-style collaborative scores over the same
+  training ratings with rating values (a rating below 4 counts less than a like); priors from
+  popularity, Bayesian average rating, release-year taste and rating-time trend. Blend weights
+  are tuned on validation only, with the same parts `personal_picks` blends.
 
     ./run bench movielens                   # about 10 minutes on 2 busy cores
     ./run bench movielens --save-weights    # also write the tuned blend to recommender/weights.json
@@ -52,6 +56,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bot.core.catalog import CatalogSnapshot  # noqa: E402
+from bot.core.title_index import TitleIndex  # noqa: E402
 from recommender import (  # noqa: E402
     HybridWeights,
     RatingTriple,
@@ -61,6 +67,7 @@ from recommender import (  # noqa: E402
 )
 from recommender.collab import ease_weights  # noqa: E402
 from recommender.content import ContentModel  # noqa: E402
+from recommender.hybrid import rating_years  # noqa: E402
 from recommender.weights import WEIGHTS_FILE, save_weights  # noqa: E402
 
 DATA = Path(os.environ.get("REELBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -335,18 +342,45 @@ def triples(ratings: Sequence[Rating]) -> list[RatingTriple]:
     return [RatingTriple(str(r.user), r.movie, r.stars, r.at) for r in ratings]
 
 
-def last_rating(ratings: Sequence[Rating]) -> dict[int, float]:
-    last: dict[int, float] = {}
+@dataclass
+class Member:
+    """One user's training ratings as the bot reads a member's, and the moment they ask."""
+
+    rated: dict[int, float]  # title id -> stars
+    times: list[float]  # when each was made (Unix seconds)
+    now: float  # the last of them
+
+
+def members(ratings: Sequence[Rating]) -> dict[int, Member]:
+    out: dict[int, Member] = {}
     for r in ratings:
-        last[r.user] = max(last.get(r.user, 0.0), r.at)
-    return last
+        m = out.setdefault(r.user, Member({}, [], 0.0))
+        m.rated[r.movie] = r.stars
+        m.times.append(r.at)
+        m.now = max(m.now, r.at)
+    return out
 
 
-def reelbot_lists(rec: Recommender, sp_: Split, last: dict[int, float]) -> dict[int, list[int]]:
-    """The product path: `Recommender.recommend` per test user."""
+def bot_snapshot(
+    titles: list[TitleFacts], train: Sequence[Rating], weights: HybridWeights
+) -> CatalogSnapshot:
+    """The catalog snapshot the bot builds from its database (the ratings carry their times,
+    as the bot's rating triples do)."""
+    return CatalogSnapshot.build(0, titles, {}, triples(train), weights=weights)
+
+
+def reelbot_lists(snapshot: CatalogSnapshot, sp_: Split) -> dict[int, list[int]]:
+    """The product path: the bot's `personal_picks` per test user."""
+    mine = members(sp_.train)
     return {
-        u: [s.title_id for s in rec.recommend(str(u), k=K_RECALL, as_of=last.get(u))]
+        u: [
+            s.title_id
+            for s in snapshot.personal_picks(
+                mine[u].rated, K_RECALL, rated_at=mine[u].times, now=mine[u].now
+            )
+        ]
         for u in sp_.held
+        if u in mine
     }
 
 
@@ -363,20 +397,23 @@ TUNED = (
 
 class Tuner:
     """Coordinate ascent on validation NDCG@10 over the blend weights, scoring with the
-    product's own `user_parts` + `blend`, parts computed once per user."""
+    product's own `user_parts` + `blend` on the inputs `personal_picks` gives them (the
+    ratings, their times, the moment of asking), parts computed once per user."""
 
-    def __init__(self, rec: Recommender, sp_: Split, last: dict[int, float]) -> None:
-        self.rec = rec
+    def __init__(self, snapshot: CatalogSnapshot, sp_: Split) -> None:
+        rec = self.rec = snapshot.model
         self.sp = sp_
-        self.users = [u for u in sp_.held if str(u) in rec.histories]
+        mine = members(sp_.train)
+        self.users = [u for u in sp_.held if u in mine]
         self.parts = {}
         self.masks = {}
         for u in self.users:
-            parts = rec.user_parts(rec.histories[str(u)], rec.rated_years.get(str(u)))
+            m = mine[u]
+            parts = rec.user_parts(m.rated, rating_years(m.times))
             assert parts is not None
             self.parts[u] = parts
-            mask = rec.released_after(last[u]).copy()
-            mask[[rec.row[t] for t in rec.histories[str(u)]]] = True
+            mask = rec.released_after(m.now).copy()
+            mask[[rec.row[t] for t in (*m.rated, *snapshot.seen_versions(m.rated))]] = True
             self.masks[u] = mask
 
     def ndcg(self, w: HybridWeights) -> float:
@@ -410,8 +447,8 @@ class Tuner:
 def tune_reelbot(
     titles: list[TitleFacts], valid: Split, quick: bool, ease_lambda: float
 ) -> tuple[HybridWeights, float]:
-    last = last_rating(valid.train)
     content = ContentModel.build(titles)
+    by_id, index = {t.id: t for t in titles}, TitleIndex(titles)
     best_w, best = load_weights(), -1.0
     base = best_w.with_values(ease_lambda=ease_lambda)
     collab_grid = [
@@ -421,11 +458,13 @@ def tune_reelbot(
     ]
     for disliked, side in collab_grid:
         w0 = base.with_values(disliked_value=disliked, side_weight=side)
+        # The bot's snapshot, with this content model reused (only the ratings part differs).
         rec = Recommender.build(titles, triples(valid.train), weights=w0, content=content)
+        snapshot = CatalogSnapshot(0, by_id, {}, index, rec)
         for spread, trend_years in ((6.0, 1.0),) if quick else ((6.0, 1.0), (3.0, 0.5)):
             w = w0.with_values(era_years=spread, trend_years=trend_years)
             rec.weights = w
-            tuner = Tuner(rec, valid, last)
+            tuner = Tuner(snapshot, valid)
             w, score = tuner.tune(w, rounds=1 if quick else 3)
             print(
                 f"  reelbot valid: disliked={disliked} side={side} era_years={spread} "
@@ -504,8 +543,7 @@ def main() -> int:
 
     t0 = time.perf_counter()
     weights, valid_score = tune_reelbot(titles_valid, valid, args.quick, ease_lambda)
-    rec = Recommender.build(titles_test, triples(test.train), weights=weights)
-    lists = reelbot_lists(rec, test, last_rating(test.train))
+    lists = reelbot_lists(bot_snapshot(titles_test, test.train, weights), test)
     results["reelbot"] = (evaluate(lists, test.held, len(uni.movies)), "tuned blend, see below")
     print(
         f"  reelbot: valid NDCG@10 {valid_score:.4f} -> test NDCG@10 "

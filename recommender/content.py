@@ -436,9 +436,10 @@ class ContentModel:
         return scores
 
     def _profile_scores(
-        self, ratings: Mapping[int, float]
+        self, ratings: Mapping[int, float], editorial: bool = True
     ) -> tuple[np.ndarray, dict[int, float]] | None:
-        """One user's score for every title, and the per-title pull (stars - 3) behind it."""
+        """One user's score for every title, and the per-title pull (stars - 3) behind it;
+        `editorial`: liked titles' "compares with" links add their bonus."""
         known = {t: s for t, s in ratings.items() if t in self.row}
         pull = {t: s - 3.0 for t, s in known.items() if s != 3.0}
         if not pull:
@@ -449,7 +450,7 @@ class ContentModel:
         cols = np.flatnonzero(profile)
         scores = self._scores_for(cols, profile[cols]) / np.float32(np.abs(weights).sum())
         for t, w in pull.items():
-            if w > 0 and (t in self.links or t in self.backlinks):
+            if editorial and w > 0 and (t in self.links or t in self.backlinks):
                 self._add_editorial(scores, t, w / 2.0)
         return scores, pull
 
@@ -545,11 +546,12 @@ class ContentModel:
         return scores
 
     def profile_scores(
-        self, ratings: Mapping[int, float]
+        self, ratings: Mapping[int, float], editorial: bool = True
     ) -> tuple[np.ndarray, dict[int, float]] | None:
         """A user's content score for every title and the pull (stars - 3) behind it, or None
-        when no rating leans either way."""
-        return self._profile_scores(ratings)
+        when no rating leans either way. `editorial=False` leaves the "compares with" links
+        out, so titles without such links (imported ones) are scored on the same facts."""
+        return self._profile_scores(ratings, editorial)
 
     def _add_editorial(self, scores: np.ndarray, title_id: int, scale: float) -> None:
         links = self.links.get(title_id, set())

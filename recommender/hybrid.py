@@ -12,7 +12,9 @@ evidence names what drove it (shared themes/people, members who loved both, edit
 Unknown users, unknown titles and empty histories give [] (callers fall back to `popular`).
 
 How a personal score is made (each part standardised over the catalog first):
-- content: the user's likes pull and dislikes push in the TF-IDF content space;
+- content: the user's likes pull and dislikes push in the TF-IDF content space (facts only:
+  the starter catalog's hand-written "compares with" links stay out, so imported titles
+  compete on equal terms);
 - collab: EASE item-item weights learned from all members' ratings; its share grows with the
   number of the user's ratings on co-rated titles (n / (n + collab_half_at)), so a new
   community leans on content and a mature one on co-ratings;
@@ -69,6 +71,11 @@ def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
 
 def _to_year(seconds: float) -> float:
     return 1970.0 + seconds / SECONDS_PER_YEAR
+
+
+def rating_years(times: Iterable[float]) -> np.ndarray:
+    """Rating times (Unix seconds) as the fractional years `personal(rated_at=...)` takes."""
+    return np.array([_to_year(t) for t in times], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -432,7 +439,10 @@ class Recommender:
             return None
         w = self.weights
         parts: dict[str, np.ndarray] = {}
-        profile = self.content.profile_scores(known)
+        # No editorial links here: only starter titles have them, and a liked title's links
+        # outweighed everything the catalog's own facts say (an imported title never made a
+        # personal list). `similar` still uses them.
+        profile = self.content.profile_scores(known, editorial=False)
         content_raw = None
         pull: dict[int, float] = {t: s - 3.0 for t, s in known.items() if s != 3.0}
         if profile is not None:

@@ -18,14 +18,24 @@ import hashlib
 import logging
 import pickle
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core.title_index import TitleIndex
 from db.session import Database
-from recommender import Offer, RatingTriple, Recommender, TitleFacts, load_weights
+from recommender import (
+    HybridWeights,
+    Offer,
+    RatingTriple,
+    Recommender,
+    Suggestion,
+    TitleFacts,
+    TitleFilter,
+    load_weights,
+)
+from recommender.hybrid import rating_years
 from recommender.weights import weights_version
 
 log = logging.getLogger(__name__)
@@ -50,14 +60,41 @@ class CatalogSnapshot:
         offers: dict[int, list[Offer]],
         ratings: Sequence[RatingTriple] = (),
         ratings_mark: tuple[int, str] = (0, ""),
+        weights: HybridWeights | None = None,
     ) -> CatalogSnapshot:
+        """`weights`: the tuned ones in recommender/weights.json unless given (benchmarks)."""
         return cls(
             revision=revision,
             titles={t.id: t for t in titles},
             offers=offers,
             index=TitleIndex(titles),
-            model=Recommender.build(titles, ratings, offers),
+            model=Recommender.build(titles, ratings, offers, weights=weights),
             ratings_mark=ratings_mark,
+        )
+
+    def seen_versions(self, rated: Mapping[int, float]) -> set[int]:
+        """Other versions of the stories a member rated: not new to them either."""
+        return {v for t in rated if t in self.model for v in self.model.versions_of(t)}
+
+    def personal_picks(
+        self,
+        rated: Mapping[int, float],
+        limit: int,
+        filters: TitleFilter | None = None,
+        rated_at: Sequence[float] = (),
+        now: float | None = None,
+    ) -> list[Suggestion]:
+        """A member's picks from their ratings (title id -> stars), as /recommend asks for
+        them; bench/movielens.py scores this same call. `rated_at`: when the member made those
+        ratings (Unix seconds), so titles the community was rating at the same time count
+        more (the trend part); `now`: titles released after this year are not out yet."""
+        return self.model.personal(
+            rated,
+            k=limit,
+            exclude=self.seen_versions(rated),
+            filters=filters,
+            as_of=now,
+            rated_at=rating_years(rated_at) if rated_at else None,
         )
 
     def with_ratings(

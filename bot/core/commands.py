@@ -3,6 +3,7 @@ command takes a CommandContext and parsed arguments, runs one unit of work and r
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -348,9 +349,9 @@ class Core:
             mine = await repos.ratings.for_user(user_id) if user_id is not None else []
             popularity = await repos.ratings.popularity()
         rated = {r.title_id: r.half_stars / 2 for r in mine}
-        # Other versions of a story the member rated are not new to them either.
-        seen = {v for t in rated if t in snap.model for v in snap.model.versions_of(t)}
-        suggestions = snap.model.personal(rated, k=limit, exclude=seen, filters=filters.titles)
+        seen = snap.seen_versions(rated)
+        times = [r.updated_at.timestamp() for r in mine]
+        suggestions = snap.personal_picks(rated, limit, filters.titles, times, time.time())
         notes: list[str] = [] if filters.is_empty else [filters.describe()]
         if suggestions:
             heading = f"Picks for {ctx.display_name}, from your {len(rated)} rating(s):"
