@@ -37,7 +37,7 @@ def catalog() -> list[TitleFacts]:
         # import-like: the same kinds of facts, no links
         drama(4, "Imported twin", ROMANCE[:3]),
         drama(5, "Imported romance", ROMANCE[1:]),
-        drama(6, "Imported romance 2", ROMANCE[:2] + ROMANCE[3:]),
+        drama(6, "Imported melodrama", ROMANCE[:2] + ROMANCE[3:]),
         drama(7, "Imported office", OFFICE),
         TitleFacts(8, "Space film", 2019, "film", genres=("Sci-Fi",), themes=("space",)),
         TitleFacts(9, "Space film 2", 2020, "film", genres=("Sci-Fi",), themes=("space",)),
