@@ -42,7 +42,7 @@ from db.imports.formats import (
     read_titles,
     reelbot,
 )
-from db.imports.formats.values import credit_key
+from db.imports.formats.values import credit_key, title_key
 from db.imports.index import (
     DOCUMENTARY,
     FILLABLE,
@@ -386,9 +386,13 @@ class _Run:
         """A series dated by another season: Netflix gives the latest season's year, where
         MyDramaList gives the first (Stranger: 2020 and 2017). The same name a few years apart
         is the same series when at least SHARED_CREDITS people are credited on both."""
+        if spec.year is None or not any(
+            (title_key(n), "series") in self.index.named for n in names if n
+        ):
+            return None
         mine = {credit_key(n) for n in (*spec.directors, *spec.writers, *spec.cast)}
         mine.discard("")
-        if len(mine) < SHARED_CREDITS or spec.year is None:
+        if len(mine) < SHARED_CREDITS:
             return None
         for offset in sorted(range(-SERIES_YEARS, SERIES_YEARS + 1), key=abs)[1:]:
             year = spec.year + offset
