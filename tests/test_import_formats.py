@@ -15,6 +15,7 @@ from db.imports.formats import (
     Input,
     RatingRow,
     TitleRow,
+    Where,
     detect_format,
     open_bundle,
     read_ratings,
@@ -23,6 +24,7 @@ from db.imports.formats import (
 from db.imports.formats.movielens import split_title
 from db.imports.formats.reelbot import write_csv, write_json
 from db.imports.formats.values import genres_and_themes, parse_minutes, title_key
+from db.records import TitleSpec
 from tests.tmdb_fixture import movie, write_credits, write_movies
 
 STREAMING_HEADER = (
@@ -280,6 +282,30 @@ def test_reelbot_csv_and_json_round_trip(tmp_path: Path) -> None:
         assert isinstance(again, TitleRow)
         assert again.spec == row.spec and again.ids == row.ids
         assert again.external_id == row.external_id
+
+
+def test_reelbot_csv_keeps_pipes_backslashes_and_every_id_of_a_source(tmp_path: Path) -> None:
+    spec = TitleSpec(
+        name="Pipe Dream",
+        year=2017,
+        kind="film",
+        aliases=["Dream | Pipe", "C:\\films\\", "back\\|slash"],
+        popularity=12.5,
+        vote_count=40,
+    )
+    ids = [("admin", "pipe dream|2017|film"), ("netflix", "s1"), ("netflix", "s7")]
+    row = TitleRow(Where("x", 1), "reelbot", "pipe-dream-2017", spec, ids=ids)
+    for name, writer in (("out.csv", write_csv), ("out.json", write_json)):
+        with (tmp_path / name).open("w", encoding="utf-8", newline="") as handle:
+            writer([row], handle)
+        (again,) = titles(tmp_path / name)
+        assert isinstance(again, TitleRow), again
+        assert again.spec.aliases == spec.aliases and again.ids == ids
+        assert (again.spec.popularity, again.spec.vote_count) == (12.5, 40)
+    # files written before escaping existed read as they did
+    old = write(tmp_path / "old.csv", "title,kind,aliases\nA,film,B | C\\D\n")
+    (plain,) = titles(old)
+    assert isinstance(plain, TitleRow) and plain.spec.aliases == ["B", "C\\D"]
 
 
 def test_title_keys_ignore_case_accents_punctuation_and_articles() -> None:

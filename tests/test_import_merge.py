@@ -166,3 +166,28 @@ async def test_same_name_and_year_with_other_imdb_ids_stay_two_titles(
         (asylum,) = await repos.catalog.load_titles([by_imdb["tt0449040"]])
         (spielberg,) = await repos.catalog.load_titles([by_imdb["tt0407304"]])
     assert "mockbuster" in asylum.themes and "mockbuster" not in spielberg.themes
+
+
+async def test_a_series_dated_by_another_season_is_found_by_its_cast(
+    db: Database, tmp_path: Path
+) -> None:
+    """Netflix dates a series by its latest season, MyDramaList by its first."""
+    write(
+        tmp_path / "kdrama.csv",
+        KDRAMA_HEADER + 'Forest of Secrets,,2017,tvN,,16,1 hr.,,9.0,A prosecutor.,"Crime, Mystery",'
+        'Corruption,Ahn Gil Ho,,"Jo Seung Woo, Bae Doona, Lee Joon Hyuk",,#10\n'
+        'Quiet Town,,2016,KBS,,12,1 hr.,,8.0,A town.,Drama,Healing,,,"Kim A, Lee B",,#90\n',
+    )
+    await import_file(db, tmp_path / "kdrama.csv")
+    netflix = netflix_file(
+        tmp_path,
+        's1,TV Show,Forest of Secrets,,"Seung-woo Cho, Doona Bae, Joon-hyuk Lee",South Korea,,'
+        "2020,TV-14,2 Seasons,Crime TV Shows,Season two.\n"
+        # the same name two years on with other people: another series
+        's2,TV Show,Quiet Town,,"Park C, Choi D",South Korea,,2018,,1 Season,TV Dramas,x\n',
+    )
+    summary = await import_file(db, netflix)
+    assert (summary.added, summary.merged) == (1, 1)
+    (forest,) = await titles_named(db, "Forest of Secrets")
+    assert forest["year"] == 2017 and ("netflix", "s1") in forest["sources"]
+    assert [t["year"] for t in await titles_named(db, "Quiet Town")] == [2016, 2018]

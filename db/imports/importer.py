@@ -42,7 +42,7 @@ from db.imports.formats import (
     read_titles,
     reelbot,
 )
-from db.imports.formats.values import credit_key
+from db.imports.formats.values import credit_key, title_key
 from db.imports.index import (
     DOCUMENTARY,
     FILLABLE,
@@ -61,6 +61,10 @@ BATCH = 1000
 RATING_BATCH = 5000
 MAX_LISTED_BAD = 50
 ROLES = {"director": "directors", "writer": "writers", "cast": "cast"}  # role -> TitleSpec list
+# A series found under another year (another season's) must share this many credits...
+SHARED_CREDITS = 2
+# ...and be at most this many years apart.
+SERIES_YEARS = 6
 # Where a service streams when --region is not given.
 HOME_REGIONS = {"Tving": "KR", "Wavve": "KR", "Coupang Play": "KR", "Watcha": "KR"}
 
@@ -372,7 +376,42 @@ class _Run:
                 spec.countries,
                 lambda ref: ref in index.documentaries and accept(ref),
             )
+        if found is None and spec.kind == "series" and spec.year is not None:
+            found = self._same_series_other_year(spec, names, accept)
         return found
+
+    def _same_series_other_year(
+        self, spec: TitleSpec, names: list[str], accept: Callable[[TitleRef], bool]
+    ) -> TitleRef | None:
+        """A series dated by another season: Netflix gives the latest season's year, where
+        MyDramaList gives the first (Stranger: 2020 and 2017). The same name a few years apart
+        is the same series when at least SHARED_CREDITS people are credited on both."""
+        if spec.year is None or not any(
+            (title_key(n), "series") in self.index.named for n in names if n
+        ):
+            return None
+        mine = {credit_key(n) for n in (*spec.directors, *spec.writers, *spec.cast)}
+        mine.discard("")
+        if len(mine) < SHARED_CREDITS:
+            return None
+        for offset in sorted(range(-SERIES_YEARS, SERIES_YEARS + 1), key=abs)[1:]:
+            year = spec.year + offset
+            found = self.index.find(
+                names,
+                year,
+                "series",
+                spec.countries,
+                lambda ref: accept(ref) and len(mine & self._credit_keys(ref)) >= SHARED_CREDITS,
+            )
+            if found is not None:
+                return found
+        return None
+
+    def _credit_keys(self, ref: TitleRef) -> set[str]:
+        if isinstance(ref, Pending):
+            s = ref.spec
+            return {credit_key(n) for n in (*s.directors, *s.writers, *s.cast)}
+        return set().union(*(self.index.credited(ref, role) for role in ROLES))
 
     def _claim(self, row: TitleRow, ref: TitleRef) -> None:
         if row.source == reelbot.SOURCE:

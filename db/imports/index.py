@@ -42,6 +42,8 @@ class CatalogIndex:
     by_source: dict[tuple[str, str], TitleRef] = field(default_factory=dict)
     # every title a (name key, year, kind) can mean: remakes in one year share a name
     by_key: dict[tuple[str, int | None, str], list[TitleRef]] = field(default_factory=dict)
+    # (name key, kind) of every title, whatever its year
+    named: set[tuple[str, str]] = field(default_factory=set)
     names: dict[int, str] = field(default_factory=dict)
     countries: dict[TitleRef, list[str]] = field(default_factory=dict)
     # title id -> the facts it still lacks (FILLABLE columns, countries, languages)
@@ -86,6 +88,7 @@ class CatalogIndex:
     def add_keys(self, ref: TitleRef, names: list[str], year: int | None, kind: str) -> None:
         for name in dict.fromkeys(names):
             if name:
+                self.named.add((title_key(name), kind))
                 refs = self.by_key.setdefault((title_key(name), year, kind), [])
                 if ref not in refs:
                     refs.append(ref)

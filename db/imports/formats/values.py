@@ -19,6 +19,7 @@ _ARTICLE = re.compile(r"^(?:the|a|an)\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
+@functools.lru_cache(maxsize=1 << 17)  # the importer asks for one name's key many times
 def title_key(name: str) -> str:
     """The merge key for a title name: case, accents, punctuation, "&"/"and", "No."/"No" and
     a leading article do not matter (the same rules as the chat's title search)."""
