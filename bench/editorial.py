@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.editorial_score import FIELDS, corpus, run  # noqa: E402
+from tests.editorial_score import FIELDS, corpus, run
 
 GOAL = 0.95
 

@@ -15,7 +15,12 @@ from bot.core.editorial import Article, extract
 
 CORPUS = Path(__file__).parent / "editorial_corpus"
 FIELDS = ("title", "grade", "verdict", "providers", "region", "compares", "credits", "spoilers")
-_CREDIT_ROLES = {"original": "aliases", "director": "directors", "writer": "writers", "cast": "cast"}
+_CREDIT_ROLES = {
+    "original": "aliases",
+    "director": "directors",
+    "writer": "writers",
+    "cast": "cast",
+}
 
 
 @dataclass
@@ -65,7 +70,7 @@ def _compares(article: Article, wanted: dict[str, list[str]], count: Count) -> l
     false positive. Returns what went wrong, for the bench's details."""
     names = {n.casefold() for who in wanted.values() for n in who}
     phrases = [("author", p) for p in article.compare_phrases]
-    phrases += [("reader", p) for p in getattr(article, "reader_compare_phrases", [])]
+    phrases += [("reader", p) for p in article.reader_compare_phrases]
     phrases += [("author", ", ".join(names_)) for names_ in article.compare_lists]
     found: set[tuple[str, str]] = set()
     misses: list[str] = []
@@ -100,7 +105,12 @@ def score(article: Article, facts: dict[str, Any], counts: dict[str, Count]) -> 
     grade, wanted_grade = _fold(article.grade_text), _fold(facts["grade"])
     check("grade", grade, wanted_grade, grade == wanted_grade)
     verdict, wanted_verdict = _fold(article.verdict), _fold(facts["verdict"])
-    check("verdict", verdict, wanted_verdict, bool(verdict and wanted_verdict in verdict))
+    check(
+        "verdict",
+        verdict,
+        wanted_verdict,
+        bool(verdict and wanted_verdict and wanted_verdict in verdict),
+    )
     region = article.region if article.where_to_watch else None
     check("region", region, facts["region"], region == facts["region"])
     for field, found_set, wanted_set in (
