@@ -890,6 +890,11 @@ def _find_grade(text: str, *, bare_ok: bool, inline_only: bool) -> tuple[str, in
     return None
 
 
+def parse_grade_text(written: str) -> tuple[str, int] | None:
+    """A grade typed by an admin ("A-", "4/5", "3.5 stars"): as written, and in half stars."""
+    return _find_grade(written.strip(), bare_ok=False, inline_only=False)
+
+
 def _parse_grade(written: str) -> tuple[str, int] | None:
     candidate = re.sub(r"\s*out\s+of\s*", "/", written.strip(), flags=re.IGNORECASE)
     candidate = re.sub(r"(/\s*(?:5|10|100))\s*stars?$", r"\1", candidate, flags=re.IGNORECASE)
