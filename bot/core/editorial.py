@@ -150,7 +150,7 @@ _NUM = r"\d{1,3}(?:[.,]\d{1,2})?"
 _GRADE_FORMS = (
     re.compile(rf"(?<![\d.])({_NUM})\s*(?:/|out\s+of)\s*(5|10|100)(?!\d)(?:\s*stars?)?", re.I),
     re.compile(rf"(?<![\d.])({_NUM})\s*%"),
-    re.compile(r"([★⭐]+\s*½?|½)"),
+    re.compile(r"([★⭐]+\s*½?\s*☆*|½\s*☆*)"),  # "★★★☆☆": the empty stars are the scale
     re.compile(rf"(?<![\d.])({_NUM})\s*(?:★|⭐|stars?)(?!\w)", re.I),
     # A letter grade stands alone ("A+", "B (good)"); "A shameless tearjerker" is an article.
     re.compile(r"(?<![\w+-])([A-DF][+-]?)(?=\s*(?:$|[.,;:!)(|–—-]))"),
@@ -189,10 +189,12 @@ _YEAR_HEADLINE = _HEADLINE_PATTERNS[3]
 # A tagline that only says what kind of post it is, not what the reviewer thought.
 _NOT_A_VERDICT = re.compile(
     r"^\W*(?:(?:my|some|quick|short|brief|first|final|random|mini)[- ]?)*"
-    r"(?:thoughts|impressions|review|take|reactions?|notes)\W*$",
+    r"(?:thoughts|impressions|review|take|reactions?|notes)\W*$|"
+    r"^\W*(?:finally\s+)?(?:caught\s+up|finished(?:\s+it)?|binged(?:\s+it)?|late\s+to\s+the\s+party)"
+    r"\W*$",
     re.IGNORECASE,
 )
-_STAR_LINE = re.compile(r"^\s*[★⭐]+\s*½?\s*$")
+_STAR_LINE = re.compile(r"^\s*[★⭐]+\s*½?\s*☆*\s*$")
 _WHERE_LINE = re.compile(
     r"^\W*(?:watch(?:\s+it)?|stream(?:ing|\s+it)?|now\s+streaming|available)\s+on\s+"
     r"(?P<value>[^\n]{2,120})$",
@@ -237,6 +239,7 @@ _COMPARE_TRIGGERS = re.compile(
     r"if\s+you(?:'ve|\s+have)\s+(?:already\s+)?(?:watched|seen)|"
     r"(?:similar|comparable)\s+to|in\s+the\s+(?:vein|spirit)\s+of|reminiscent\s+of|"
     r"compares?\s+(?:well\s+)?(?:with|to)|think|echoes\s+of|remind(?:s|ed)\s+me\s+of|"
+    r"(?:it'?s|it\s+is|feels)\s+(?:a\s+(?:bit|lot)\s+)?like|"
     r"for\s+fans\s+of|pairs?\s+well\s+with|double\s+bill\s+with)\s+",
     re.IGNORECASE,
 )
@@ -897,6 +900,7 @@ def parse_grade_text(written: str) -> tuple[str, int] | None:
 
 def _parse_grade(written: str) -> tuple[str, int] | None:
     candidate = re.sub(r"\s*out\s+of\s*", "/", written.strip(), flags=re.IGNORECASE)
+    candidate = candidate.replace("☆", "").strip() or candidate
     candidate = re.sub(r"(/\s*(?:5|10|100))\s*stars?$", r"\1", candidate, flags=re.IGNORECASE)
     try:
         return written.strip(), parse_rating(candidate)
