@@ -414,7 +414,7 @@ def _split_pasted_line(text: str) -> str:
             for m in _INLINE_LABEL.finditer(line)
             if m.group("label").isupper() or line[: m.start()].rstrip().endswith((".", "!", "?"))
         ]
-        if len(line) > 80 and len(cuts) >= 2:
+        if len(cuts) >= 2:
             for m in reversed(cuts):
                 line = line[: m.start()] + "\n" + line[m.start() :].lstrip()
         out.append(line)
