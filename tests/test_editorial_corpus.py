@@ -85,3 +85,8 @@ def test_one_line_paste_and_headline_without_review() -> None:
     )
     headline = extract(_article("06_headline_without_review.txt"))
     assert (headline.title, headline.year) == ("Moving", 2023)
+
+
+def test_short_one_line_paste_is_split_at_its_labels() -> None:
+    a = extract("Okja review FINAL GRADE: B WHERE TO WATCH: Netflix (US)")
+    assert (a.title, a.grade_text, a.where_to_watch, a.region) == ("Okja", "B", ["Netflix"], "US")
