@@ -123,12 +123,13 @@ def seed() -> None:
     """Fill the catalog."""
 
 
-def _cli_admin() -> CommandContext:
-    """The person at the server's shell, as the audit log names them: "cli:<OS user>"."""
+def _cli_admin(region: str | None = None) -> CommandContext:
+    """The person at the server's shell, as the audit log names them: "cli:<OS user>". Every
+    command that changes something from the shell acts as this one actor."""
     from bot.core.context import CommandContext
 
     name = getpass.getuser()
-    return CommandContext("cli", name, name, chat_id="cli", is_admin=True)
+    return CommandContext("cli", name, name, chat_id="cli", is_admin=True, region=region)
 
 
 @seed.command()
@@ -154,11 +155,11 @@ def starter() -> None:
 @click.argument("source", type=click.File("r", encoding="utf-8", errors="replace"))
 @click.option("--yes", is_flag=True, help="Save without asking.")
 @click.option("--region", help="Where the article's streaming services are, e.g. US.")
-def seed_review(source: TextIO, yes: bool, region: str | None) -> None:
+@click.option("--grade", help="A grade the article does not give, e.g. A- or 4/5.")
+def seed_review(source: TextIO, yes: bool, region: str | None, grade: str | None) -> None:
     """Read a review article (a text file, or - for stdin), show what it says, and save it as an
     editorial review once you confirm."""
     from bot.app import open_app
-    from bot.console_adapter.chat import console_context
     from bot.console_adapter.render import render
     from bot.core.editorial_flow import EditorialDesk
     from bot.core.errors import UserError
@@ -171,10 +172,10 @@ def seed_review(source: TextIO, yes: bool, region: str | None) -> None:
     async def go() -> None:
         app = await open_app(settings)
         try:
-            ctx = console_context(None, region and region.upper())
+            ctx = _cli_admin(region and region.upper())
             desk = EditorialDesk(app.core)
             try:
-                draft_id, payload = await desk.prepare(ctx, text, region and region.upper())
+                draft_id, payload = await desk.prepare(ctx, text, region and region.upper(), grade)
             except UserError as error:
                 raise click.ClickException(error.message) from error
             # The chat's Confirm / Cancel buttons mean nothing here: the prompt replaces them.
@@ -211,7 +212,6 @@ def admin(words: tuple[str, ...]) -> None:
     """Run an /admin command as the owner, e.g. `reelbot admin stats` or
     `reelbot admin where add "Okja | Netflix | US"`."""
     from bot.app import open_app
-    from bot.console_adapter.chat import console_context
     from bot.console_adapter.render import render
 
     settings = _settings()
@@ -220,7 +220,7 @@ def admin(words: tuple[str, ...]) -> None:
     async def go() -> bool:
         app = await open_app(settings)
         try:
-            reply = await app.dispatcher.handle(console_context(), "/admin " + " ".join(words))
+            reply = await app.dispatcher.handle(_cli_admin(), "/admin " + " ".join(words))
             click.echo(render(reply))
             return not reply.is_error
         finally:

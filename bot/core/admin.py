@@ -35,7 +35,10 @@ ADMIN_COMMANDS = (
     ("/admin title remove <title>", "delete a title (asks first)"),
     ("/admin where add <title> | <service> | <region> [| stream/free/rent/buy] [| link]", ""),
     ("/admin where remove <title> | <service> [| region] [| kind]", ""),
-    ("/admin review <pasted article>", "read a review article (or attach it as a file)"),
+    (
+        "/admin review [--region CC] [--grade A-] <pasted article>",
+        "read a review article (or attach it as a file)",
+    ),
     ("/admin review remove <id> <reason>", "take down a review (ids show in /reviews)"),
     (
         "/admin import [--provider Netflix --region US --skip-bad --dry-run]",
@@ -48,6 +51,8 @@ ADMIN_COMMANDS = (
 _FIELD = re.compile(r"(?:^|\s)(" + "|".join(sorted(TITLE_FIELDS, key=len, reverse=True)) + r"):")
 _TRAILING_YEAR = re.compile(r"^(?P<name>.+?)\s*\((?P<year>(?:18|19|20)\d\d)\)$")
 _REGION_FLAG = re.compile(r"(?:^|\s)--region[= ](?P<region>[A-Za-z]{2})(?=\s|$)")
+# A grade the article does not give: "--grade A-", "--grade 4/5", "--grade '3.5 stars'".
+_GRADE_FLAG = re.compile(r"(?:^|\s)--grade[= ](?:'(?P<quoted>[^'\n]+)'|(?P<grade>\S+))(?=\s|$)")
 
 
 class _Choose(Exception):
@@ -208,10 +213,14 @@ class AdminCommands:
         if m := _REGION_FLAG.search(rest):
             region = m.group("region").upper()
             rest = (rest[: m.start()] + rest[m.end() :]).strip()
+        grade: str | None = None
+        if m := _GRADE_FLAG.search(rest):
+            grade = m.group("quoted") or m.group("grade")
+            rest = (rest[: m.start()] + rest[m.end() :]).strip()
         text = rest
         if ctx.attachment is not None:
             text = (text + "\n\n" if text else "") + self._attachment_text(ctx)
-        return await self.desk.draft(ctx, text, region)
+        return await self.desk.draft(ctx, text, region, grade)
 
     @staticmethod
     def _attachment_text(ctx: CommandContext) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bot.core.catalog import CatalogCache, CatalogSnapshot
 from bot.core.context import CommandContext
-from bot.core.editorial_flow import editorial_field
+from bot.core.editorial_flow import editorial_field, reviewer_mentions
 from bot.core.errors import (
     AmbiguousTitleError,
     TextTooLongError,
@@ -223,6 +223,7 @@ class Core:
         snap, t, notes = await self.resolve(query)
         async with self.db.unit_of_work() as repos:
             summary = await repos.ratings.summary(t.id)
+            editorial = await repos.curation.editorial_for(t.id)
         region = self.region_for(ctx)
         fields: list[Field] = []
         if t.original_name and t.original_name != t.name:
@@ -237,6 +238,9 @@ class Core:
             fields.append(Field("Cast", ", ".join(t.cast[:5])))
         fields.append(Field("Members' rating", self.summary_text(summary)))
         fields.append(Field("Where to watch", self.offers_line(snap.offers.get(t.id, []), region)))
+        offered = {o.provider.casefold() for o in snap.offers.get(t.id, [])}
+        if mentions := reviewer_mentions(editorial, offered):
+            fields.append(Field("Reviewers' mentions", " ".join(mentions)))
         versions = snap.model.versions_of(t.id)
         if versions:
             fields.append(Field("Other versions", self.versions_text(snap, versions)))
@@ -385,16 +389,23 @@ class Core:
         snap, t, notes = await self.resolve(query)
         region = self.region_for(ctx, region)
         offers = snap.offers.get(t.id, [])
+        async with self.db.unit_of_work() as repos:
+            editorial = await repos.curation.editorial_for(t.id)
+        # Services a reviewer named without a region or date: shown apart from the offers.
+        mentions = reviewer_mentions(editorial, {o.provider.casefold() for o in offers})
         if not offers:
             return Reply(
                 text=f"Where to watch {self.label(t)}:",
                 notes=(
                     *notes,
-                    "I don't know where this is available yet.",
+                    "I don't know where this is available yet."
+                    if not mentions
+                    else "No dated offers are recorded for any region.",
+                    *mentions,
                 ),
             )
         shown = [o for o in offers if region is None or o.region == region]
-        extra_notes = list(notes)
+        extra_notes = [*notes, *mentions]
         if region is None:
             extra_notes.append(
                 "No region set, so this lists every region. Add one: /where <title> US"

@@ -188,16 +188,27 @@ class Curator:
             await repos.curation.update_title(t.id, values)
             if genres is not None:
                 await repos.curation.set_genres(t.id, genres)
-            await repos.catalog.bump_revision()
             after = await repos.curation.title_row(t.id)
-            await self._audit(repos, ctx, "title.edit", f"{t.name} #{t.id}", before, after)
-        self._changed()
-        assert after is not None
-        changed = [k for k in after if before.get(k) != after.get(k)]
+            assert after is not None
+            changed = [k for k in after if before.get(k) != after.get(k)]
+            if changed:
+                # The row names each changed field with its old and its new value, nothing else;
+                # an edit that changes nothing is no admin action and leaves no row.
+                await repos.catalog.bump_revision()
+                await self._audit(
+                    repos,
+                    ctx,
+                    "title.edit",
+                    f"{t.name} #{t.id}",
+                    {k: before.get(k) for k in changed},
+                    {k: after[k] for k in changed},
+                )
+        if changed:
+            self._changed()
         return Reply(
-            text=f"Updated {self.core.label(t)}: "
-            + (", ".join(changed) or "nothing changed")
-            + ".",
+            text=f"Updated {self.core.label(t)}: {', '.join(changed)}."
+            if changed
+            else f"Nothing changed: {self.core.label(t)} already has those values.",
             actions=(Action("Title card", f"/title #{t.id}"),),
         )
 

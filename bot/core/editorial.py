@@ -3,8 +3,10 @@ written, the verdict, where to watch, the people, and the titles it compares wit
 
 Pure text in, an `Article` out: no database and no catalog. Matching the names to catalog titles
 happens in bot/core/editorial_flow.py. Spoiler sections are cut out before anything else is read,
-so nothing inside them can reach a synopsis, a verdict or a reply; page clutter (share buttons,
-subscribe boxes, affiliate notes, the comment list) is dropped the same way.
+so nothing inside them can reach a synopsis, a verdict or a reply; the facts stated inside them
+(a grade, a comparison, credits, where to watch) are still read. Page clutter (share buttons,
+subscribe boxes, affiliate notes) is dropped; the comment list and quoted reader reviews are read
+only for the titles readers compare with, kept apart from the author's.
 """
 
 from __future__ import annotations
@@ -127,6 +129,19 @@ _ALIAS_LABELS = frozenset(
     }
 )  # fmt: skip
 _YEAR_LABELS = frozenset({"year", "release year", "released", "release date", "aired", "air date"})
+_INLINE_LABEL = re.compile(
+    r"\s+(?P<label>"
+    + "|".join(
+        re.escape(label)
+        for label in sorted(
+            {*_GRADE_LABELS, *_VERDICT_LABELS, *_WHERE_LABELS, *_PEOPLE_LABELS},
+            key=len,
+            reverse=True,
+        )
+    )
+    + r")\s*[:：]",
+    re.IGNORECASE,
+)
 _NOT_A_GRADE = re.compile(r"\b(?:age|content|mpaa|parental|tv)\s+rating\b|\brated\b", re.I)
 
 # -- grades --------------------------------------------------------------------------------------
@@ -135,14 +150,16 @@ _NUM = r"\d{1,3}(?:[.,]\d{1,2})?"
 _GRADE_FORMS = (
     re.compile(rf"(?<![\d.])({_NUM})\s*(?:/|out\s+of)\s*(5|10|100)(?!\d)(?:\s*stars?)?", re.I),
     re.compile(rf"(?<![\d.])({_NUM})\s*%"),
-    re.compile(r"([★⭐]+\s*½?|½)"),
+    re.compile(r"([★⭐]+\s*½?\s*☆*|½\s*☆*)"),  # "★★★☆☆": the empty stars are the scale
     re.compile(rf"(?<![\d.])({_NUM})\s*(?:★|⭐|stars?)(?!\w)", re.I),
     # A letter grade stands alone ("A+", "B (good)"); "A shameless tearjerker" is an article.
     re.compile(r"(?<![\w+-])([A-DF][+-]?)(?=\s*(?:$|[.,;:!)(|–—-]))"),
 )
+# "9/10" needs no cue even in a sentence: nothing else is written that way.
+_OUT_OF_TEN = re.compile(r"(?<![\d./])(?P<grade>\d{1,2}(?:[.,]\d)?\s*/\s*10)(?![\d/])")
 _BARE_NUMBER = re.compile(rf"^\s*({_NUM})\s*$")
 _INLINE_GRADE = re.compile(
-    r"\b(?:i\s+give\s+it|we\s+give\s+it|giving\s+it|i\s+rate\s+it|we\s+rate\s+it|rating\s+it|"
+    r"\b(?:i\s+give\s+it|i(?:'d|\s+would)\s+give\s+it|we\s+give\s+it|giving\s+it|i\s+rate\s+it|we\s+rate\s+it|rating\s+it|"
     r"gets?\s+an?|earns?\s+an?|scores?|a\s+score\s+of|an?\s+solid|grade\s+of)\b[^.!?\n]{0,25}?"
     rf"(?P<grade>{_NUM}\s*(?:/|out\s+of)\s*(?:5|10|100)|{_NUM}\s*stars?|[A-DF][+-]?(?=[\s.,!;]|$))",
     re.IGNORECASE,
@@ -158,10 +175,49 @@ _HEADLINE_PATTERNS = (
     re.compile(r"^\W*\[\s*review\s*\]\s*(?P<title>.+)$", re.IGNORECASE),
     re.compile(
         rf"^(?P<title>.+?)\s*[:\-–—|]?\s*(?:\(\s*{_KIND_WORDS}\s*\)\s*)?(?:{_KIND_WORDS}\s+)?"
-        r"review\b\s*(?:[:\-–—|,]\s*(?P<sub>.*))?$",
+        r"(?:(?:mini|quick|short|full|honest|spoiler[- ]free)\s+)?review\b\s*"
+        r"(?:[:\-–—|,]\s*(?P<sub>.*))?$",
         re.IGNORECASE,
     ),
+    # No word "review": a first line that is a title with its year, maybe a tagline after it
+    # ("Moving (2023) — superpowered parents and the kids who inherit their secrets").
+    re.compile(
+        r"^(?P<title>[^()\n]{1,120}?\(\s*(?:18|19|20)\d\d\s*\))\s*(?:[:\-–—|]\s*(?P<sub>.*))?$"
+    ),
 )
+_YEAR_HEADLINE = _HEADLINE_PATTERNS[3]
+# A tagline that only says what kind of post it is, not what the reviewer thought.
+_NOT_A_VERDICT = re.compile(
+    r"^\W*(?:(?:my|some|quick|short|brief|first|final|random|mini)[- ]?)*"
+    r"(?:thoughts|impressions|review|take|reactions?|notes)\W*$|"
+    r"^\W*(?:finally\s+)?(?:caught\s+up|finished(?:\s+it)?|binged(?:\s+it)?|late\s+to\s+the\s+party)"
+    r"\W*$",
+    re.IGNORECASE,
+)
+_STAR_LINE = re.compile(r"^\s*[★⭐]+\s*½?\s*☆*\s*$")
+_WHERE_LINE = re.compile(
+    r"^\W*(?:watch(?:\s+it)?|stream(?:ing|\s+it)?|now\s+streaming|available)\s+on\s+"
+    r"(?P<value>[^\n]{2,120})$",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
+_CREDIT_LINE = re.compile(
+    r"^\W*(?P<verb>directed\s+by|written\s+by|screenplay\s+by|starring)\s*[:：]?\s+"
+    r"(?P<names>[^\n]{2,300})$",
+    re.IGNORECASE,
+)
+_POST_TITLE = re.compile(
+    r"(?i:\b(?:just\s+)?(?:finished|watched|saw|rewatched|re-watched|binged))\s+"
+    r"(?P<title>[A-Z0-9][^()\n]{0,80}?)\s*\(\s*(?P<year>(?:18|19|20)\d\d)\s*\)"
+)
+# Where the readers' part starts when it is not a comment list: quoted reader reviews.
+_READERS_START = re.compile(
+    r"^\W*(?:what\s+(?:our\s+)?(?:readers|viewers|you)\s+(?:said|say|think)|"
+    r"(?:reader|user|audience|viewer)s?'?\s+(?:reviews?|comments?|reactions?|takes?)|"
+    r"from\s+the\s+comments|readers\s+(?:said|say))\W*$",
+    re.IGNORECASE,
+)
+_QUOTED_READER = re.compile(r"^\s*>\s*\S|^\s*[\"“].+[\"”]\s*[—–-]{1,2}\s*@?\w[\w .-]{0,40}$")
 _SUBTITLE_SPLIT = re.compile(r"\s+[–—|]\s+|\s+-\s+")
 _TRAILING_YEAR = re.compile(r"\s*[(\[]\s*((?:18|19|20)\d\d)\s*[)\]]\s*")
 _YEAR = re.compile(r"\b((?:18|19|20)\d\d)\b")
@@ -182,7 +238,8 @@ _COMPARE_TRIGGERS = re.compile(
     r"(?:when|once|if)\s+you(?:'ve|\s+have)\s+(?:already\s+)?(?:watched|seen|finished)|"
     r"if\s+you(?:'ve|\s+have)\s+(?:already\s+)?(?:watched|seen)|"
     r"(?:similar|comparable)\s+to|in\s+the\s+(?:vein|spirit)\s+of|reminiscent\s+of|"
-    r"compares?\s+(?:well\s+)?(?:with|to)|(?:think|echoes\s+of)\s+|"
+    r"compares?\s+(?:well\s+)?(?:with|to)|think|echoes\s+of|remind(?:s|ed)\s+me\s+of|"
+    r"(?:it'?s|it\s+is|feels)\s+(?:a\s+(?:bit|lot)\s+)?like|"
     r"for\s+fans\s+of|pairs?\s+well\s+with|double\s+bill\s+with)\s+",
     re.IGNORECASE,
 )
@@ -209,7 +266,17 @@ PROVIDER_NAMES = {
     "google play": "Google Play", "youtube": "YouTube", "peacock": "Peacock",
     "paramount+": "Paramount+", "iqiyi": "iQIYI", "wetv": "WeTV", "viu": "Viu",
     "kanopy": "Kanopy", "plex": "Plex", "pluto tv": "Pluto TV", "shudder": "Shudder",
+    "bfi player": "BFI Player",
 }  # fmt: skip
+_PROVIDER_NAME = re.compile(
+    r"(?<![\w+])(?:"
+    + "|".join(re.escape(name) for name in sorted(PROVIDER_NAMES, key=len, reverse=True))
+    + r")(?![\w+])",
+    re.IGNORECASE,
+)
+_WHERE_REGION = re.compile(
+    r"\(\s*([A-Za-z]{2,3})\s*\)|\bin\s+(?:the\s+)?([A-Z]{2,3}\b|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+)
 _FREE_PROVIDERS = frozenset({"Tubi", "Pluto TV", "Plex", "Kanopy"})
 _COUNTRY_WORDS = {
     **{name.casefold(): code for code, (name, _adj) in COUNTRIES.items()},
@@ -251,6 +318,9 @@ class Article:
     # the catalog decides where each name ends.
     compare_phrases: list[str] = field(default_factory=list)
     compare_lists: list[list[str]] = field(default_factory=list)  # labelled lists, one per name
+    # The same, from the comment list and quoted reader reviews: kept, but ranked below the
+    # author's own comparisons and labelled as the readers'.
+    reader_compare_phrases: list[str] = field(default_factory=list)
     spoiler_sections: int = 0
     # How much to trust the grade and verdict found so far: a better-labelled one replaces them
     # ("FINAL GRADE" beats "Rating", a "Verdict:" line beats the headline's tagline).
@@ -262,8 +332,8 @@ class Article:
         gaps = []
         if not self.title:
             gaps.append("which title it reviews (a headline like “<Title> Review” or “Title:”)")
-        if self.half_stars is None and not self.verdict:
-            gaps.append("a grade or score (“FINAL GRADE: A+”, “4/5”, “8.5/10”) or a verdict")
+        if self.half_stars is None and not self.verdict and not self.synopsis:
+            gaps.append("a grade (“FINAL GRADE: A+”, “4/5”), a verdict or any review text")
         return gaps
 
     def to_json(self) -> dict[str, Any]:
@@ -278,31 +348,53 @@ class Article:
 def extract(raw: str) -> Article:
     """Everything the article states, with spoilers and page clutter left out."""
     text = clean_user_text(raw).replace("\r", "")[:MAX_ARTICLE_CHARS]
-    text, spoilers = _cut_spoilers(text)
-    lines = _content_lines(text)
+    text = _split_pasted_line(text)
+    text, spoilers, hidden = _cut_spoilers(text)
+    lines, readers = _content_lines(text)
     article = Article(spoiler_sections=spoilers)
     body: list[str] = []  # paragraphs that are neither fields nor headings
     pending: str | None = None  # a heading whose paragraph comes next ("Verdict", "Synopsis")
+    credits_block = False  # "Written by" inside a credits block names a writer, not the reviewer
     for index, line in enumerate(lines):
         if pending is not None and line:
             _heading_paragraph(article, pending, line)
-            pending = None
+            # A where-to-watch heading may be followed by a list, one service a line.
+            pending = pending if pending == "where" and _LIST_ITEM.match(line) else None
             continue
         if not line:
             continue
+        if _read_credit_line(article, line, credits_block):
+            credits_block = True
+            continue
+        credits_block = False
         if _read_field(article, line, index):
+            credits_block = _is_people_field(line)
             continue
         heading = _heading(line)
         if heading is not None:
             pending = heading
             continue
-        if article.title is None and index < 12 and _read_headline(article, line):
+        if article.title is None and index < 12 and _read_headline(article, line, index):
             continue
         if index < 15 and _read_byline(article, line):
             continue
+        if (_STAR_LINE.match(line) or len(line) <= 20) and _take_grade(article, line, 1):
+            continue  # a line that is nothing but a grade: "★★★★½", "8.5/10"
+        if where := _WHERE_LINE.match(line):
+            _read_where(article, where.group("value"))
+            continue
         body.append(line)
+    if article.title is None:
+        _read_post_title(article, body)
     for paragraph in body:
         _read_prose(article, paragraph)
+    for line in hidden:
+        _read_hidden(article, line)
+    for line in readers:
+        _read_reader(article, line)
+    if article.verdict is None and len(body) == 1 and len(body[0]) <= MAX_VERDICT_CHARS:
+        # A short post with no verdict line: the post is the reviewer's verdict.
+        _set_verdict(article, _first_sentences(_without_grade(body[0]), 2), 0)
     if article.synopsis is None:
         article.synopsis = _first_paragraph(body, article)
     _infer_kind(article, "\n".join(lines))
@@ -312,33 +404,60 @@ def extract(raw: str) -> Article:
 # -- passes --------------------------------------------------------------------------------------
 
 
-def _cut_spoilers(text: str) -> tuple[str, int]:
-    """Drop every spoiler section. A section opened without a closing mark runs until a section
-    that is never a spoiler (the verdict, where to watch) or the end of the article."""
+def _split_pasted_line(text: str) -> str:
+    """A whole article pasted on one line ("… FINAL GRADE: A- WHERE TO WATCH: Netflix"): break it
+    before each field label written in capitals or opening a sentence, so each is read."""
+    out = []
+    for line in text.split("\n"):
+        cuts = [
+            m
+            for m in _INLINE_LABEL.finditer(line)
+            if m.group("label").isupper() or line[: m.start()].rstrip().endswith((".", "!", "?"))
+        ]
+        if len(cuts) >= 2:
+            for m in reversed(cuts):
+                line = line[: m.start()] + "\n" + line[m.start() :].lstrip()
+        out.append(line)
+    return "\n".join(out)
+
+
+def _cut_spoilers(text: str) -> tuple[str, int, list[str]]:
+    """Cut every spoiler section out, and return its lines apart: their text is never shown, but
+    the facts stated in them still count. A section opened without a closing mark covers only its
+    own section: it ends at the next heading, the next spoiler marker, or a verdict or
+    where-to-watch line."""
     count = 0
+    hidden: list[str] = []
     for pattern in _INLINE_SPOILERS:
+        hidden += [m.group(0).strip("|>!<() ") for m in pattern.finditer(text)]
         text, n = pattern.subn(" ", text)
         count += n
     out: list[str] = []
+    lines = text.split("\n")
     in_spoiler = False
-    for line in text.split("\n"):
+    until_close = False  # the section has a closing mark further down: it runs up to there
+    previous_blank = True
+    for position, line in enumerate(lines):
         stripped = line.strip()
+        blank_before, previous_blank = previous_blank, not stripped
         while True:
             if in_spoiler:
                 close = _SPOILER_CLOSE.search(stripped)
                 if close is not None:
+                    hidden.append(stripped[: close.start()])
                     in_spoiler = False
                     stripped = stripped[close.end() :].strip()
                     continue
                 if _SPOILER_HEADING_END.match(stripped):
                     in_spoiler, stripped = False, ""
-                elif _SAFE_HEADINGS.match(stripped) or _is_safe_field(stripped):
+                elif not until_close and _ends_open_section(stripped, blank_before):
                     in_spoiler = False
-                    out.append(stripped)
-                    stripped = ""
+                    continue
                 else:
+                    hidden.append(stripped)
                     stripped = ""
                 break
+            stripped = _SPOILER_CLOSE.sub("", stripped).strip()  # a stray closing mark
             opened = _SPOILER_OPEN.search(stripped)
             if opened is not None:
                 count += 1
@@ -347,14 +466,56 @@ def _cut_spoilers(text: str) -> tuple[str, int]:
                     out.append(before)
                 in_spoiler = True
                 stripped = stripped[opened.end() :].strip()
+                until_close = _closes_later(lines, position, stripped)
                 continue
             if _is_spoiler_heading(stripped):
                 count += 1
                 in_spoiler, stripped = True, ""
+                until_close = _closes_later(lines, position, "")
                 break
             out.append(stripped)
             break
-    return "\n".join(out), count
+    return "\n".join(out), count, [h for h in hidden if h.strip()]
+
+
+def _ends_open_section(line: str, blank_before: bool) -> bool:
+    """What ends a spoiler section that has no closing mark: the next heading, the next marker,
+    or a verdict or where-to-watch line."""
+    return bool(
+        _SAFE_HEADINGS.match(line)
+        or _is_safe_field(line)
+        or _is_section_heading(line, blank_before)
+        or _SPOILER_OPEN.search(line)
+        or _is_spoiler_heading(line)
+    )
+
+
+def _closes_later(lines: list[str], position: int, rest: str) -> bool:
+    """Whether a closing mark comes before the next spoiler marker."""
+    for line in [rest, *lines[position + 1 :]]:
+        if _SPOILER_CLOSE.search(line) or _SPOILER_HEADING_END.match(line.strip()):
+            return True
+        if _SPOILER_OPEN.search(line) or _is_spoiler_heading(line.strip()):
+            return False
+    return False
+
+
+def _is_section_heading(line: str, blank_before: bool) -> bool:
+    """A line that opens a new section: a Markdown or bold heading, or a short title-like line
+    after a blank one ("Why it works", "Should you watch it?")."""
+    if not line:
+        return False
+    if re.match(r"^#{1,6}\s+\S|^\*\*[^*]{2,60}\*\*$|^__[^_]{2,60}__$", line):
+        return True
+    bare = line.strip("*_#= ")
+    return (
+        blank_before
+        and 0 < len(bare) <= 60
+        and len(bare.split()) <= 8
+        and bare[0].isupper()
+        and not bare.endswith((".", ",", ";", ":", "!"))
+        and _LABEL.match(bare) is None
+    )
 
 
 def _is_spoiler_heading(line: str) -> bool:
@@ -362,6 +523,8 @@ def _is_spoiler_heading(line: str) -> bool:
         return False
     if re.search(r"\b(?:no|without|spoiler[- ]free|free of)\b", line, re.IGNORECASE):
         return False  # "Spoiler-free review", "No spoilers here"
+    if _SPOILER_CLOSE.search(line) or _SPOILER_HEADING_END.match(line):
+        return False
     return bool(_SPOILER_HEADING.match(line))
 
 
@@ -373,27 +536,100 @@ def _is_safe_field(line: str) -> bool:
     return label in _GRADE_LABELS or label in _VERDICT_LABELS or label in _WHERE_LABELS
 
 
-def _content_lines(text: str) -> list[str]:
-    """The article's own lines: clutter dropped, the comment list cut off, blank lines kept as
-    paragraph breaks."""
+def _content_lines(text: str) -> tuple[list[str], list[str]]:
+    """The article's own lines (clutter dropped, blank lines kept as paragraph breaks), and apart
+    from them the readers' lines: the comment list and quoted reader reviews."""
     lines: list[str] = []
+    readers: list[str] = []
+    in_readers = ""
     for raw in text.split("\n"):
         line = re.sub(r"[ \t\u00a0]+", " ", raw).strip()
         if not line:
             if lines and lines[-1]:
                 lines.append("")
             continue
-        if _COMMENTS_START.match(line) and len([x for x in lines if x]) >= 3:
-            break
+        if in_readers == "quotes" and (_is_safe_field(line) or _is_section_heading(line, True)):
+            in_readers = ""  # the quoted reader reviews were a box inside the article
+        if in_readers:
+            readers.append(line)
+            continue
+        if len([x for x in lines if x]) >= 3:
+            if _COMMENTS_START.match(line):
+                in_readers = "comments"  # the comment list runs to the end of the page
+                continue
+            if _READERS_START.match(line):
+                in_readers = "quotes"
+                continue
+        if _QUOTED_READER.match(line):
+            readers.append(line)
+            continue
         if _is_safe_field(line):
             lines.append(_strip_affiliate(line))
             continue
         if _CLUTTER_LINE.match(line) or _CLUTTER_ANYWHERE.search(line) or _BREADCRUMB.match(line):
             continue
-        if not re.search(r"\w", line):
+        if not re.search(r"\w", line) and not _STAR_LINE.match(line):
             continue  # dividers, lone emoji
         lines.append(line)
-    return lines
+    return lines, readers
+
+
+def _read_hidden(article: Article, line: str) -> None:
+    """A spoiler line: its grade, credits, where to watch and comparisons count; its words are
+    never kept as a verdict or synopsis."""
+    m = _LABEL.match(line.strip("*_# "))
+    if m is not None:
+        label = _norm_label(m.group("label"))
+        if label in _GRADE_LABELS:
+            _take_grade(article, m.group("value"), _GRADE_LABELS[label], bare_ok=True)
+            return
+        if label in _VERDICT_LABELS or label in _SYNOPSIS_LABELS:
+            return
+        if _read_field(article, line, 0):
+            return
+    if article.half_stars is None:
+        _take_grade(article, line, 0, inline_only=True)
+    for phrase in _compare_phrases(line):
+        article.compare_phrases.append(_first_sentences(phrase, 1))
+
+
+def _read_reader(article: Article, line: str) -> None:
+    for phrase in _compare_phrases(line):
+        article.reader_compare_phrases.append(_first_sentences(phrase, 1))
+
+
+def _read_credit_line(article: Article, line: str, in_block: bool) -> bool:
+    """ "Directed by X", "Starring X, Y", and "Written by X" inside a credits block (elsewhere
+    "Written by" names the reviewer)."""
+    m = _CREDIT_LINE.match(line)
+    if m is None:
+        return False
+    verb = m.group("verb").casefold()
+    if verb.startswith("written") and not in_block:
+        return False
+    role = "director" if verb.startswith("directed") else "cast" if verb == "starring" else "writer"
+    _add_people(article, role, m.group("names"))
+    return True
+
+
+def _is_people_field(line: str) -> bool:
+    m = _LABEL.match(line.strip("*_# "))
+    return m is not None and _norm_label(m.group("label")) in _PEOPLE_LABELS
+
+
+def _add_people(article: Article, role: str, value: str) -> None:
+    target = {"director": article.directors, "writer": article.writers, "cast": article.cast}
+    for name in _names(value):
+        if name not in target[role]:
+            target[role].append(name)
+
+
+def _read_post_title(article: Article, body: list[str]) -> None:
+    """A social post names its title in a sentence: "Just finished Past Lives (2023) and …"."""
+    for paragraph in body[:2]:
+        if m := _POST_TITLE.search(paragraph):
+            article.title, article.year = m.group("title").strip(), int(m.group("year"))
+            return
 
 
 def _strip_affiliate(line: str) -> str:
@@ -431,12 +667,7 @@ def _read_field(article: Article, line: str, index: int) -> bool:
         _read_where(article, value)
         return True
     if label in _PEOPLE_LABELS:
-        role = _PEOPLE_LABELS[label]
-        names = _names(value)
-        target = {"director": article.directors, "writer": article.writers, "cast": article.cast}
-        for name in names:
-            if name not in target[role]:
-                target[role].append(name)
+        _add_people(article, _PEOPLE_LABELS[label], value)
         return True
     if label in _TITLE_LABELS:
         title, year = _title_and_year(value)
@@ -525,14 +756,16 @@ def _heading_paragraph(article: Article, heading: str, paragraph: str) -> None:
         _read_where(article, paragraph)
 
 
-def _read_headline(article: Article, line: str) -> bool:
+def _read_headline(article: Article, line: str, index: int) -> bool:
     for pattern in _HEADLINE_PATTERNS:
+        if pattern is _YEAR_HEADLINE and index > 2:
+            continue  # only the first lines: later "Title (2019)" lines are prose or lists
         m = pattern.match(line)
         if m is None:
             continue
         candidate = m.group("title").strip()
         subtitle = m.groupdict().get("sub")
-        if pattern is not _HEADLINE_PATTERNS[2]:
+        if "sub" not in pattern.groupindex:
             parts = _SUBTITLE_SPLIT.split(candidate, maxsplit=1)
             candidate = parts[0]
             subtitle = parts[1] if len(parts) > 1 else None
@@ -540,7 +773,7 @@ def _read_headline(article: Article, line: str) -> bool:
         if not title or len(title) > 150 or len(title.split()) > 14:
             continue
         article.title, article.year = title, year or article.year
-        if subtitle and subtitle.strip(" :-–—"):
+        if subtitle and subtitle.strip(" :-–—") and not _NOT_A_VERDICT.match(subtitle):
             # The headline's tagline stands in for a verdict until a real one is found.
             _set_verdict(article, subtitle.strip(" :-–—"), 0)
         return True
@@ -589,10 +822,17 @@ def _read_byline_rest(article: Article, rest: str) -> None:
 def _read_prose(article: Article, paragraph: str) -> None:
     if article.half_stars is None:
         _take_grade(article, paragraph, 0, inline_only=True)
+    article.compare_phrases += _compare_phrases(paragraph)
+
+
+def _compare_phrases(paragraph: str) -> list[str]:
+    """The text after each "if you loved …" cue that starts with a name."""
+    phrases = []
     for m in _COMPARE_TRIGGERS.finditer(paragraph):
         phrase = paragraph[m.end() : m.end() + 200].strip()
         if phrase and (phrase[0].isupper() or phrase[0].isdigit() or phrase[0] in "\"'“‘"):
-            article.compare_phrases.append(phrase)
+            phrases.append(phrase)
+    return phrases
 
 
 def _first_paragraph(body: list[str], article: Article) -> str | None:
@@ -635,7 +875,7 @@ def _take_grade(
 
 def _find_grade(text: str, *, bare_ok: bool, inline_only: bool) -> tuple[str, int] | None:
     if inline_only:
-        m = _INLINE_GRADE.search(text)
+        m = _INLINE_GRADE.search(text) or _OUT_OF_TEN.search(text)
         if m is None:
             stripped = text.strip()
             # A line that is nothing but a grade ("8.5/10", "★★★★½") is one.
@@ -653,8 +893,14 @@ def _find_grade(text: str, *, bare_ok: bool, inline_only: bool) -> tuple[str, in
     return None
 
 
+def parse_grade_text(written: str) -> tuple[str, int] | None:
+    """A grade typed by an admin ("A-", "4/5", "3.5 stars"): as written, and in half stars."""
+    return _find_grade(written.strip(), bare_ok=False, inline_only=False)
+
+
 def _parse_grade(written: str) -> tuple[str, int] | None:
     candidate = re.sub(r"\s*out\s+of\s*", "/", written.strip(), flags=re.IGNORECASE)
+    candidate = candidate.replace("☆", "").strip() or candidate
     candidate = re.sub(r"(/\s*(?:5|10|100))\s*stars?$", r"\1", candidate, flags=re.IGNORECASE)
     try:
         return written.strip(), parse_rating(candidate)
@@ -672,21 +918,27 @@ def _without_grade(value: str) -> str:
 
 
 def _read_where(article: Article, value: str) -> None:
-    value = _strip_affiliate(value)
-    region = re.search(r"\(\s*([A-Z]{2})\s*\)|\bin\s+(?:the\s+)?([A-Z]{2}|[A-Z][a-z]+)\b", value)
+    """Named services only, whatever the sentence around them ("you can find it on Netflix and
+    Viki ."); a short capitalised list item that is no known service is kept as written."""
+    value = re.sub(r"\s+([.,;:!?)])", r"\1", _strip_affiliate(value))
+    region = _WHERE_REGION.search(value)
     if region:
-        code = region.group(1) or _country(region.group(2))
-        if code and len(code) == 2:
-            article.region = code.upper()
-        value = value[: region.start()] + value[region.end() :]
-    for part in re.split(r"\s*(?:,|;|/|&|\+(?=\s)|\band\b|\bor\b)\s*", value):
+        code = _country(region.group(1) or region.group(2))
+        if code:
+            article.region = code
+        value = value[: region.start()] + " " + value[region.end() :]
+    for part in re.split(r"\s*(?:,|;|/|&|\s\+\s|\band\b|\bor\b)\s*", _LIST_ITEM.sub("", value)):
+        known = [
+            PROVIDER_NAMES[m.group(0).casefold()]
+            for m in _PROVIDER_NAME.finditer(part)
+            if m.group(0)[0].isupper()  # "max", "prime" in a sentence are words
+        ]
         name = part.strip(" .!*()")
-        name = re.sub(r"^(?:on|via|stream(?:ing)?\s+on)\s+", "", name, flags=re.IGNORECASE)
-        if not name:
-            continue
-        provider = PROVIDER_NAMES.get(name.casefold(), name if len(name) <= 40 else None)
-        if provider and provider not in article.where_to_watch:
-            article.where_to_watch.append(provider)
+        if not known and re.fullmatch(r"(?:[A-Z0-9][\w+!.'-]*\s?){1,3}", name):
+            known = [name]
+        for provider in known:
+            if provider not in article.where_to_watch:
+                article.where_to_watch.append(provider)
 
 
 def provider_kind(provider: str) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.catalog import CatalogSnapshot
 from bot.core.context import CommandContext
-from bot.core.editorial import Article, extract, provider_kind
+from bot.core.editorial import Article, extract, parse_grade_text, provider_kind
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
 from bot.core.permissions import actor
 from bot.core.ratings import stars_number
@@ -40,6 +40,7 @@ class Match:
     choices: tuple[int, ...]  # other titles with the same name, for the admin to switch to
     compares: tuple[int, ...]
     unknown_compares: tuple[str, ...]
+    reader_compares: tuple[int, ...]  # named in comments and quoted reader reviews only
 
 
 def editorial_field(review: EditorialRecord, show_id: bool = False) -> Field:
@@ -55,9 +56,29 @@ def editorial_field(review: EditorialRecord, show_id: bool = False) -> Field:
         )
     parts = [p for p in (grade, f"“{review.verdict}”" if review.verdict else "") if p]
     if review.where_to_watch:
-        parts.append("watch on " + ", ".join(review.where_to_watch))
+        parts.append(reviewer_points_to(review.where_to_watch))
     name = f"Editorial review — {by}" + (f" (id e{review.id})" if show_id else "")
     return Field(name, " · ".join(parts) or "no grade or verdict")
+
+
+def reviewer_points_to(providers: list[str] | tuple[str, ...]) -> str:
+    """A reviewer's where-to-watch: a mention with no region or date, not an offer."""
+    names = list(providers)
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"the reviewer points to {listed}"
+
+
+def reviewer_mentions(reviews: list[EditorialRecord], offered: set[str]) -> list[str]:
+    """Notes for /where: each editorial review's services that no dated offer lists."""
+    notes = []
+    for review in reviews:
+        named = [p for p in review.where_to_watch if p.casefold() not in offered]
+        if named:
+            by = review.reviewer or review.site or "An editorial review"
+            notes.append(
+                f"{by} (editorial review): {reviewer_points_to(named)}, with no region or date."
+            )
+    return notes
 
 
 def titles_in_phrase(snap: CatalogSnapshot, phrase: str, prefer_kind: str | None) -> list[int]:
@@ -157,7 +178,15 @@ class EditorialDesk:
                 else:
                     unknown.append(name)
         compares = [c for c in dict.fromkeys(compares) if c != title_id]
-        return Match(title_id, tuple(notes), choices, tuple(compares), tuple(unknown))
+        # The author's comparisons outrank names dropped by readers: a title both name is the
+        # author's; the readers' own are kept, labelled, and not linked.
+        readers: list[int] = []
+        for phrase in article.reader_compare_phrases:
+            readers += titles_in_phrase(snap, phrase, kind)
+        readers = [c for c in dict.fromkeys(readers) if c != title_id and c not in compares]
+        return Match(
+            title_id, tuple(notes), choices, tuple(compares), tuple(unknown), tuple(readers)
+        )
 
     def region_for(self, ctx: CommandContext, article: Article, explicit: str | None) -> str | None:
         region = explicit or article.region or ctx.region or self.core.settings.default_region
@@ -165,13 +194,19 @@ class EditorialDesk:
 
     # -- drafts --------------------------------------------------------------------------------
 
-    async def draft(self, ctx: CommandContext, text: str, region: str | None = None) -> Reply:
+    async def draft(
+        self, ctx: CommandContext, text: str, region: str | None = None, grade: str | None = None
+    ) -> Reply:
         """Read the article and keep what was found as a draft; nothing reaches the catalog."""
-        draft_id, payload = await self.prepare(ctx, text, region)
+        draft_id, payload = await self.prepare(ctx, text, region, grade)
         return await self.show(draft_id, payload)
 
     async def prepare(
-        self, ctx: CommandContext, text: str, region: str | None = None
+        self,
+        ctx: CommandContext,
+        text: str,
+        region: str | None = None,
+        grade: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """The stored draft's id and contents; UsageError says what the text is missing."""
         if not text.strip():
@@ -179,6 +214,13 @@ class EditorialDesk:
                 "Paste the review article after /admin review, or attach it as a text file."
             )
         article = extract(text)
+        if grade is not None:
+            typed = parse_grade_text(grade)
+            if typed is None:
+                raise UsageError(
+                    f"{grade!r} is not a grade I can read. Try A-, 4/5, 8.5/10 or 3.5 stars."
+                )
+            article.grade_text, article.half_stars = typed
         gaps = article.missing()
         if gaps:
             found = f" I did find the title “{article.title}”." if article.title else ""
@@ -195,6 +237,7 @@ class EditorialDesk:
             "choices": list(match.choices),
             "compares": list(match.compares),
             "unknown_compares": list(match.unknown_compares),
+            "reader_compares": list(match.reader_compares),
             "region": self.region_for(ctx, article, region),
         }
         now = utcnow()
@@ -231,6 +274,10 @@ class EditorialDesk:
             fields.append(
                 Field("Grade", f"{article.grade_text} → {stars_number(article.half_stars)}")
             )
+        else:
+            fields.append(
+                Field("Grade", "none in the article: saved as a verdict only (add one: --grade A-)")
+            )
         if article.verdict:
             fields.append(Field("Verdict", article.verdict))
         if article.where_to_watch:
@@ -241,17 +288,29 @@ class EditorialDesk:
                     "Where to watch",
                     f"{where} ({region})"
                     if region
-                    else f"{where} — no region given, so availability is not recorded "
+                    else f"{reviewer_points_to(article.where_to_watch)} — no region given, so it "
+                    "is kept as the reviewer's mention, not as an offer "
                     "(add --region CC, or set REELBOT_DEFAULT_REGION)",
                 )
             )
-        for label, names in (
-            ("Director", article.directors),
-            ("Screenwriter", article.writers),
-            ("Cast", article.cast),
+        known = snap.titles.get(title_id) if title_id is not None else None
+        for label, names, listed in (
+            ("Original title", article.aliases, known.aliases if known else ()),
+            ("Director", article.directors, known.directors if known else ()),
+            ("Screenwriter", article.writers, known.writers if known else ()),
+            ("Cast", article.cast, known.cast if known else ()),
         ):
-            if names:
-                fields.append(Field(label, ", ".join(names)))
+            if not names:
+                continue
+            if known is None or not listed:
+                fields.append(
+                    Field(label, ", ".join(names) + (" (will be added)" if known else ""))
+                )
+            elif {n.casefold() for n in names} - {n.casefold() for n in listed}:
+                # The catalog keeps its own; the admin sees where the article differs.
+                fields.append(
+                    Field(label, f"{', '.join(names)} — the catalog has {', '.join(listed)}")
+                )
         if payload["compares"]:
             fields.append(
                 Field(
@@ -261,6 +320,15 @@ class EditorialDesk:
                         for c in payload["compares"]
                         if c in snap.titles
                     ),
+                )
+            )
+        readers = [c for c in payload.get("reader_compares") or [] if c in snap.titles]
+        if readers:
+            fields.append(
+                Field(
+                    "Readers compare with",
+                    ", ".join(self.core.label(snap.titles[c]) for c in readers)
+                    + " (from comments and quoted reader reviews; not linked)",
                 )
             )
         notes = list(payload.get("notes") or [])
@@ -372,19 +440,39 @@ class EditorialDesk:
                     title_id = await repos.catalog.add_title(spec, source=SOURCE, external_id=key)
                     created = True
             people: dict[str, list[str]] = {}
+            aliases_added: list[str] = []
             if not created:
-                for role, names in (
-                    ("director", article.directors),
-                    ("writer", article.writers),
-                    ("cast", article.cast),
+                # The article's credits fill what the catalog leaves empty; where the catalog
+                # has its own, the draft showed the difference and the catalog's stay.
+                snap = await self.core.catalog.get()
+                known = snap.titles.get(title_id)
+                for role, names, listed in (
+                    ("director", article.directors, known.directors if known else ()),
+                    ("writer", article.writers, known.writers if known else ()),
+                    ("cast", article.cast, known.cast if known else ()),
                 ):
-                    if added := await repos.curation.add_people(title_id, role, names):
+                    added = (
+                        await repos.curation.add_people(title_id, role, names)
+                        if (names and not listed)
+                        else []
+                    )
+                    if added:
                         people[role] = added
+                if known is not None and not known.aliases:
+                    for alias in article.aliases:
+                        if await repos.curation.add_alias(title_id, alias):
+                            aliases_added.append(alias)
                 if before and not before["synopsis"] and article.synopsis:
                     await repos.curation.update_title(title_id, {"synopsis": article.synopsis})
             snap = await self.core.catalog.get()
             compares = [c for c in payload["compares"] if c in snap.titles and c != title_id]
             labels = [self.core.label(snap.titles[c]) for c in compares]
+            reader_labels = [
+                self.core.label(snap.titles[c]) + " (a reader's)"
+                for c in payload.get("reader_compares") or []
+                if c in snap.titles and c != title_id and c not in compares
+            ]
+            saved_name = snap.titles[title_id].name if title_id in snap.titles else article.title
             review_id = await repos.curation.add_editorial(
                 title_id,
                 reviewer=article.reviewer,
@@ -394,7 +482,7 @@ class EditorialDesk:
                 half_stars=article.half_stars,
                 verdict=article.verdict,
                 where_to_watch=list(article.where_to_watch),
-                compares_with=labels,
+                compares_with=labels + reader_labels,
                 added_by=who,
             )
             source = f"{SOURCE}:{review_id}"
@@ -420,18 +508,21 @@ class EditorialDesk:
                 "verdict": article.verdict,
                 "offers": offers,
                 "compares_with": compares,
+                "readers_compare_with": reader_labels,
                 "people_added": people,
+                "aliases_added": aliases_added,
             }
-            name = article.title or ""
+            name = saved_name or ""
             await repos.curation.audit(
                 who, ctx.display_name, "review.add", f"{name} #{title_id}", before, after
             )
         self.core.catalog.invalidate()
-        return self._saved(article, title_id, created, offers, labels, region)
+        return self._saved(article, saved_name or "", title_id, created, offers, labels, region)
 
     def _saved(
         self,
         article: Article,
+        name: str,
         title_id: int,
         created: bool,
         offers: list[dict[str, str]],
@@ -446,15 +537,17 @@ class EditorialDesk:
         by = f" by {article.reviewer}" if article.reviewer else ""
         notes = []
         if created:
-            notes.append(f"{article.title} was new to the catalog and has been added.")
+            notes.append(f"{name} was new to the catalog and has been added.")
         if offers:
             notes.append(
                 f"Where to watch ({region}): " + ", ".join(o["provider"] for o in offers) + "."
             )
         if labels:
             notes.append("Fans will now be pointed to: " + ", ".join(labels) + ".")
+        if article.where_to_watch and not region:
+            notes.append(f"Where to watch: {reviewer_points_to(article.where_to_watch)}.")
         return Reply(
-            text=f"Saved the editorial review of {article.title}{grade}{by}.",
+            text=f"Saved the editorial review of {name}{grade}{by}.",
             notes=tuple(notes),
             actions=(
                 Action("Reviews", f"/reviews #{title_id}"),
