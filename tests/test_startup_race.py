@@ -37,15 +37,21 @@ async def main():
     app = await open_app(Settings.from_env())
     await app.close()
 
-asyncio.run(main())
+if sys.argv[3:] == ["reseed"]:  # `reelbot seed starter`, the operator's reseed
+    from bot.cli import main as cli
+    cli(["seed", "starter"])
+else:
+    asyncio.run(main())
 """
 
 
-async def _start_together(db_url: str, workdir: Path) -> list[tuple[int, str]]:
-    """Exit status and stderr of each process."""
+async def _start_together(
+    db_url: str, workdir: Path, modes: tuple[str, ...] = ("start",) * PROCESSES
+) -> list[tuple[int, str]]:
+    """Exit status and stderr of each process; `modes` says what each one runs."""
     go = workdir / "go"
     env = {**os.environ, "DATABASE_URL": db_url, "REELBOT_DATA_DIR": str(workdir)}
-    ready = [workdir / f"ready-{n}" for n in range(PROCESSES)]
+    ready = [workdir / f"ready-{n}" for n in range(len(modes))]
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -53,12 +59,13 @@ async def _start_together(db_url: str, workdir: Path) -> list[tuple[int, str]]:
             STARTER,
             str(go),
             str(flag),
+            mode,
             cwd=REPO,
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
-        for flag in ready
+        for flag, mode in zip(ready, modes, strict=True)
     ]
     deadline = time.monotonic() + 120
     while not all(flag.exists() for flag in ready):
@@ -78,9 +85,21 @@ async def test_processes_starting_together_on_a_fresh_database_all_start(
     empty_db_url: str, tmp_path: Path
 ) -> None:
     results = await _start_together(empty_db_url, tmp_path)
+    await _assert_all_started_with_one_starter_catalog(empty_db_url, results)
 
+
+async def test_a_reseed_beside_first_starts_loads_one_starter_catalog(
+    empty_db_url: str, tmp_path: Path
+) -> None:
+    results = await _start_together(empty_db_url, tmp_path, ("start", "reseed") * 2)
+    await _assert_all_started_with_one_starter_catalog(empty_db_url, results)
+
+
+async def _assert_all_started_with_one_starter_catalog(
+    empty_db_url: str, results: list[tuple[int, str]]
+) -> None:
     crashed = [err[-2000:] for status, err in results if status != 0]
-    assert not crashed, f"{len(crashed)} of {PROCESSES} crashed:\n" + "\n---\n".join(crashed)
+    assert not crashed, f"{len(crashed)} of {len(results)} crashed:\n" + "\n---\n".join(crashed)
     db = Database.from_url(empty_db_url)
     try:
         assert await migrate.current_revision(db.engine) == migrate.head_revision()

@@ -19,7 +19,9 @@ from bot.core.text import COUNTRIES, ISO_REGIONS, country_name, normalise_title,
 from db.curation_repository import AuditRecord
 from db.models import OFFER_KINDS
 from db.records import TitleSpec
+from db.repositories import Repositories
 from db.starter import seed_starter
+from db.startup_lock import exclusive_start
 from recommender import TitleFacts
 
 if TYPE_CHECKING:
@@ -375,7 +377,11 @@ class Curator:
     # -- seeding, numbers, log -----------------------------------------------------------------
 
     async def seed_starter(self, ctx: CommandContext) -> Reply:
-        async with self.core.db.unit_of_work(write=True) as repos:
+        # Under the start-up lock, so a reseed beside a process's first start (which seeds an
+        # empty catalog) cannot insert the same starter rows twice.
+        db = self.core.db
+        async with exclusive_start(db.engine) as conn, db.sessions(bind=conn) as session:
+            repos = Repositories(session)
             before = {"titles": await repos.catalog.count_titles()}
             summary = await seed_starter(repos)
             after = {
@@ -385,6 +391,7 @@ class Curator:
                 "links": summary.links,
             }
             await self._audit(repos, ctx, "seed.starter", "starter catalog", before, after)
+            await session.flush()
         self._changed()
         return Reply(
             text=f"Starter catalog: {summary.added} added, {summary.existing} already there, "
