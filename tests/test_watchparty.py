@@ -246,7 +246,8 @@ async def test_ties_go_to_the_groups_liking_then_the_earlier_candidate(
             (ana, "/review Okja 1"),
         ):
             await say_as(app, who, line)
-        await say_as(app, ana, "/watchparty new sat 8pm; The Host; Burning")
+        # Both loved a Bong Joon-ho film: his The Host is predicted above Burning.
+        await say_as(app, ana, "/watchparty new sat 8pm; Burning; The Host (2006)")
         await say_as(app, ana, "/vote 1")
         await say_as(app, bo, "/vote 2")
         snap = await app.core.catalog.get()
@@ -257,9 +258,9 @@ async def test_ties_go_to_the_groups_liking_then_the_earlier_candidate(
         host = await title_id(app, "The Host", 2006)
         burning = await title_id(app, "Burning", 2018)
         liking = snap.model.group_liking(list(members.values()), [host, burning])
-        assert liking[burning] > liking[host]
+        assert liking[host] > liking[burning]
         result = await say_as(app, ana, "/watchparty close")
-        assert "pick: Burning (2018)" in result.text  # the later candidate, better liked
+        assert "pick: The Host (2006)" in result.text  # the later candidate, better liked
 
 
 async def test_native_poll_api_for_adapters(db_url: str, tmp_path: Path) -> None:
