@@ -62,3 +62,11 @@ async def test_remove_of_an_unknown_title_offers_buttons_that_remove(app: App) -
     pressed = await say(app, f"/review #{okja} remove", user="ana")
     assert pressed.text.startswith("Removed your rating of Okja (2017)")
     assert await rating_rows(app) == []
+
+
+async def test_the_review_reply_has_an_undo_button(app: App) -> None:
+    reply = await say(app, "/review Okja 4 good", user="ana")
+    (undo,) = [a for a in reply.actions if a.label == "Undo"]
+    undone = await say(app, undo.command, user="ana")
+    assert undone.text == "Removed your rating and review of Okja (2017) (4★)."
+    assert await rating_rows(app) == []

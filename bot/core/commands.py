@@ -516,6 +516,7 @@ class Core:
             actions=(
                 Action("More like this", f"/recommend #{t.id}"),
                 Action("Reviews", f"/reviews #{t.id}"),
+                Action("Undo", f"/review #{t.id} remove"),
             ),
         )
 
