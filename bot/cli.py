@@ -247,7 +247,7 @@ def admin(words: tuple[str, ...]) -> None:
 @click.option("--encoding", help="The file's text encoding when it is not UTF-8, e.g. cp1252.")
 @click.option(
     "--max-size",
-    type=int,
+    type=click.IntRange(min=1),
     default=256,
     show_default=True,
     help="Refuse files larger than this many MB.",

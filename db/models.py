@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -66,6 +67,10 @@ class Title(Base):
     runtime_minutes: Mapped[int | None] = mapped_column(Integer)
     episodes: Mapped[int | None] = mapped_column(Integer)
     poster_url: Mapped[str | None] = mapped_column(String(500))
+    # How widely known the title is, as a data set reports it (TMDB's popularity score and
+    # vote count): what tells the famous version of a shared name from the obscure one.
+    popularity: Mapped[float | None] = mapped_column(Float)
+    vote_count: Mapped[int | None] = mapped_column(Integer)
     # The original this title remakes or adapts: versions of one story are grouped by it.
     original_id: Mapped[int | None] = mapped_column(
         ForeignKey("titles.id", ondelete="SET NULL"), index=True

@@ -89,4 +89,6 @@ class TitleSpec:
     runtime_minutes: int | None = None
     episodes: int | None = None
     poster_url: str | None = None
+    popularity: float | None = None  # a data set's notability score (TMDB popularity)
+    vote_count: int | None = None
     offers: list[OfferSpec] = field(default_factory=list)

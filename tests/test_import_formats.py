@@ -23,6 +23,7 @@ from db.imports.formats import (
 from db.imports.formats.movielens import split_title
 from db.imports.formats.reelbot import write_csv, write_json
 from db.imports.formats.values import genres_and_themes, parse_minutes, title_key
+from tests.tmdb_fixture import movie, write_credits, write_movies
 
 STREAMING_HEADER = (
     "show_id,type,title,director,cast,country,date_added,release_year,rating,duration,"
@@ -65,7 +66,9 @@ def test_streaming_rows_become_titles_naming_their_provider(tmp_path: Path) -> N
     assert film.spec.genres == ["Drama"]
     assert film.spec.cast == ["Aras Bulut İynemli", "Nisa Sofiya Aksongur"]
     assert series.spec.kind == "series" and series.spec.runtime_minutes is None
-    assert series.spec.genres == ["Comedy"] and "korean" in series.spec.themes
+    assert series.spec.genres == ["Comedy"] and series.spec.themes == []
+    # "Korean TV Shows" says where the show is from, not what it is about
+    assert (series.spec.countries, series.spec.languages) == (["KR"], ["ko"])
     assert series.spec.synopsis == "Multi\nline synopsis"
     assert series.where.line == 3
 
@@ -100,7 +103,7 @@ def test_movielens_titles_get_years_aliases_ids_and_tags(tmp_path: Path) -> None
     assert isinstance(first, TitleRow) and isinstance(second, TitleRow)
     assert first.spec.name == "The City of Lost Children" and first.spec.year == 1995
     assert first.spec.aliases == ["La Cité des enfants perdus"]
-    assert first.ids == {"imdb": "tt0112682", "tmdb": "902"}
+    assert first.ids == [("imdb", "tt0112682"), ("tmdb", "902")]
     assert first.spec.genres == ["Adventure", "Science Fiction"]
     assert first.spec.themes == ["dreamlike", "surreal"]
     assert second.spec.year is None and second.spec.genres == []
@@ -183,6 +186,79 @@ def test_both_korean_drama_layouts(tmp_path: Path) -> None:
     assert b.spec.synopsis == "A star pitcher." and b.spec.runtime_minutes == 92
 
 
+def test_tmdb_rows_carry_overview_keywords_countries_and_notability(tmp_path: Path) -> None:
+    path = write_movies(
+        tmp_path / "tmdb_5000_movies.csv",
+        movie(
+            670,
+            "Oldboy",
+            "2003-11-21",
+            genres=("Drama", "Thriller", "Foreign"),
+            keywords=("Revenge", "hammer"),
+            language="ko",
+            original="올드보이",
+            overview="A man is kept in a room for fifteen years.",
+            popularity="14.9760000001",
+            votes="1567",
+            countries=("KR",),
+            runtime="120.0",
+        ),
+        movie(9, "Undated", "", runtime="0.0", popularity="", votes=""),
+    )
+    assert detect_format(Input.from_path(path)) == "tmdb"
+    oldboy, undated = titles(path)
+    assert isinstance(oldboy, TitleRow) and isinstance(undated, TitleRow)
+    assert (oldboy.source, oldboy.external_id, oldboy.ids) == (
+        "tmdb-5000",
+        "670",
+        [("tmdb", "670")],
+    )
+    spec = oldboy.spec
+    assert (spec.name, spec.year, spec.kind, spec.original_name) == (
+        "Oldboy", 2003, "film", "올드보이",
+    )  # fmt: skip
+    assert spec.genres == ["Drama", "Thriller"] and spec.themes == ["revenge", "hammer"]
+    assert (spec.countries, spec.languages, spec.runtime_minutes) == (["KR"], ["ko"], 120)
+    assert (spec.popularity, spec.vote_count) == (14.976, 1567)
+    assert spec.synopsis == "A man is kept in a room for fifteen years."
+    assert spec.directors == [] and spec.cast == []  # no credits table beside it
+    assert undated.spec.year is None and undated.spec.runtime_minutes is None
+    assert (undated.spec.popularity, undated.spec.vote_count) == (None, None)
+
+
+def test_tmdb_credits_beside_the_movies_give_director_writers_and_cast(tmp_path: Path) -> None:
+    movies = write_movies(tmp_path / "tmdb_5000_movies.csv", movie(670, "Oldboy", "2003-11-21"))
+    credits = write_credits(
+        tmp_path / "tmdb_5000_credits.csv",
+        (670, "Oldboy", ["Choi Min-sik", "Yoo Ji-tae"], [
+            ("Director", "Park Chan-wook"), ("Screenplay", "Hwang Jo-yoon"), ("Editor", "X"),
+        ]),
+    )  # fmt: skip
+    for start in (movies, credits, tmp_path):  # either file, or the folder, finds both
+        (row,) = titles(start)
+        assert isinstance(row, TitleRow)
+        assert row.spec.directors == ["Park Chan-wook"] and row.spec.writers == ["Hwang Jo-yoon"]
+        assert row.spec.cast == ["Choi Min-sik", "Yoo Ji-tae"]
+    (tmp_path / "tmdb_5000_movies.csv").unlink()
+    with pytest.raises(ImportFileError, match="movies table"):
+        titles(credits)
+
+
+def test_tmdb_bad_rows_say_why(tmp_path: Path) -> None:
+    path = write_movies(
+        tmp_path / "tmdb.csv",
+        movie(1, "Fine", "2001-01-01"),
+        {**movie(2, "Broken", "2001-01-01"), "keywords": "[{not json"},
+        {**movie(3, "Votes", "2001-01-01"), "vote_count": "many"},
+        movie(4, "", "2001-01-01"),
+    )
+    assert [str(r) for r in titles(path) if isinstance(r, BadRow)] == [
+        "tmdb.csv, line 3: keywords is not a JSON list",
+        "tmdb.csv, line 4: vote_count 'many' is not a number",
+        "tmdb.csv, line 5: title is empty",
+    ]
+
+
 def test_reelbot_csv_and_json_round_trip(tmp_path: Path) -> None:
     source = write(
         tmp_path / "mine.csv",
@@ -192,7 +268,7 @@ def test_reelbot_csv_and_json_round_trip(tmp_path: Path) -> None:
     )
     (row,) = titles(source)
     assert isinstance(row, TitleRow)
-    assert row.external_id == "parasite-2019" and row.ids == {"imdb": "tt6751668"}
+    assert row.external_id == "parasite-2019" and row.ids == [("imdb", "tt6751668")]
     assert [(o.provider, o.region, o.kind, o.as_of, o.link) for o in row.spec.offers] == [
         ("Hulu", "US", "stream", date(2024, 2, 1), "https://hulu.com/p"),
         ("Max", "US", "rent", TODAY, None),

@@ -24,6 +24,7 @@ from db.imports.formats import ImportFileError
 from db.imports.importer import ImportOptions, ImportRejected, Member, import_file
 from db.session import Database
 from tests.support import say
+from tests.tmdb_fixture import movie, write_movies
 
 STREAMING_HEADER = (
     "show_id,type,title,director,cast,country,date_added,release_year,rating,duration,"
@@ -159,6 +160,55 @@ async def test_external_ids_and_sources_merge_across_formats(db: Database, tmp_p
     assert ("Mubi", "GB", date(2024, 1, 1)) in rain_man["offers"]
     (brand_new,) = await titles_named(db, "A Brand New Film")
     assert brand_new["year"] == 2022
+
+
+async def notability(db: Database, tid: int) -> tuple[float | None, int | None]:
+    async with db.unit_of_work() as repos:
+        row = (
+            await repos.session.execute(
+                select(m.Title.popularity, m.Title.vote_count).where(m.Title.id == tid)
+            )
+        ).one()
+    return row[0], row[1]
+
+
+async def test_tmdb_meets_movielens_on_its_id_and_the_rest_by_name_and_year(
+    db: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ml"
+    folder.mkdir()
+    write(folder / "movies.csv", "movieId,title,genres\n77,Heat (1995),Action|Crime\n")
+    write(folder / "links.csv", "movieId,imdbId,tmdbId\n77,0113277,949\n")
+    await import_file(db, folder)
+    await import_file(
+        db,
+        netflix_file(tmp_path, "s5,Movie,Oldboy,Park Chan-wook,,South Korea,,2003,,120 min,,x\n"),
+    )
+    path = write_movies(
+        tmp_path / "tmdb_5000_movies.csv",
+        # MovieLens spells it "Heat"; TMDB's own title differs here on purpose: the id decides
+        movie(949, "Heat (Director's Cut)", "1995-12-15", keywords=("heist",), popularity="70.2",
+              votes="1886", overview="Obsessive master thief McCauley."),
+        movie(670, "Oldboy", "2003-11-21", keywords=("revenge",), language="ko",
+              countries=("KR",), popularity="14.9", votes="1567"),
+        movie(1, "Heat", "1986-07-04", votes="12"),  # same name, another year: its own title
+    )  # fmt: skip
+    summary = await import_file(db, path)
+    assert (summary.format, summary.added, summary.merged) == ("tmdb", 1, 2)
+    heat_1986, heat_1995 = await titles_named(db, "Heat")  # by year
+    assert ("tmdb", "949") in heat_1995["sources"] and ("movielens", "77") in heat_1995["sources"]
+    assert heat_1995["synopsis"] == "Obsessive master thief McCauley."
+    assert await notability(db, heat_1995["id"]) == (70.2, 1886)
+    assert heat_1986["year"] == 1986 and await notability(db, heat_1986["id"]) == (1.5, 12)
+    oldboy = [t for t in await titles_named(db, "Oldboy") if ("tmdb", "670") in t["sources"]]
+    assert len(oldboy) == 1 and ("netflix", "s5") in oldboy[0]["sources"]
+    async with db.unit_of_work() as repos:
+        (facts,) = await repos.catalog.load_titles([heat_1995["id"]])
+    assert "heist" in facts.themes and {"Action", "Crime"} <= set(facts.genres)
+    before = await counts(db)
+    again = await import_file(db, path)
+    assert (again.added, again.merged, again.unchanged) == (0, 0, 3)
+    assert await counts(db) == before
 
 
 async def test_merging_fills_gaps_but_never_overwrites(db: Database, tmp_path: Path) -> None:
@@ -349,3 +399,17 @@ async def test_real_catalog_files(db: Database) -> None:
     assert ("kdrama-top250", "Prison Playbook (2017)") in playbook["sources"]
     again = await import_file(db, shared / "disney-plus-titles" / "disney_plus_titles.csv")
     assert (again.added, again.merged, again.unchanged) == (0, 0, 1450)
+
+
+async def test_real_tmdb_table(db: Database) -> None:
+    """The whole TMDB table on both backends: every row read, the probe films found by name and
+    year (the starter catalog has them), popularity and vote counts stored."""
+    shared = shared_data()
+    summary = await import_file(db, shared / "tmdb-5000-movies" / "tmdb_4803_movies.csv")
+    assert summary.skipped == 0 and summary.added + summary.merged == 4803
+    (rain_man,) = await titles_named(db, "Rain Man")
+    assert ("tmdb", "380") in rain_man["sources"] and ("starter", "rain-man-1988") in rain_man[
+        "sources"
+    ]
+    popularity, votes = await notability(db, rain_man["id"])
+    assert popularity is not None and popularity > 10 and votes is not None and votes > 1000

@@ -1,9 +1,12 @@
 """Batched writes for imports: one multi-row statement per table per batch instead of an ORM
-object per row, with ON CONFLICT so re-running an import writes nothing new."""
+object per row, with ON CONFLICT so re-running an import writes nothing new.
+
+Genres, themes and people are written under one spelling per name: "crime" joins the existing
+"Crime", "PARK CHAN-wook" the existing "Park Chan-wook" (the spelling first stored wins)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -12,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
 from db import sql
+from db.imports.formats.values import label_key, person_key, person_name
 from db.imports.index import FILLABLE, Pending
 from db.records import TitleSpec
 
@@ -49,6 +53,10 @@ class BulkWriter:
         self.offers: list[tuple[int | Pending, str, str, str, date, str | None, str]] = []
         self.fills: dict[int, dict[str, Any]] = {}
         self._ids: dict[tuple[str, str], int] = {}
+        # table -> name key -> the spelling stored (loaded on first use)
+        self._spellings: dict[str, dict[str, str]] = {}
+        # table -> name as a source wrote it -> the spelling it is stored under
+        self._chosen: dict[str, dict[str, str]] = {}
 
     def pending(self) -> int:
         return len(self.new) + len(self.sources) + len(self.offers) + len(self.fills)
@@ -56,9 +64,17 @@ class BulkWriter:
     def add_title(self, pending: Pending) -> None:
         self.new.append(pending)
 
-    def add_facts(self, ref: int | Pending, spec: TitleSpec, lists: Iterable[str]) -> None:
-        """Genres, themes and people of `spec`, for the lists named in `lists`."""
+    def add_facts(
+        self,
+        ref: int | Pending,
+        spec: TitleSpec,
+        lists: Iterable[str],
+        start: Mapping[str, int] | None = None,
+    ) -> None:
+        """Genres, themes and people of `spec`, for the lists named in `lists`; people of each
+        role are numbered from `start[role]` (after those the title already lists)."""
         wanted = set(lists)
+        first = start or {}
         if "genres" in wanted:
             self.genres.extend(
                 (ref, g) for g in dict.fromkeys(spec.genres) if len(g) <= GENRE_CHARS
@@ -74,7 +90,8 @@ class BulkWriter:
                 ("cast", spec.cast),
             ):
                 people = [n for n in dict.fromkeys(names) if len(n) <= PERSON_CHARS]
-                self.people.extend((ref, name, role, i) for i, name in enumerate(people))
+                offset = first.get(role, 0)
+                self.people.extend((ref, name, role, offset + i) for i, name in enumerate(people))
 
     async def flush(self) -> None:
         if self.new:
@@ -100,6 +117,8 @@ class BulkWriter:
                 "runtime_minutes": p.spec.runtime_minutes,
                 "episodes": p.spec.episodes,
                 "poster_url": p.spec.poster_url,
+                "popularity": p.spec.popularity,
+                "vote_count": p.spec.vote_count,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -136,7 +155,7 @@ class BulkWriter:
                 if 0 < len(a) <= NAME_CHARS
             ],
         )
-        genre_ids = await self._name_ids(m.Genre, {g for _, g in self.genres})
+        genre_ids = await self._spelled_ids(m.Genre, {g for _, g in self.genres}, label_key)
         await self._many(
             _t(m.TitleGenre),
             [
@@ -144,7 +163,7 @@ class BulkWriter:
                 for t, g in dict.fromkeys((_id(r), genre_ids[n]) for r, n in self.genres)
             ],
         )
-        theme_ids = await self._name_ids(m.Theme, {t for _, t in self.themes})
+        theme_ids = await self._spelled_ids(m.Theme, {t for _, t in self.themes}, label_key)
         await self._many(
             _t(m.TitleTheme),
             [
@@ -152,7 +171,9 @@ class BulkWriter:
                 for t, h in dict.fromkeys((_id(r), theme_ids[n]) for r, n in self.themes)
             ],
         )
-        person_ids = await self._name_ids(m.Person, {p for _, p, _, _ in self.people})
+        person_ids = await self._spelled_ids(
+            m.Person, {p for _, p, _, _ in self.people}, person_key, person_name
+        )
         people: dict[tuple[int, int, str], int] = {}
         for r, name, role, position in self.people:
             people.setdefault((_id(r), person_ids[name], role), position)
@@ -224,6 +245,30 @@ class BulkWriter:
             await self.session.execute(
                 sql.insert(self.session, table).on_conflict_do_nothing(), rows
             )
+
+    async def _spelled_ids(
+        self,
+        model: Any,
+        names: set[str],
+        key: Callable[[str], str],
+        display: Callable[[str], str] = str,
+    ) -> dict[str, int]:
+        """Each name's row id, under the spelling already stored for its key (or the name, as
+        `display` writes it, when the key is new)."""
+        kind = model.__tablename__
+        spellings = self._spellings.get(kind)
+        if spellings is None:
+            spellings = {}
+            for (stored,) in await self.session.execute(select(model.name).order_by(model.id)):
+                spellings.setdefault(key(stored) or stored, stored)
+            self._spellings[kind] = spellings
+        chosen = self._chosen.setdefault(kind, {})
+        for name in names:
+            if name not in chosen:
+                shown = display(name)
+                chosen[name] = spellings.setdefault(key(shown) or shown, shown)
+        ids = await self._name_ids(model, {chosen[n] for n in names})
+        return {name: ids[chosen[name]] for name in names}
 
     async def _name_ids(self, model: Any, names: set[str]) -> dict[str, int]:
         kind = model.__tablename__

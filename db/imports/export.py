@@ -16,8 +16,9 @@ from db.repositories import Repositories
 
 async def export_rows(repos: Repositories) -> list[TitleRow]:
     """Every title with its facts, availability and recorded sources. Titles get their
-    starter key when they have one, else a key from name and year; the sources travel as ids,
-    so a fresh database imported from this file knows where each title came from."""
+    starter key when they have one, else a key from name and year; every recorded source id
+    travels in `ids`, so a fresh database imported from this file knows where each title came
+    from, and nothing else (importing it records those ids and no `reelbot` row)."""
     titles = await repos.catalog.load_titles()
     offers = await repos.catalog.load_offers()
     sources: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -27,6 +28,12 @@ async def export_rows(repos: Repositories) -> list[TitleRow]:
         )
     ):
         sources[tid].append((source, external_id))
+    notability = {
+        tid: (popularity, votes)
+        for tid, popularity, votes in await repos.session.execute(
+            select(m.Title.id, m.Title.popularity, m.Title.vote_count)
+        )
+    }
     keys: dict[int, str] = {}
     used: set[str] = set()
     for t in titles:
@@ -57,19 +64,20 @@ async def export_rows(repos: Repositories) -> list[TitleRow]:
             runtime_minutes=t.runtime_minutes,
             episodes=t.episodes,
             poster_url=t.poster_url,
+            popularity=notability.get(t.id, (None, None))[0],
+            vote_count=notability.get(t.id, (None, None))[1],
             offers=[
                 OfferSpec(o.provider, o.region, o.kind, o.as_of, o.link)
                 for o in offers.get(t.id, [])
             ],
         )
-        ids = {s: e for s, e in sources[t.id] if s != SOURCE}
         rows.append(
             TitleRow(
                 Where("export", len(rows) + 1),
                 SOURCE,
                 keys[t.id],
                 spec,
-                ids=ids,
+                ids=list(sources[t.id]),
                 remake_of=keys.get(t.original_id) if t.original_id else None,
                 compares_with=[keys[r] for r in t.compares_with if r in keys],
             )

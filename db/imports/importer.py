@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -40,8 +40,18 @@ from db.imports.formats import (
     open_bundle,
     read_ratings,
     read_titles,
+    reelbot,
 )
-from db.imports.index import CatalogIndex, Pending, TitleRef, load_index
+from db.imports.formats.values import credit_key
+from db.imports.index import (
+    DOCUMENTARY,
+    FILLABLE,
+    IDENTITY_SOURCES,
+    CatalogIndex,
+    Pending,
+    TitleRef,
+    load_index,
+)
 from db.models import MAX_REVIEW_CHARS
 from db.records import OfferSpec, TitleSpec
 from db.repositories import CatalogRepository
@@ -50,6 +60,7 @@ from db.session import Database
 BATCH = 1000
 RATING_BATCH = 5000
 MAX_LISTED_BAD = 50
+ROLES = {"director": "directors", "writer": "writers", "cast": "cast"}  # role -> TitleSpec list
 # Where a service streams when --region is not given.
 HOME_REGIONS = {"Tving": "KR", "Wavve": "KR", "Coupang Play": "KR", "Watcha": "KR"}
 
@@ -216,6 +227,10 @@ class _Run:
         self.started = m.utcnow()
         self.titles_before = 0
         self.rows_read = 0
+        # (source, external id) of each row -> its title, for links between rows
+        self.refs_by_key: dict[tuple[str, str], TitleRef | None] = {}
+        # reelbot files: title -> the key of the row that stands for it
+        self.claimed: dict[TitleRef, str] = {}
         # (source, external id) -> (remake_of, compares_with), resolved once all rows are in
         self.links: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {}
 
@@ -271,41 +286,54 @@ class _Run:
     def _merge(self, row: TitleRow) -> None:
         spec = row.spec
         index = self.index
-        own = index.by_source.get((row.source, row.external_id))
-        ids = [(s, v) for s, v in row.ids.items()]
-        found = own
-        for key in ids:
-            if found is None:
-                found = index.by_source.get(key)
+        keys = _recorded_under(row)
+        refs = [index.by_source.get(k) for k in keys]
+        # This source's own title: its own id (a backup's row: all its ids) already points at it.
+        own = refs[0]
+        if keys[0][0] != row.source and not all(r == own for r in refs):
+            own = None
+        found = next((r for r in refs if r is not None), None)
         names = [spec.name, *spec.aliases, spec.original_name or ""]
         if found is None:
-            found = index.find(names, spec.year, spec.kind, spec.countries)
+            found = self._find(row, names, keys)
         spec.offers = self._offers(row)
+        self.refs_by_key[(row.source, row.external_id)] = found
         self.links[(row.source, row.external_id)] = (row.remake_of, tuple(row.compares_with))
         if found is None:
-            pending = Pending(spec, [(row.source, row.external_id), *ids])
+            pending = Pending(spec, keys)
             self.writer.add_title(pending)
-            for key in pending.sources:
-                index.by_source.setdefault(key, pending)
+            for key in keys:
+                index.add_source(pending, key)
             index.add_keys(pending, names, spec.year, spec.kind)
             index.countries[pending] = spec.countries
+            if _is_documentary(spec):
+                index.documentaries.add(pending)
+            self.refs_by_key[(row.source, row.external_id)] = pending
+            self._claim(row, pending)
             self.summary.added += 1
             self.summary.offers += len(spec.offers)
             return
+        self._claim(row, found)
         if own is not None:
             self.summary.unchanged += 1
         else:
             self.summary.merged += 1
-        new_sources = [k for k in [(row.source, row.external_id), *ids] if k not in index.by_source]
+        new_sources = [k for k in keys if k not in index.by_source]
         for key in new_sources:
-            index.by_source[key] = found
+            index.add_source(found, key)
         index.add_keys(found, names, spec.year, spec.kind)
+        if _is_documentary(spec):
+            index.documentaries.add(found)
         self.summary.offers += len(spec.offers)
         if isinstance(found, Pending):
             if found.id is None:
                 _merge_into_pending(found, spec, new_sources)
                 return
             index.names.setdefault(found.id, found.spec.name)
+            for role, attr in ROLES.items():  # what it was written with
+                listed: list[str] = getattr(found.spec, attr)
+                index.people.setdefault((found.id, role), len(listed))
+                index.credits.setdefault((found.id, role), {credit_key(n) for n in listed})
             found = found.id  # added by this import, already written
         w = self.writer
         w.sources.extend((found, s, e) for s, e in new_sources)
@@ -318,10 +346,42 @@ class _Run:
         w.aliases.extend((found, a) for a in [spec.name, *spec.aliases] if a and a != known)
         self._fill(found, row)
 
+    def _find(
+        self, row: TitleRow, names: list[str], keys: list[tuple[str, str]]
+    ) -> TitleRef | None:
+        """The catalog title this row names by name, year and kind, leaving out titles that
+        are other works: one with another IMDb/TMDB id, and one another row of this same
+        reelbot file already stands for (a file lists each of its titles once)."""
+        spec, index = row.spec, self.index
+        own_file = row.source == reelbot.SOURCE
+
+        def accept(ref: TitleRef) -> bool:
+            if index.conflicts(ref, keys):
+                return False
+            return not own_file or self.claimed.get(ref, row.external_id) == row.external_id
+
+        found = index.find(names, spec.year, spec.kind, spec.countries, accept)
+        if found is None and _is_documentary(spec):
+            # One documentary, listed as a film by one source and as a series by another
+            # (Planet Earth II): same name and year, and a documentary on both sides.
+            other = "series" if spec.kind == "film" else "film"
+            found = index.find(
+                names,
+                spec.year,
+                other,
+                spec.countries,
+                lambda ref: ref in index.documentaries and accept(ref),
+            )
+        return found
+
+    def _claim(self, row: TitleRow, ref: TitleRef) -> None:
+        if row.source == reelbot.SOURCE:
+            self.claimed.setdefault(ref, row.external_id)
+
     def _fill(self, tid: int, row: TitleRow) -> None:
+        """Scalar facts fill what the title lacks; genres, themes and people are added to what
+        it has (the writer folds spellings of one name together)."""
         empty = self.index.empty.get(tid, set())
-        if not empty:
-            return
         spec = row.spec
         values = {
             "original_name": spec.original_name,
@@ -329,42 +389,42 @@ class _Run:
             "runtime_minutes": spec.runtime_minutes,
             "episodes": spec.episodes,
             "poster_url": spec.poster_url,
+            "popularity": spec.popularity,
+            "vote_count": spec.vote_count,
             "countries": spec.countries or None,
             "languages": spec.languages or None,
         }
-        fill = {k: v for k, v in values.items() if k in empty and v}
+        fill = {k: v for k, v in values.items() if k in empty and v is not None}
         if fill:
             self.writer.fills.setdefault(tid, {}).update(fill)
-        lists = [
-            name
-            for name, has in (
-                ("genres", spec.genres),
-                ("themes", spec.themes),
-                ("people", spec.directors or spec.writers or spec.cast),
-            )
-            if name in empty and has
-        ]
-        self.writer.add_facts(tid, spec, lists)
-        empty.difference_update(fill)
-        empty.difference_update(lists)
+            empty.difference_update(fill)
+        people = self.index.people
+        start = {role: people.get((tid, role), 0) for role in ROLES}
+        new: dict[str, list[str]] = {}
+        for role, attr in ROLES.items():
+            listed = self.index.credited(tid, role)
+            new[role] = _new_credits(listed, getattr(spec, attr))
+            people[(tid, role)] = start[role] + len(new[role])
+        unseen = replace(spec, directors=new["director"], writers=new["writer"], cast=new["cast"])
+        self.writer.add_facts(tid, unseen, ("genres", "themes", "people"), start)
 
     async def _links_between_rows(self) -> None:
         """remake_of / compares_with name other rows of the same file (reelbot schema)."""
-        by_source = self.index.by_source
+        refs = self.refs_by_key
         for (source, external_id), (remake_of, compares) in self.links.items():
             if not remake_of and not compares:
                 continue
-            tid = _real(by_source.get((source, external_id)))
+            tid = _real(refs.get((source, external_id)))
             if tid is None:
                 continue
-            original = _real(by_source.get((source, remake_of))) if remake_of else None
+            original = _real(refs.get((source, remake_of))) if remake_of else None
             if original is not None and original != tid:
                 await self.session.execute(
                     update(m.Title)
                     .where(m.Title.id == tid, m.Title.original_id.is_(None))
                     .values(original_id=original)
                 )
-            related = [_real(by_source.get((source, c))) for c in compares]
+            related = [_real(refs.get((source, c))) for c in compares]
             rows = [
                 {"title_id": tid, "related_id": r, "kind": "compares_with", "source": source}
                 for r in dict.fromkeys(related)
@@ -595,20 +655,52 @@ class _Run:
 def _merge_into_pending(
     pending: Pending, spec: TitleSpec, new_sources: list[tuple[str, str]]
 ) -> None:
-    """A second row for a title this import adds: fold it in before the title is written."""
+    """A second row for a title this import adds: fold it in before the title is written
+    (scalars fill gaps, lists are joined; the writer folds spellings of one name together)."""
     target = pending.spec
     pending.sources.extend(new_sources)
     for name in [spec.name, *spec.aliases]:
         if name and name != target.name and name not in target.aliases:
             target.aliases.append(name)
-    for attr in ("original_name", "synopsis", "runtime_minutes", "episodes", "poster_url"):
+    for attr in FILLABLE:
         if getattr(target, attr) is None:
             setattr(target, attr, getattr(spec, attr))
-    for attr in ("countries", "languages", "genres", "themes", "directors", "writers", "cast"):
+    for attr in ("countries", "languages"):
         if not getattr(target, attr):
             setattr(target, attr, list(getattr(spec, attr)))
+    for attr in ("genres", "themes"):
+        have: list[str] = getattr(target, attr)
+        have.extend(v for v in getattr(spec, attr) if v not in have)
+    for attr in ROLES.values():
+        names: list[str] = getattr(target, attr)
+        names.extend(_new_credits({credit_key(n) for n in names}, getattr(spec, attr)))
     seen = {(o.provider, o.region, o.kind) for o in target.offers}
     target.offers.extend(o for o in spec.offers if (o.provider, o.region, o.kind) not in seen)
+
+
+def _recorded_under(row: TitleRow) -> list[tuple[str, str]]:
+    """The (source, id) pairs a row's title is recorded under: its own id first, then the other
+    catalogs' ids. A reelbot row whose ids name where the title came from (a source other
+    than IMDb/TMDB, as `seed export` writes them) is a backup of that provenance: it is
+    recorded under those ids alone, so restoring a backup adds no `reelbot` row."""
+    if row.source == reelbot.SOURCE and any(s not in IDENTITY_SOURCES for s, _ in row.ids):
+        return list(dict.fromkeys(row.ids))
+    return list(dict.fromkeys([(row.source, row.external_id), *row.ids]))
+
+
+def _new_credits(listed: set[str], names: list[str]) -> list[str]:
+    """The names not credited yet (in any word order), noting them in `listed`."""
+    new = []
+    for name in names:
+        key = credit_key(name)
+        if key and key not in listed:
+            listed.add(key)
+            new.append(name)
+    return new
+
+
+def _is_documentary(spec: TitleSpec) -> bool:
+    return any(g.casefold() == DOCUMENTARY.casefold() for g in spec.genres)
 
 
 def _check(row: TitleRow) -> str | None:

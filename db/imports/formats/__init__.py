@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from db.imports.formats import kdrama, letterboxd, movielens, reelbot, streaming
+from db.imports.formats import kdrama, letterboxd, movielens, reelbot, streaming, tmdb
 from db.imports.formats.base import (
     BadRow,
     ImportFileError,
@@ -33,6 +33,7 @@ from db.imports.formats.base import (
 )
 from db.imports.formats.letterboxd import LetterboxdFiles
 from db.imports.formats.movielens import MovieLensFiles
+from db.imports.formats.tmdb import TmdbFiles
 
 __all__ = [
     "FORMATS",
@@ -47,6 +48,7 @@ __all__ = [
     "Row",
     "TitleRef",
     "TitleRow",
+    "TmdbFiles",
     "Where",
     "detect_format",
     "open_bundle",
@@ -60,6 +62,7 @@ FORMATS = {
     "reelbot-json": "reelbot's own JSON schema",
     "streaming": "a streaming-catalog list (Netflix / Prime Video / Disney+ / Hulu layout)",
     "movielens": "MovieLens (movies.csv, links.csv, tags.csv, ratings.csv)",
+    "tmdb": "the TMDB 5000 movies table (tmdb_5000_movies.csv, with tmdb_5000_credits.csv)",
     "letterboxd": "a Letterboxd export (ratings.csv, reviews.csv, diary.csv or the zip)",
     "kdrama-top250": "MyDramaList top 250 Korean dramas (kdrama.csv)",
     "kdrama-2015-2023": "MyDramaList Korean dramas 2015-2023 (korean_drama.csv)",
@@ -73,6 +76,8 @@ _SIGNATURES: tuple[tuple[str, frozenset[str]], ...] = (
     ("streaming", frozenset({"show_id", "type", "title", "release_year"})),
     ("kdrama-top250", frozenset({"Name", "Year of release", "Genre", "Tags"})),
     ("kdrama-2015-2023", frozenset({"kdrama_id", "drama_name", "year"})),
+    ("tmdb", tmdb.SIGNATURE),
+    ("tmdb", tmdb.CREDITS_SIGNATURE),
     ("movielens", frozenset({"movieId", "title", "genres"})),
     ("movielens", frozenset({"userId", "movieId", "rating"})),
     ("movielens", frozenset({"movieId", "imdbId", "tmdbId"})),
@@ -89,6 +94,7 @@ class Bundle:
     main: Input
     movielens: MovieLensFiles | None = None
     letterboxd: LetterboxdFiles | None = None
+    tmdb: TmdbFiles | None = None
     encoding: str | None = None
 
 
@@ -150,6 +156,9 @@ def open_bundle(
         if found == "movielens" and isinstance(target, Path):
             members = _folder(target.parent)
             return _movielens(members, main.name, max_bytes, encoding)
+        if found == "tmdb":
+            siblings = _folder(target.parent) if isinstance(target, Path) else {main.name: main}
+            return _tmdb(siblings, main.name, encoding)
         if found == "letterboxd":
             return Bundle(
                 found, main, letterboxd=_letterboxd({main.name: main}, main), encoding=encoding
@@ -160,6 +169,8 @@ def open_bundle(
         _check_size(member, max_bytes)
     if format in (None, "movielens") and "movies.csv" in members:
         return _movielens(members, name, max_bytes, encoding)
+    if format in (None, "tmdb") and _tmdb_movies(members) is not None:
+        return _tmdb(members, name, encoding)
     if format in (None, "letterboxd") and any(f in members for f in letterboxd.FILES.values()):
         return Bundle(
             "letterboxd",
@@ -236,6 +247,28 @@ def _movielens(
     return Bundle("movielens", movies, movielens=files, encoding=encoding)
 
 
+def _tmdb_movies(members: dict[str, Input]) -> Input | None:
+    return next((i for i in members.values() if _has_columns(i, tmdb.SIGNATURE)), None)
+
+
+def _has_columns(source: Input, columns: frozenset[str]) -> bool:
+    try:
+        return columns <= set(header_columns(source.head()))
+    except OSError:
+        return False
+
+
+def _tmdb(members: dict[str, Input], name: str, encoding: str | None) -> Bundle:
+    """The movies table, and the credits table when it sits beside it (either may be named)."""
+    movies = _tmdb_movies(members)
+    if movies is None:
+        raise ImportFileError(
+            name, "a TMDB credits table needs the movies table (tmdb_5000_movies.csv) beside it"
+        )
+    credits = next((i for i in members.values() if _has_columns(i, tmdb.CREDITS_SIGNATURE)), None)
+    return Bundle("tmdb", movies, tmdb=TmdbFiles(movies, credits), encoding=encoding)
+
+
 def _letterboxd(members: dict[str, Input], single: Input | None) -> LetterboxdFiles:
     if single is not None:
         columns = set(header_columns(single.head()))
@@ -273,6 +306,9 @@ def read_titles(
         case "movielens":
             assert bundle.movielens is not None
             yield from movielens.read_titles(bundle.movielens, encoding=encoding)
+        case "tmdb":
+            files = bundle.tmdb or TmdbFiles(bundle.main)
+            yield from tmdb.read(files, encoding=encoding)
         case "reelbot-csv":
             yield from reelbot.read_csv_file(bundle.main, as_of, encoding=encoding)
         case "reelbot-json":

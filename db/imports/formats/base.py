@@ -66,8 +66,9 @@ class TitleRow:
     source: str  # e.g. "netflix", "movielens", "mydramalist"; with external_id the merge key
     external_id: str
     spec: TitleSpec
-    # Other catalogs' ids for the same title, e.g. {"imdb": "tt0114709", "tmdb": "862"}.
-    ids: dict[str, str] = field(default_factory=dict)
+    # Other catalogs' ids for the same title, e.g. [("imdb", "tt0114709"), ("tmdb", "862")]; a
+    # catalog may appear twice (a title merged from two of its entries).
+    ids: list[tuple[str, str]] = field(default_factory=list)
     # Services the source says carry the title (the importer adds offers with region and date).
     providers: list[str] = field(default_factory=list)
     # Links to other titles of the same file, by their external_id.

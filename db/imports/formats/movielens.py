@@ -72,18 +72,18 @@ def _front_article(text: str) -> str:
 def read_titles(files: MovieLensFiles, *, encoding: str | None = None) -> Iterator[Row]:
     """One film per movies.csv row, with its IMDb/TMDB ids and its tags. links.csv and tags.csv
     are read first into small per-film maps (they are a fraction of movies.csv)."""
-    links: dict[str, dict[str, str]] = {}
+    links: dict[str, list[tuple[str, str]]] = {}
     tags: dict[str, dict[str, None]] = defaultdict(dict)
     if files.links is not None:
         for record in read_csv(files.links, LINKS_COLUMNS, encoding=encoding):
             if isinstance(record, BadRow):
                 yield record
                 continue
-            ids = {}
+            ids = []
             if imdb := clean(record.values["imdbId"]):
-                ids["imdb"] = f"tt{int(imdb):07d}" if imdb.isdigit() else imdb
+                ids.append(("imdb", f"tt{int(imdb):07d}" if imdb.isdigit() else imdb))
             if (tmdb := clean(record.values["tmdbId"])) and tmdb.isdigit():
-                ids["tmdb"] = tmdb
+                ids.append(("tmdb", tmdb))
             links[clean(record.values["movieId"])] = ids
     if files.tags is not None:
         for record in read_csv(files.tags, TAGS_COLUMNS, encoding=encoding):
@@ -118,7 +118,7 @@ def read_titles(files: MovieLensFiles, *, encoding: str | None = None) -> Iterat
             genres=genres,
             themes=[*themes, *(t for t in tags.get(movie_id, {}) if t not in themes)],
         )
-        yield TitleRow(where, SOURCE, movie_id, spec, ids=links.get(movie_id, {}))
+        yield TitleRow(where, SOURCE, movie_id, spec, ids=links.get(movie_id, []))
 
 
 def read_ratings(ratings: Input, *, encoding: str | None = None) -> Iterator[RatingRow | BadRow]:

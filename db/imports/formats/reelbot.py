@@ -5,20 +5,24 @@ it back, so the two round-trip.
 CSV columns (only ``title`` and ``kind`` are required)::
 
     key, title, year, kind, original_title, aliases, countries, languages, genres, themes,
-    directors, writers, cast, synopsis, runtime_minutes, episodes, poster_url, availability,
-    ids, remake_of, compares_with
+    directors, writers, cast, synopsis, runtime_minutes, episodes, poster_url, popularity,
+    vote_count, availability, ids, remake_of, compares_with
 
-- list columns hold values joined by ``" | "``;
+- list columns hold values joined by ``" | "``; a ``|`` inside a value is written ``\\|`` (and a
+  backslash ``\\\\``), so every value reads back as it was;
 - ``availability`` entries read ``Provider@CC:kind:YYYY-MM-DD link`` (date and link optional),
   e.g. ``Netflix@US:stream:2024-05-01 | Viki@KR:free``;
-- ``ids`` are ``source:id`` pairs (``imdb:tt0114709 | tmdb:862 | netflix:s1``);
+- ``ids`` are ``source:id`` pairs (``imdb:tt0114709 | tmdb:862 | netflix:s1``), a source as
+  often as it has ids for the title. They are the title's provenance: a row with ids is
+  recorded under them, a row without under ``reelbot:<key>``;
 - ``remake_of`` and ``compares_with`` name other rows by their ``key``.
 
 JSON is ``{"format": "reelbot", "version": 1, "titles": [...]}`` (or a bare list), each title
 shaped like a starter catalog entry: ``title, year, kind, original_title, aliases, countries,
 languages, genres, themes, people: {director, writer, cast}, synopsis, runtime_minutes,
-episodes, poster_url, availability: [{provider, region, kind, as_of, link}], ids, key,
-remake_of, compares_with``. It is read incrementally (ijson), so large files stay cheap.
+episodes, poster_url, popularity, vote_count, availability: [{provider, region, kind, as_of,
+link}], ids: {source: id or [ids]}, key, remake_of, compares_with``. It is read
+incrementally (ijson), so large files stay cheap.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ VERSION = 1
 COLUMNS = (
     "key", "title", "year", "kind", "original_title", "aliases", "countries", "languages",
     "genres", "themes", "directors", "writers", "cast", "synopsis", "runtime_minutes",
-    "episodes", "poster_url", "availability", "ids", "remake_of", "compares_with",
+    "episodes", "poster_url", "popularity", "vote_count", "availability", "ids", "remake_of",
+    "compares_with",
 )  # fmt: skip
 REQUIRED = ("title", "kind")
 SEPARATOR = " | "
@@ -72,8 +77,25 @@ def natural_key(name: str, year: int | None, kind: str) -> str:
 
 
 def _items(text: str | None) -> list[str]:
-    parts = (clean(p) for p in (text or "").split("|"))
-    return list(dict.fromkeys(p for p in parts if p))
+    """ "a | b\\|c" -> ["a", "b|c"]: split on the pipes that are not escaped."""
+    parts: list[str] = []
+    current: list[str] = []
+    chars = iter(text or "")
+    for ch in chars:
+        if ch == "\\":
+            following = next(chars, "")
+            current.append(following if following in ("|", "\\") else ch + following)
+        elif ch == "|":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return list(dict.fromkeys(c for c in (clean(p) for p in parts) if c))
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def parse_offer(text: str, default_as_of: date) -> OfferSpec:
@@ -90,14 +112,26 @@ def parse_offer(text: str, default_as_of: date) -> OfferSpec:
     )  # fmt: skip
 
 
-def _ids(pairs: Iterable[str]) -> dict[str, str]:
-    ids: dict[str, str] = {}
+def _ids(pairs: Iterable[str]) -> list[tuple[str, str]]:
+    ids: list[tuple[str, str]] = []
     for pair in pairs:
         source, sep, value = pair.partition(":")
         if not sep or not source.strip() or not value.strip():
             raise ValueError(f"id {pair!r} is not source:id")
-        ids[source.strip().casefold()] = value.strip()
-    return ids
+        ids.append((source.strip().casefold(), value.strip()))
+    return list(dict.fromkeys(ids))
+
+
+def _json_ids(value: Any) -> list[tuple[str, str]]:
+    """{"imdb": "tt1", "netflix": ["s1", "s7"]}: one id or a list of them per source."""
+    if not isinstance(value, dict):
+        raise ValueError("ids is not an object of source: id")
+    ids: list[tuple[str, str]] = []
+    for source, found in value.items():
+        for one in found if isinstance(found, list) else [found]:
+            if one is not None and str(one).strip():
+                ids.append((str(source).strip().casefold(), str(one).strip()))
+    return list(dict.fromkeys(ids))
 
 
 def _spec(fields: dict[str, Any], default_as_of: date) -> TitleSpec:
@@ -125,6 +159,8 @@ def _spec(fields: dict[str, Any], default_as_of: date) -> TitleSpec:
         runtime_minutes=fields.get("runtime_minutes"),
         episodes=fields.get("episodes"),
         poster_url=clean(fields.get("poster_url")) or None,
+        popularity=None if fields.get("popularity") is None else float(fields["popularity"]),
+        vote_count=fields.get("vote_count"),
         offers=fields.get("offers") or [],
     )
 
@@ -149,6 +185,8 @@ def read_csv_file(
                 fields[column] = _items(row.get(column))
             fields["runtime_minutes"] = parse_int(row.get("runtime_minutes"), "runtime_minutes")
             fields["episodes"] = parse_int(row.get("episodes"), "episodes")
+            fields["vote_count"] = parse_int(row.get("vote_count"), "vote_count")
+            fields["popularity"] = _number(row.get("popularity"), "popularity")
             fields["offers"] = [
                 parse_offer(o, default_as_of) for o in _items(row.get("availability"))
             ]
@@ -205,6 +243,16 @@ def read_json_file(
         raise ImportFileError(source.name, 'no titles found (expected {"titles": [...]})')
 
 
+def _number(text: str | None, what: str) -> float | None:
+    text = clean(text)
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not a number") from None
+
+
 def _reason(error: Exception) -> str:
     if isinstance(error, KeyError):
         return f"missing field {error}"
@@ -219,7 +267,7 @@ def _json_title(entry: Any, where: Where, default_as_of: date) -> TitleRow:
     fields["directors"] = people.get("director") or entry.get("directors") or []
     fields["writers"] = people.get("writer") or entry.get("writers") or []
     fields["cast"] = people.get("cast") or entry.get("cast") or []
-    for number_field in ("runtime_minutes", "episodes"):
+    for number_field in ("runtime_minutes", "episodes", "vote_count"):
         value = entry.get(number_field)
         fields[number_field] = None if value is None else int(value)
     fields["offers"] = [
@@ -239,7 +287,7 @@ def _json_title(entry: Any, where: Where, default_as_of: date) -> TitleRow:
             )
     spec = _spec(fields, default_as_of)
     key = clean(entry.get("key")) or natural_key(spec.name, spec.year, spec.kind)
-    ids = {str(k).casefold(): str(v) for k, v in (entry.get("ids") or {}).items() if v}
+    ids = _json_ids(entry.get("ids") or {})
     return TitleRow(
         where,
         SOURCE,
@@ -287,17 +335,19 @@ def csv_row(row: TitleRow) -> list[str]:
         "runtime_minutes": "" if spec.runtime_minutes is None else str(spec.runtime_minutes),
         "episodes": "" if spec.episodes is None else str(spec.episodes),
         "poster_url": spec.poster_url or "",
-        "availability": SEPARATOR.join(_offer_text(o) for o in spec.offers),
-        "ids": SEPARATOR.join(f"{k}:{v}" for k, v in row.ids.items()),
+        "popularity": "" if spec.popularity is None else repr(spec.popularity),
+        "vote_count": "" if spec.vote_count is None else str(spec.vote_count),
+        "availability": SEPARATOR.join(_escape(_offer_text(o)) for o in spec.offers),
+        "ids": SEPARATOR.join(_escape(f"{k}:{v}") for k, v in row.ids),
         "remake_of": row.remake_of or "",
-        "compares_with": SEPARATOR.join(row.compares_with),
+        "compares_with": SEPARATOR.join(_escape(k) for k in row.compares_with),
     }
     for column, items in (
         ("aliases", spec.aliases), ("countries", spec.countries),
         ("languages", spec.languages), ("genres", spec.genres), ("themes", spec.themes),
         ("directors", spec.directors), ("writers", spec.writers), ("cast", spec.cast),
     ):  # fmt: skip
-        values[column] = SEPARATOR.join(i.replace("|", "/") for i in items)
+        values[column] = SEPARATOR.join(_escape(i) for i in items)
     return [values[c] for c in COLUMNS]
 
 
@@ -329,6 +379,8 @@ def json_entry(row: TitleRow) -> dict[str, Any]:
         "runtime_minutes": spec.runtime_minutes,
         "episodes": spec.episodes,
         "poster_url": spec.poster_url,
+        "popularity": spec.popularity,
+        "vote_count": spec.vote_count,
         "availability": [
             {
                 "provider": o.provider,
@@ -339,11 +391,18 @@ def json_entry(row: TitleRow) -> dict[str, Any]:
             }
             for o in spec.offers
         ],
-        "ids": row.ids,
+        "ids": _ids_object(row.ids),
         "remake_of": row.remake_of,
         "compares_with": row.compares_with,
     }
     return entry
+
+
+def _ids_object(ids: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for source, value in ids:
+        grouped.setdefault(source, []).append(value)
+    return {s: v[0] if len(v) == 1 else v for s, v in grouped.items()}
 
 
 def write_json(rows: Iterable[TitleRow], handle: IO[str]) -> int:

@@ -4,13 +4,14 @@ lists: every row is a title that the provider carries."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from db.imports.formats.base import Input, Row, TitleRow, Where, read_titles
 from db.imports.formats.values import (
     clean,
     country_codes,
     genres_and_themes,
+    origin,
     parse_minutes,
     parse_year,
     split_list,
@@ -51,13 +52,15 @@ def source_name(provider: str) -> str:
 def read_streaming(source: Input, provider: str, *, encoding: str | None = None) -> Iterator[Row]:
     """Titles from one provider's list, each naming the provider; the importer turns that into
     an offer (it knows the region and date)."""
-    origin = source_name(provider)
-    return read_titles(
-        source, REQUIRED, lambda row, where: _title(row, where, origin, provider), encoding=encoding
-    )
+    source_id = source_name(provider)
+
+    def build(row: dict[str, str], where: Where) -> TitleRow:
+        return _title(row, where, source_id, provider)
+
+    return read_titles(source, REQUIRED, build, encoding=encoding)
 
 
-def _title(row: dict[str, str], where: Where, origin: str, provider: str) -> TitleRow:
+def _title(row: dict[str, str], where: Where, source: str, provider: str) -> TitleRow:
     show_id = clean(row["show_id"])
     name = clean(row["title"])
     kind = _KINDS.get(clean(row["type"]).casefold())
@@ -69,12 +72,16 @@ def _title(row: dict[str, str], where: Where, origin: str, provider: str) -> Tit
         raise ValueError(f"type {row['type']!r} is neither Movie nor TV Show")
     year = parse_year(row["release_year"])
     duration = row.get("duration", "")
-    genres, themes = genres_and_themes(split_list(row.get("listed_in")))
+    labels = split_list(row.get("listed_in"))
+    genres, themes = genres_and_themes(labels)
+    origins = [o for o in (origin(label) for label in labels) if o is not None]
+    countries = country_codes(row.get("country")) or _unique(o.country for o in origins)
     spec = TitleSpec(
         name=name,
         year=year,
         kind=kind,
-        countries=country_codes(row.get("country")),
+        countries=countries,
+        languages=_unique(o.language for o in origins),
         genres=genres,
         themes=themes,
         directors=split_list(row.get("director")),
@@ -82,4 +89,8 @@ def _title(row: dict[str, str], where: Where, origin: str, provider: str) -> Tit
         synopsis=clean(row.get("description")) or None,
         runtime_minutes=None if _SEASONS.match(duration) else parse_minutes(duration),
     )
-    return TitleRow(where, origin, show_id, spec, providers=[provider])
+    return TitleRow(where, source, show_id, spec, providers=[provider])
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))

@@ -4,8 +4,10 @@ countries, genres. Pure functions, shared by the readers."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import pycountry
@@ -25,6 +27,61 @@ def title_key(name: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("&", " and ").replace("ı", "i")
     text = _PUNCT.sub(" ", _NUMBER_SIGN.sub("no ", text.replace("'", "").replace("’", "")))
     return _ARTICLE.sub("", _SPACE.sub(" ", text).strip())
+
+
+def _fold(text: str) -> str:
+    text = text.casefold()
+    if text.isascii():  # most names: nothing to strip, and this runs over whole tables
+        return text
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+
+
+def person_key(name: str) -> str:
+    """One key for the spellings of one name: "PARK CHAN-wook", "Park Chan-wook", "Park
+    Chanwook", "Shin Won Ho" / "Shin Won-ho", "J.J. Abrams" / "JJ Abrams"."""
+    return "".join(ch for ch in _fold(name) if ch.isalnum())
+
+
+def credit_key(name: str) -> str:
+    """The words of a name in any order: on one title's credits "Hae-soo Park" (given name
+    first, as Netflix writes it) and "Park Hae Soo" (family name first) are one person. Only
+    for comparing credits of one title: across the catalog, word order tells people apart."""
+    return " ".join(sorted(re.findall(r"[^\W_]+", _fold(name))))
+
+
+def label_key(name: str) -> str:
+    """One key for a genre or theme however it is cased or spaced ("Crime", "crime ")."""
+    return _SPACE.sub(" ", _fold(clean(name)))
+
+
+_CAPS_WORD = re.compile(r"^[^\W\d_]{3,}(?:-[^\W\d_]+)*$")
+
+
+def person_name(name: str) -> str:
+    """A credit as the name is usually written: festival style puts the family name in
+    capitals ("PARK Chan-wook", "PARK CHAN-wook", "Bong JOON-HO"); when some words are capitals
+    of three letters or more and others are not, the capitals are written as a name. "RZA",
+    "DJ Qualls" and "LL Cool J" stay as they are."""
+    name = _SPACE.sub(" ", clean(name))
+    words = name.split(" ")
+    shouting = [w for w in words if w.isupper() and _CAPS_WORD.match(w)]
+    if not shouting or all(w.isupper() for w in words if any(c.isalpha() for c in w)):
+        return name
+    return " ".join(_hyphenated(w) if w in shouting else _part_caps(w) for w in words)
+
+
+def _part_caps(word: str) -> str:
+    """ "CHAN-wook" -> "Chan-wook": a capitalised part beside a lower-case one."""
+    parts = word.split("-")
+    if len(parts) > 1 and any(p.isupper() and len(p) > 1 for p in parts):
+        return _hyphenated(word)
+    return word
+
+
+def _hyphenated(word: str) -> str:
+    """ "JOON-HO" -> "Joon-ho", the way romanised Korean given names are written."""
+    return "-".join(p.capitalize() if i == 0 else p.lower() for i, p in enumerate(word.split("-")))
 
 
 def clean(text: str | None) -> str:
@@ -174,6 +231,8 @@ _LABELS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "spy/espionage": (("Thriller",), ("espionage",)),
     "film-noir": (("Crime",), ("film noir",)),
     "imax": ((), ()),
+    "foreign": ((), ()),  # TMDB: "not American", nothing about the film itself
+    "tv movie": ((), ("tv movie",)),
     "(no genres listed)": ((), ()),
     "movies": ((), ()),
     "tv shows": ((), ()),
@@ -205,12 +264,55 @@ _GENRE_BY_KEY = {g.casefold(): g for g in GENRES} | {
 _AFFIX = re.compile(r"^(?:tv\s+)|\s+(?:movies|tv shows|tv|films?|series)$")
 
 
+# Nationalities the catalogs' labels use ("Korean TV Shows", "British TV Shows") -> the country.
+_DEMONYMS = {
+    "american": "US", "british": "GB", "korean": "KR", "japanese": "JP", "chinese": "CN",
+    "taiwanese": "TW", "indian": "IN", "french": "FR", "german": "DE", "italian": "IT",
+    "spanish": "ES", "mexican": "MX", "brazilian": "BR", "argentinian": "AR", "turkish": "TR",
+    "thai": "TH", "filipino": "PH", "indonesian": "ID", "nigerian": "NG", "egyptian": "EG",
+    "canadian": "CA", "australian": "AU", "irish": "IE", "scandinavian": "", "nordic": "",
+    "european": "", "asian": "", "african": "", "latin american": "", "middle eastern": "",
+}  # fmt: skip
+_LANGUAGE_LABEL = re.compile(r"^(?P<language>[a-z]+)[- ]language$")
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a label says a title is from: a country, a language, or only a region."""
+
+    country: str | None
+    language: str | None
+
+
+@functools.cache  # a handful of distinct labels, and pycountry's lookup is slow
+def origin(label: str) -> Origin | None:
+    """ "Korean TV Shows" -> KR / ko, "Spanish-Language TV Shows" -> language es, "British TV
+    Shows" -> GB; None for a label about what the title is, not where it is from."""
+    stem = _AFFIX.sub("", clean(label).casefold()).strip()
+    if match := _LANGUAGE_LABEL.match(stem):
+        return Origin(None, _language_code(match.group("language")))
+    if stem not in _DEMONYMS:
+        return None
+    return Origin(_DEMONYMS[stem] or None, _language_code(stem))
+
+
+def _language_code(name: str) -> str | None:
+    try:
+        language = pycountry.languages.lookup(name)
+    except LookupError:
+        return None
+    return getattr(language, "alpha_2", None)
+
+
 def genres_and_themes(labels: list[str]) -> tuple[list[str], list[str]]:
-    """Map a catalog's category labels onto reelbot's genres; the rest become themes."""
+    """Map a catalog's category labels onto reelbot's genres; the rest become themes. Labels
+    that only say where a title is from ("Korean TV Shows") are neither: see `origin`."""
     genres: dict[str, None] = {}
     themes: dict[str, None] = {}
     for label in labels:
         key = clean(label).casefold()
+        if origin(key) is not None:
+            continue
         if key in _LABELS:
             found, extra = _LABELS[key]
             genres.update(dict.fromkeys(found))
