@@ -1,11 +1,16 @@
 """The notability score (bot.core.notability) and the confidence a write needs
-(TitleIndex.confident). Pure: no database."""
+(TitleIndex.confident); the last test reads TMDB numbers from the database."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from bot.app import App
 from bot.core.notability import Notability
 from bot.core.title_index import TitleIndex
+from db import models as m
 from recommender.models import TitleFacts
+from tests.support import say, title_id
 
 RATERS = {f"ml{i}" for i in range(600)}
 
@@ -87,3 +92,22 @@ def test_confident_refuses_other_names_that_merely_look_close() -> None:
     assert not idx.confident("Runner", 2)
     assert not idx.confident("Okla", 3)  # short names must be spelled right
     assert not idx.confident("Kingdom", 4)
+
+
+async def test_tmdb_columns_on_titles_decide_between_comparably_listed_titles(app: App) -> None:
+    # Three starter films called Mother are comparably known (reelbot asks); TMDB numbers, as
+    # the tmdb import stores them on titles, make the 2018 one clearly the best known.
+    newer, older = await title_id(app, "Mother", 2018), await title_id(app, "Mother", 2009)
+    assert (await say(app, "/title Mother")).kind == "error"
+    async with app.db.unit_of_work(write=True) as repos:
+        for tid, votes, popularity in ((newer, 5000, 100.0), (older, 50, 1.0)):
+            await repos.session.execute(
+                update(m.Title)
+                .where(m.Title.id == tid)
+                .values(vote_count=votes, popularity=popularity)
+            )
+        await repos.catalog.bump_revision()
+    app.core.catalog.invalidate()
+    reply = await say(app, "/title Mother")
+    assert reply.card is not None and reply.card.title_id == newer
+    assert "Mother (2009, South Korea)" in " ".join(reply.notes)
