@@ -16,7 +16,6 @@ from sqlalchemy import (
     cast,
     delete,
     func,
-    null,
     or_,
     select,
     update,
@@ -177,19 +176,11 @@ class CatalogRepository:
         return dict(out)
 
     async def tmdb_audience(self) -> dict[int, tuple[float | None, float | None]]:
-        """title id -> (TMDB vote count, TMDB popularity), for titles that have either; empty
-        while the schema has no such columns."""
-        votes = getattr(m.Title, "vote_count", None)
-        popularity = getattr(m.Title, "popularity", None)
-        present = [c for c in (votes, popularity) if c is not None]
-        if not present:
-            return {}
+        """title id -> (TMDB vote count, TMDB popularity), for titles that have either."""
         rows = await self.session.execute(
-            select(
-                m.Title.id,
-                votes if votes is not None else null(),
-                popularity if popularity is not None else null(),
-            ).where(or_(*(c.is_not(None) for c in present)))
+            select(m.Title.id, m.Title.vote_count, m.Title.popularity).where(
+                or_(m.Title.vote_count.is_not(None), m.Title.popularity.is_not(None))
+            )
         )
         return {
             int(tid): (None if v is None else float(v), None if p is None else float(p))
