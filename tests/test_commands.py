@@ -217,6 +217,9 @@ async def test_recommend_for_a_new_member_gives_popular_picks_with_a_note(app: A
         assert item.detail.strip() and item.extra.strip()
     three = await say(app, "/recommend 3", user="newcomer")
     assert len(three.items) == 3
+    for line in ("/recommend 0", "/recommend Okja 0"):
+        refused = await say(app, line, user="newcomer")
+        assert refused.kind == "error" and "1 to 20" in refused.text, line
 
 
 async def test_recommend_after_rating_gives_personal_picks_without_rated_titles(app: App) -> None:

@@ -93,6 +93,15 @@ async def test_recommend_with_a_bare_number_is_that_many_picks(imported_app: App
     assert similar.text == "If you liked Parasite (2019), watch:" and len(similar.items) == 5
 
 
+async def test_recommend_with_a_number_that_cannot_be_a_count_names_a_title(
+    imported_app: App,
+) -> None:
+    film = await say(imported_app, "/recommend 300", user="rn")
+    assert film.text.startswith("If you liked 300 (20"), film.text
+    unknown = await say(imported_app, "/recommend 1917", user="rn")  # not in this catalog
+    assert unknown.kind == "error" and 'a title called "1917"' in unknown.text
+
+
 async def test_the_readme_watch_party_opens_with_parasite_2019_and_okja(
     imported_app: App,
 ) -> None:

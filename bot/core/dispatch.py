@@ -217,9 +217,11 @@ class Dispatcher:
         """A bare number is how many personal picks: `/recommend 10` is ten picks, even though
         the catalog has the film *10*. It names a title only when it cannot be a count
         (`/recommend 1917`, `/recommend 300`); "10 (1979)" or a quoted "10" name the film."""
-        titled = await self._is_title(str(number))
-        if not 1 <= number <= MAX_RECOMMENDATIONS and titled:
+        if number > MAX_RECOMMENDATIONS:
             return await self.core.recommend(ctx, str(number), DEFAULT_RECOMMENDATIONS, filters)
+        if number < 1:
+            raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
+        titled = await self._is_title(str(number))
         reply = await self.core.recommend(ctx, None, number, filters)
         if not titled:
             return reply
