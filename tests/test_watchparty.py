@@ -180,7 +180,8 @@ async def test_bad_input_is_explained_and_nothing_is_written(db_url: str, tmp_pa
             reply = await say_as(app, admin, line)
             assert reply.is_error, (line, reply.text)
             assert expected in reply.text, (line, reply.text)
-        unknown = await say_as(app, ana, "/watchparty new sat 8pm; Parasitte; Okja")
+        # Not a typo of one title but another name: nothing is substituted for it.
+        unknown = await say_as(app, ana, "/watchparty new sat 8pm; Parasite Eve; Okja")
         assert "Parasite (2019" in unknown.text  # the suggestion names the real title
         assert await count(app, m.WatchParty) == 0
         assert await count(app, m.WatchPartyCandidate) == 0

@@ -8,13 +8,13 @@ import logging
 import re
 import shlex
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.catalog import CatalogSnapshot
 from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_QUERY_CHARS, MAX_RECOMMENDATIONS, Core
 from bot.core.context import CommandContext
 from bot.core.errors import UnknownCommandError, UsageError, UserError
-from bot.core.list_filters import split_filters
+from bot.core.list_filters import ListFilters, split_filters
 from bot.core.ratings import ACCEPTED, looks_like_rating, parse_rating
 from bot.core.replies import Action, Item, Reply
 from bot.core.text import ISO_REGIONS, clean_user_text
@@ -61,7 +61,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "review",
         "/review <title> <rating> [text]",
-        "rate 0.5-5★ (or 8/10, A-), optionally review; add --spoiler to hide the text",
+        "rate 0.5-5★ (or 8/10, A-), optionally review; add --spoiler to hide the text; "
+        "/review <title> remove takes your rating and review back",
         "/review Prison Playbook 4.5 funny and warm",
     ),
     CommandSpec(
@@ -75,6 +76,8 @@ _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\S+)?(?:\s+(?P<args>.*))?$", r
 _SPOILER_FLAG = re.compile(r"(?:^|\s)(?:--spoiler|spoiler:)(?=\s|$)", re.IGNORECASE)
 _TITLE_ID = re.compile(r"^#\d+$")
 _SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
+# "/review Okja remove" (or "Okja | remove", as Discord's rating option sends it).
+_REMOVE_REVIEW = re.compile(r"^(?P<title>.*?\S)\s*(?:\|\s*)?\b(?:remove|delete)$", re.IGNORECASE)
 
 
 Handler = Callable[[CommandContext, str], Awaitable[Reply]]
@@ -168,7 +171,7 @@ class Dispatcher:
         try:
             _title, rating, text, spoiler = split_review_args(args, lambda _t: False)
         except UserError:
-            return ""
+            return "remove" if _REMOVE_REVIEW.match(args) else ""
         extra = f" | {text}" if text else ""
         return f"| {rating}{extra}{' --spoiler' if spoiler else ''}"
 
@@ -199,14 +202,34 @@ class Dispatcher:
         limit = DEFAULT_RECOMMENDATIONS
         args, filters = split_filters(args, self.core.region_for(ctx))
         head, _, last = args.rpartition(" ")
-        if args.isdigit() and not await self._is_title(args):
-            return await self.core.recommend(ctx, None, int(args), filters)
+        if args.isdigit():
+            return await self._recommend_number(ctx, int(args), filters)
         if head and last.isdigit() and not await self._is_title(args):
             limit = int(last)
             if not 1 <= limit <= MAX_RECOMMENDATIONS:
                 raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
             args = head
         return await self.core.recommend(ctx, args or None, limit, filters)
+
+    async def _recommend_number(
+        self, ctx: CommandContext, number: int, filters: ListFilters
+    ) -> Reply:
+        """A bare number is how many personal picks: `/recommend 10` is ten picks, even though
+        the catalog has the film *10*. It names a title only when it cannot be a count
+        (`/recommend 1917`, `/recommend 300`); "10 (1979)" or a quoted "10" name the film."""
+        if number > MAX_RECOMMENDATIONS:
+            return await self.core.recommend(ctx, str(number), DEFAULT_RECOMMENDATIONS, filters)
+        if number < 1:
+            raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
+        titled = await self._is_title(str(number))
+        reply = await self.core.recommend(ctx, None, number, filters)
+        if not titled:
+            return reply
+        snap = await self.core.catalog.get()
+        named = snap.index.exact_ids(str(number))
+        example = self.core.label(snap.titles[snap.notability.ranked(named)[0]])
+        note = f"{number} is read as how many picks; for the title: /recommend {example}"
+        return replace(reply, notes=(*reply.notes, note))
 
     async def _where(self, ctx: CommandContext, args: str) -> Reply:
         if not args:
@@ -229,6 +252,8 @@ class Dispatcher:
 
     async def _review(self, ctx: CommandContext, args: str) -> Reply:
         snap = await self.core.catalog.get()
+        if (title := removal_title(snap, args)) is not None:
+            return await self.core.remove_review(ctx, title)
         title, rating, text, spoiler = split_review_args(args, lambda t: is_exact_title(snap, t))
         return await self.core.review(ctx, title, rating, text, spoiler)
 
@@ -244,6 +269,21 @@ class Dispatcher:
 def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
     """The text names a title exactly ("#12" ids and qualifiers such as "(2019)" included)."""
     return bool(_TITLE_ID.match(text) or snap.index.exact_ids(text))
+
+
+def removal_title(snap: CatalogSnapshot, args: str) -> str | None:
+    """The title of "/review <title> remove", or None when the line is a review whose text
+    happens to end in "remove" ("/review Okja 2 would delete")."""
+    removal = _REMOVE_REVIEW.match(args)
+    if removal is None or is_exact_title(snap, args):
+        return None
+    title = _unquoted(removal.group("title"))
+    if is_exact_title(snap, title):
+        return title
+    if any(snap.index.confident(title, m.title_id) for m in snap.index.search(title, limit=3)):
+        return title
+    rating_inside = any(looks_like_rating(t) for t in title.split()[1:])
+    return None if rating_inside else title
 
 
 REVIEW_USAGE = (
@@ -335,6 +375,10 @@ def _with_text(
     text = text.strip()
     if m := _SPOILER_MARKS.match(text):
         text, spoiler = m.group("text").strip(), True
+    return _unquoted(title), rating, text or None, spoiler
+
+
+def _unquoted(title: str) -> str:
     with contextlib.suppress(ValueError):
         title = " ".join(shlex.split(title)) if title.count('"') % 2 == 0 else title
-    return title, rating, text or None, spoiler
+    return title.strip()

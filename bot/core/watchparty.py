@@ -279,7 +279,7 @@ class WatchParties:
         chosen: list[int] = []
         for text in titles:
             try:
-                _snap, title, _notes = await self.core.resolve(text)
+                _snap, title, _notes = await self.core.resolve(text, write=True)
             except (UnknownTitleError, AmbiguousTitleError) as error:
                 options = "; ".join(c.label for c in error.choices)
                 hint = f" Did you mean: {options}?" if options else ""

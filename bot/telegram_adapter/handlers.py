@@ -313,7 +313,7 @@ class TelegramFrontEnd:
         if flow.command == "review" and len(answers) == 1:
             # Pin the title down before asking for stars, so a typo is caught now.
             try:
-                _snap, title, _notes = await self.dispatcher.core.resolve(answer)
+                _snap, title, _notes = await self.dispatcher.core.resolve(answer, write=True)
             except UserError as error:
                 await self.send(target, error_reply(error, flow.command))
                 return
