@@ -58,6 +58,7 @@ from bot.core.text import clean_user_text, shorten
 from bot.core.when import (
     format_duration,
     format_local,
+    impossible_time,
     looks_like_time,
     parse_duration,
     parse_when,
@@ -216,6 +217,8 @@ class WatchParties:
         if is_exact_title(snap, first):
             return None, segments
         words = first.split()
+        if problem := impossible_time(first):
+            raise UsageError(problem)  # "25pm; Okja" is a mistyped time, not a title
         for n in range(min(len(words), 6), 0, -1):
             prefix = " ".join(words[:n])
             if not looks_like_time(prefix):
@@ -319,11 +322,13 @@ class WatchParties:
             records = await repos.parties.candidates(party.id)
         what = self._what(snap, party, records)
         zone = ZoneInfo(party.timezone)
-        when = format_local(party.starts_at, zone) if party.starts_at else "the agreed time"
-        lines = [f"{'You joined' if added else 'You are already in'} {what}, {when}."]
+        when = f", {format_local(party.starts_at, zone)}" if party.starts_at else ""
+        lines = [f"{'You joined' if added else 'You are already in'} {what}{when}."]
         notes = [f"Going ({len(attendees)}): {', '.join(n for _, n in attendees)}."]
-        if party.starts_at and party.reminder_minutes:
-            notes.append(f"I'll remind you {reminder_text(party.reminder_minutes)}.")
+        if party.starts_at is None:
+            notes.append("No start time is set yet; agree on one in the chat.")
+        elif ahead := reminders_ahead(party.starts_at, party.reminder_minutes, now):
+            notes.append(f"I'll remind you {reminder_text(ahead)}.")
         notes.append("Changed your mind? /watchparty leave")
         return Reply(text=" ".join(lines), notes=tuple(notes))
 
@@ -587,11 +592,11 @@ class WatchParties:
             jobs.append(NewJob("stop_poll", now))
         if party.starts_at is None or winner is None:
             return jobs
-        for minutes in party.reminder_minutes:
-            due = party.starts_at - timedelta(minutes=minutes)
-            # A "starts in an hour" that is already late says nothing the result didn't.
-            if minutes == 0 or due >= now:
-                jobs.append(NewJob("remind", due, minutes))
+        for minutes in reminders_ahead(party.starts_at, party.reminder_minutes, now):
+            # Never before the result: a late close (the deadline is the start) would otherwise
+            # say "starts now" before saying what starts.
+            due = max(party.starts_at - timedelta(minutes=minutes), now)
+            jobs.append(NewJob("remind", due, minutes))
         jobs.append(NewJob("review", party.starts_at + watch_length(snap, winner.title_id)))
         return jobs
 
@@ -868,6 +873,12 @@ def party_id_of(key: str) -> int:
 
 def reminder_text(minutes: Sequence[int]) -> str:
     return describe_reminders(minutes)
+
+
+def reminders_ahead(starts_at: datetime, minutes: Sequence[int], now: datetime) -> list[int]:
+    """The reminders that can still be kept: a "starts in an hour" that is already late says
+    nothing the result didn't (and must not be promised); "it's starting" always can."""
+    return [n for n in minutes if n == 0 or starts_at - timedelta(minutes=n) >= now]
 
 
 def watch_length(snap: CatalogSnapshot, title_id: int) -> timedelta:
