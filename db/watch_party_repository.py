@@ -363,8 +363,25 @@ class WatchPartyRepository:
         )
         return bool(list(gone))
 
+    async def set_poll_counts(self, party_id: int, counts: Sequence[int]) -> bool:
+        """Keep the stopped native poll's final counts, while the vote is still open (a process
+        that lost the race to close it must not change what was announced)."""
+        done = await self.session.scalars(
+            update(m.WatchParty)
+            .where(m.WatchParty.id == party_id, m.WatchParty.state == "voting")
+            .values(poll_counts=[int(n) for n in counts])
+            .returning(m.WatchParty.id)
+        )
+        return bool(list(done))
+
     async def tally(self, party_id: int) -> dict[int, int]:
-        """candidate position -> votes."""
+        """candidate position -> votes: the native poll's final counts once it was stopped,
+        else the votes recorded one by one."""
+        final = await self.session.scalar(
+            select(m.WatchParty.poll_counts).where(m.WatchParty.id == party_id)
+        )
+        if final is not None:
+            return {i: int(n) for i, n in enumerate(final, start=1) if n}
         rows = await self.session.execute(
             select(m.WatchPartyVote.position, func.count())
             .where(m.WatchPartyVote.party_id == party_id)

@@ -53,6 +53,7 @@ from bot.core.context import CommandContext
 from bot.core.dispatch import CommandSpec, Dispatcher, is_exact_title
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
 from bot.core.group_picks import DEFAULT_PICKS, available_on, group_picks
+from bot.core.outbox import Messenger
 from bot.core.replies import Action, Item, Poll, PollOption, Reply
 from bot.core.text import clean_user_text, shorten
 from bot.core.when import (
@@ -115,6 +116,9 @@ class WatchParties:
         self.clock = clock
         # Called after new scheduler jobs are committed, so a running scheduler acts at once.
         self.on_jobs: Callable[[], None] | None = None
+        # Per platform, what stops its native polls (the Scheduler's messengers): a vote on a
+        # native poll is decided by the poll's final counts, read as it is stopped.
+        self.poll_stoppers: dict[str, Messenger] = {}
 
     # -- /watchparty -------------------------------------------------------------------------
 
@@ -415,6 +419,12 @@ class WatchParties:
             records = await repos.parties.candidates(party.id) if party is not None else []
         if party is None:
             raise UserError("There is no vote in this chat. Start one: /watchparty new")
+        if party.poll_platform_id:
+            # One ballot: the poll everyone sees. A second one beside it would disagree with it.
+            raise UserError(
+                "Vote in the poll above: pick a title there (you can change or withdraw your "
+                "answer in the poll until it closes)."
+            )
         withdraw = choice.lower() in _WITHDRAW
         position = None if withdraw else self._position(snap, records, choice)
         return await self._record_vote(ctx, party.id, position, snap)
@@ -545,6 +555,7 @@ class WatchParties:
         Schedules the result (when `announce`), reminders and the rating ask in the same
         transaction, so none is lost or doubled by a crash or a second process."""
         snap = await self.core.catalog.get()
+        poll_stopped = await self._read_final_poll(party_id)
         async with self.db.unit_of_work(write=True) as repos:
             if not await repos.parties.claim_close(party_id, closed_by, now):
                 return None
@@ -570,12 +581,30 @@ class WatchParties:
             await repos.parties.set_outcome(
                 party_id, winner.position if winner else None, "scheduled" if upcoming else "done"
             )
-            jobs = self._jobs_after_decision(snap, party, winner, now, announce)
+            jobs = self._jobs_after_decision(snap, party, winner, now, announce, poll_stopped)
             await repos.parties.add_jobs(party_id, party.platform, jobs)
             party = await repos.parties.get(party_id)
         assert party is not None
         self._jobs_added()
         return Decision(party, winner, tally)
+
+    async def _read_final_poll(self, party_id: int) -> bool:
+        """Stop the party's native poll and keep its final counts, which then are the result:
+        the poll everyone sees and the announcement agree, offline votes included. Without a
+        way to stop it here (no messenger for the platform in this process) or when the
+        platform gives no counts, the votes recorded one by one decide."""
+        async with self.db.unit_of_work() as repos:
+            party = await repos.parties.get(party_id)
+        if party is None or party.state != "voting" or not party.poll_message_id:
+            return False
+        stopper = self.poll_stoppers.get(party.platform)
+        if stopper is None:
+            return False
+        counts = await stopper.stop_poll(party.platform_chat_id, party.poll_message_id)
+        if counts is not None:
+            async with self.db.unit_of_work(write=True) as repos:
+                await repos.parties.set_poll_counts(party_id, counts)
+        return True
 
     def _jobs_after_decision(
         self,
@@ -584,11 +613,12 @@ class WatchParties:
         winner: CandidateRecord | None,
         now: datetime,
         announce: bool,
+        poll_stopped: bool,
     ) -> list[NewJob]:
         jobs: list[NewJob] = []
         if announce:
             jobs.append(NewJob("announce", now))
-        elif party.poll_message_id:
+        elif party.poll_message_id and not poll_stopped:
             jobs.append(NewJob("stop_poll", now))
         if party.starts_at is None or winner is None:
             return jobs
@@ -811,8 +841,8 @@ class WatchParties:
             closes_at=party.closes_at,
         )
         notes = [
-            f"Voting closes {format_local(party.closes_at, zone)}. Vote with /vote <n>; change it "
-            "any time, /vote none withdraws.",
+            f"Voting closes {format_local(party.closes_at, zone)}; change your vote any time "
+            "until then.",
             "Join to be reminded: /watchparty join",
         ]
         if picked:
@@ -838,13 +868,20 @@ class WatchParties:
         when = format_local(party.starts_at, zone) if party.starts_at else "no start time set"
         going = ", ".join(n for _, n in attendees) or "nobody yet"
         if party.state == "voting":
+            native = bool(party.poll_platform_id)  # then the poll is the only ballot
             text = f"🎬 Watch party by {party.host_name} — {when}. Voting is open:"
             notes = [
                 f"{sum(tally.values())} vote(s); closes {format_local(party.closes_at, zone)}.",
-                f"Your vote: {mine}." if mine else "You haven't voted: /vote <n>.",
+                "Vote in the poll above."
+                if native
+                else (f"Your vote: {mine}." if mine else "You haven't voted: /vote <n>."),
                 f"Going: {going}.",
             ]
-            votes = [Action(f"Vote {c.position}", f"/vote {c.position}") for c in records]
+            votes = (
+                []
+                if native
+                else [Action(f"Vote {c.position}", f"/vote {c.position}") for c in records]
+            )
             actions = (*votes, Action("Join", "/watchparty join"))
         else:
             what = self._what(snap, party, records)  # "the watch party for Okja (2017)"

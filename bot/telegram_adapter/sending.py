@@ -164,8 +164,11 @@ class TelegramMessenger:
         poll_id = last.poll.id if last.poll is not None else None
         return SentMessage(str(last.message_id), poll_id)
 
-    async def stop_poll(self, chat_id: str, message_id: str) -> None:
+    async def stop_poll(self, chat_id: str, message_id: str) -> list[int] | None:
+        """The stopped poll's final voter count per option (stopPoll returns the poll)."""
         try:
-            await self.sender.bot.stop_poll(int(chat_id), int(message_id))
+            poll = await self.sender.bot.stop_poll(int(chat_id), int(message_id))
         except BadRequest as error:  # already closed, or the message was deleted
             log.info("poll %s in chat %s not stopped: %s", message_id, chat_id, error)
+            return None
+        return [option.voter_count for option in poll.options]

@@ -65,6 +65,8 @@ class FakeTelegram:
     unknown_chats: set[int] = field(default_factory=set)
     calls: dict[str, int] = field(default_factory=dict)  # every request, failed ones too
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    # poll id -> user id -> chosen option ids: the counts stopPoll reports, whoever saw them.
+    poll_answers: dict[str, dict[int, list[int]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _new_sent: asyncio.Condition = field(default_factory=asyncio.Condition)
     runner: web.AppRunner | None = None
@@ -207,6 +209,7 @@ class FakeTelegram:
         self, poll: Sent, option_ids: list[int], user_id: int = 42, name: str = "Mina"
     ) -> None:
         """A member answers a poll the bot sent ([] retracts the answer)."""
+        self.vote_unseen(poll, option_ids, user_id)
         self.updates.put_nowait(
             {
                 "update_id": next(self._ids),
@@ -218,6 +221,15 @@ class FakeTelegram:
                 },
             }
         )
+
+    def vote_unseen(self, poll: Sent, option_ids: list[int], user_id: int = 42) -> None:
+        """An answer Telegram counts but the bot never hears of (it was down, the update was
+        lost): only the poll's final counts, from stopPoll, show it."""
+        answers = self.poll_answers.setdefault(poll.result["poll"]["id"], {})
+        if option_ids:
+            answers[user_id] = list(option_ids)
+        else:
+            answers.pop(user_id, None)
 
     async def wait_for(self, method: str, count: int = 1, seconds: float = 10) -> list[Sent]:
         async def enough() -> list[Sent]:
@@ -333,6 +345,10 @@ class FakeTelegram:
             if poll["is_closed"]:
                 raise _ApiError(400, "Bad Request: poll has already been closed")
             poll["is_closed"] = True
+            answers = self.poll_answers.get(poll["id"], {})
+            for i, option in enumerate(poll["options"]):
+                option["voter_count"] = sum(i in chosen for chosen in answers.values())
+            poll["total_voter_count"] = len(answers)
             return poll
         if method == "getChatAdministrators":
             ids = self.admins.get(int(params["chat_id"]), [])

@@ -261,3 +261,35 @@ async def wait_in_group(fake: FakeTelegram, marker: str, count: int = 1) -> list
             return found
         await asyncio.sleep(0.05)
     raise AssertionError(f"no {marker!r} message in the group")
+
+
+async def test_the_poll_is_the_only_ballot_and_the_result_counts_what_it_shows(
+    bot: Running,
+) -> None:
+    """Members vote every way they can: in the poll, once while the bot heard nothing, by
+    typing /vote. The announced counts are the stopped poll's, offline vote included."""
+    fake = bot.fake
+    poll = await open_party(fake)
+    vote(fake, poll, 1, MINA, "Mina")
+    vote(fake, poll, 1, JOON, "Joon")
+    fake.vote_unseen(poll, [0], SORA)  # counted by Telegram, never reported to the bot
+    fake.vote_unseen(poll, [0], 9)
+    await counts(fake, "Okja (2017) — 2 votes")
+    typed = await say(fake, "/vote 1", 10, "Typist")
+    assert "Vote in the poll above" in typed.text, typed.text
+    status = await say(fake, "/watchparty")
+    buttons = [
+        b["text"]
+        for row in (status.params.get("reply_markup") or {}).get("inline_keyboard", [])
+        for b in row
+    ]
+    assert not any(b.startswith("Vote") for b in buttons), buttons
+    assert "Vote in the poll above" in status.text
+
+    bot.clock.advance(hours=24)
+    [stopped] = await fake.wait_for("stopPoll")
+    final = [o["voter_count"] for o in stopped.result["options"]]
+    assert final == [2, 2]
+    [result] = await wait_in_group(fake, "Watch party pick")
+    assert "Parasite (2019) — 2 votes" in result.text, result.text
+    assert "Okja (2017) — 2 votes" in result.text and "of 4 votes" in result.text
