@@ -250,6 +250,19 @@ def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
     return bool(_TITLE_ID.match(text) or snap.index.exact_ids(text))
 
 
+def title_without_rating(snap: CatalogSnapshot, args: str) -> str | None:
+    """What to rate when "/review <args>" names a title and nothing else ("Prison Playbook"):
+    "#id" (or the text, when it names several), so a front end can ask for the stars instead
+    of answering with the usage. None when the arguments are anything else."""
+    text = args.strip()
+    if not text or _STAR_DECORATION.match(text.split()[-1]) or not is_exact_title(snap, text):
+        return None
+    if _TITLE_ID.match(text):
+        return text
+    ids = snap.index.exact_ids(text)
+    return f"#{next(iter(ids))}" if len(ids) == 1 else text
+
+
 REVIEW_USAGE = (
     "Usage: /review <title> <rating> [text], e.g. /review Prison Playbook 4.5 funny and warm. "
     f"Ratings: {ACCEPTED}."
