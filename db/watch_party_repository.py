@@ -363,13 +363,17 @@ class WatchPartyRepository:
         )
         return bool(list(gone))
 
-    async def set_poll_counts(self, party_id: int, counts: Sequence[int]) -> bool:
-        """Keep the stopped native poll's final counts, while the vote is still open (a process
-        that lost the race to close it must not change what was announced)."""
+    async def poll_stopped(self, party_id: int, counts: Sequence[int] | None) -> bool:
+        """The native poll was stopped: nothing left to stop (its message id is dropped), and
+        its final counts (when the platform gave them) kept as the result. Only while the vote
+        is open: a process that lost the race to close it must not change what was announced."""
+        values: dict[str, Any] = {"poll_message_id": None}
+        if counts is not None:
+            values["poll_counts"] = [int(n) for n in counts]
         done = await self.session.scalars(
             update(m.WatchParty)
             .where(m.WatchParty.id == party_id, m.WatchParty.state == "voting")
-            .values(poll_counts=[int(n) for n in counts])
+            .values(**values)
             .returning(m.WatchParty.id)
         )
         return bool(list(done))
@@ -416,6 +420,16 @@ class WatchPartyRepository:
             .order_by(m.WatchPartyRsvp.joined_at, m.User.id)
         )
         return [(int(u), str(n)) for u, n in rows]
+
+    async def attendee_accounts(self, party_id: int) -> list[tuple[str, str]]:
+        """(platform user id, display name) of everyone who joined, in the order they joined."""
+        rows = await self.session.execute(
+            select(m.User.platform_user_id, m.User.display_name)
+            .join(m.WatchPartyRsvp, m.WatchPartyRsvp.user_id == m.User.id)
+            .where(m.WatchPartyRsvp.party_id == party_id)
+            .order_by(m.WatchPartyRsvp.joined_at, m.User.id)
+        )
+        return [(str(u), str(n)) for u, n in rows]
 
     # -- scheduler jobs ------------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ class Scheduler:
         self.retry_after = retry_after
         self._wake = asyncio.Event()
         parties.on_jobs = self._wake.set
-        parties.poll_stoppers.update(self.messengers)
+        parties.messengers.update(self.messengers)
 
     @property
     def platforms(self) -> list[str]:

@@ -116,9 +116,9 @@ class WatchParties:
         self.clock = clock
         # Called after new scheduler jobs are committed, so a running scheduler acts at once.
         self.on_jobs: Callable[[], None] | None = None
-        # Per platform, what stops its native polls (the Scheduler's messengers): a vote on a
-        # native poll is decided by the poll's final counts, read as it is stopped.
-        self.poll_stoppers: dict[str, Messenger] = {}
+        # Per platform, the Scheduler's messengers: they stop native polls (a vote on one is
+        # decided by the poll's final counts, read as it is stopped) and remind in private.
+        self.messengers: dict[str, Messenger] = {}
 
     # -- /watchparty -------------------------------------------------------------------------
 
@@ -555,7 +555,7 @@ class WatchParties:
         Schedules the result (when `announce`), reminders and the rating ask in the same
         transaction, so none is lost or doubled by a crash or a second process."""
         snap = await self.core.catalog.get()
-        poll_stopped = await self._read_final_poll(party_id)
+        await self._read_final_poll(party_id)
         async with self.db.unit_of_work(write=True) as repos:
             if not await repos.parties.claim_close(party_id, closed_by, now):
                 return None
@@ -581,14 +581,14 @@ class WatchParties:
             await repos.parties.set_outcome(
                 party_id, winner.position if winner else None, "scheduled" if upcoming else "done"
             )
-            jobs = self._jobs_after_decision(snap, party, winner, now, announce, poll_stopped)
+            jobs = self._jobs_after_decision(snap, party, winner, now, announce)
             await repos.parties.add_jobs(party_id, party.platform, jobs)
             party = await repos.parties.get(party_id)
         assert party is not None
         self._jobs_added()
         return Decision(party, winner, tally)
 
-    async def _read_final_poll(self, party_id: int) -> bool:
+    async def _read_final_poll(self, party_id: int) -> None:
         """Stop the party's native poll and keep its final counts, which then are the result:
         the poll everyone sees and the announcement agree, offline votes included. Without a
         way to stop it here (no messenger for the platform in this process) or when the
@@ -596,15 +596,13 @@ class WatchParties:
         async with self.db.unit_of_work() as repos:
             party = await repos.parties.get(party_id)
         if party is None or party.state != "voting" or not party.poll_message_id:
-            return False
-        stopper = self.poll_stoppers.get(party.platform)
+            return
+        stopper = self.messengers.get(party.platform)
         if stopper is None:
-            return False
+            return
         counts = await stopper.stop_poll(party.platform_chat_id, party.poll_message_id)
-        if counts is not None:
-            async with self.db.unit_of_work(write=True) as repos:
-                await repos.parties.set_poll_counts(party_id, counts)
-        return True
+        async with self.db.unit_of_work(write=True) as repos:
+            await repos.parties.poll_stopped(party_id, counts)
 
     def _jobs_after_decision(
         self,
@@ -613,12 +611,11 @@ class WatchParties:
         winner: CandidateRecord | None,
         now: datetime,
         announce: bool,
-        poll_stopped: bool,
     ) -> list[NewJob]:
         jobs: list[NewJob] = []
         if announce:
             jobs.append(NewJob("announce", now))
-        elif party.poll_message_id and not poll_stopped:
+        elif party.poll_message_id:  # not stopped yet (no messenger here): the scheduler will
             jobs.append(NewJob("stop_poll", now))
         if party.starts_at is None or winner is None:
             return jobs
@@ -647,7 +644,8 @@ class WatchParties:
         if job.kind == "announce":
             return party, await self.result_reply(party.id)
         if job.kind == "remind":
-            return party, await self.reminder_reply(party, job.offset_minutes, now)
+            reminder = await self.reminder_reply(party, job.offset_minutes, now)
+            return party, await self._remind_privately(party, reminder) if reminder else None
         if job.kind == "review":
             return party, await self.review_reply(party)
         return party, None
@@ -725,6 +723,28 @@ class WatchParties:
             text=f"⏰ {name} {timing} ({format_local(party.starts_at, zone)}).",
             notes=(f"Going: {', '.join(n for _, n in attendees)}.",),
             actions=(Action("Where to watch", f"/where #{winner.title_id}"),) if winner else (),
+        )
+
+    async def _remind_privately(self, party: PartyRecord, reminder: Reply) -> Reply | None:
+        """Each member who joined gets the reminder in private, in the order they joined, where
+        the platform lets the bot write to them; the chat gets it (naming, never mentioning)
+        only for those it could not reach. None: everyone was reached."""
+        messenger = self.messengers.get(party.platform)
+        if messenger is None:
+            return reminder
+        async with self.db.unit_of_work() as repos:
+            accounts = await repos.parties.attendee_accounts(party.id)
+        missed = [
+            name
+            for user_id, name in accounts
+            if not await messenger.send_private(user_id, reminder)
+        ]
+        if not missed:
+            return None
+        return Reply(
+            text=reminder.text,
+            notes=(f"For: {', '.join(missed)}.", *reminder.notes[1:]),
+            actions=reminder.actions,
         )
 
     async def review_reply(self, party: PartyRecord) -> Reply | None:

@@ -54,3 +54,13 @@ class DiscordMessenger:
         if ended.poll is None:
             return None
         return [answer.vote_count for answer in ended.poll.answers]
+
+    async def send_private(self, user_id: str, reply: Reply) -> bool:
+        """A DM; members who closed DMs from server members, or left, are not reached."""
+        try:
+            channel = await self.client.create_dm(discord.Object(int(user_id)))
+            await send_to_channel(channel, reply)
+        except (discord.Forbidden, discord.NotFound) as error:
+            log.info("cannot DM discord user %s: %s", user_id, error)
+            return False
+        return True

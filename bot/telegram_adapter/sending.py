@@ -14,7 +14,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from bot.core.outbox import PollEvents, SentMessage
 from bot.core.replies import Item, Reply
@@ -172,3 +172,13 @@ class TelegramMessenger:
             log.info("poll %s in chat %s not stopped: %s", message_id, chat_id, error)
             return None
         return [option.voter_count for option in poll.options]
+
+    async def send_private(self, user_id: str, reply: Reply) -> bool:
+        """In the member's private chat with the bot, which exists only once they started it
+        (Telegram refuses a bot that speaks first)."""
+        try:
+            sent = await self.sender.send(int(user_id), reply)
+        except (Forbidden, BadRequest) as error:
+            log.info("no private chat with telegram user %s: %s", user_id, error)
+            return False
+        return bool(sent)

@@ -298,6 +298,8 @@ class FakeTelegram:
             self.webhook = dict(params)
             return True
         if method == "sendMessage":
+            if int(params["chat_id"]) in self.unknown_chats:
+                raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return self._bot_message(
                 int(params["chat_id"]),
                 text=str(params["text"]),
