@@ -154,7 +154,11 @@ async def test_bad_input_is_explained_and_nothing_is_written(db_url: str, tmp_pa
             "/watchparty new " + "; ".join(["Parasite", "Okja"] * 6): "at most 10",
             "/watchparty new yesterday 8pm; Parasite; Okja": "in the past",
             "/watchparty new 2020-01-01 20:00; Parasite; Okja": "in the past",
-            "/watchparty new sat 99:77": "couldn't read",
+            "/watchparty new sat 99:77": "99:77 is not a time of day",
+            # A mistyped time before the titles is about the time, not an unknown title.
+            "/watchparty new 25pm; Okja; Parasite": "25pm is not a time",
+            "/watchparty new 31 feb 25:99; Okja; Parasite": "Feb has no day 31",
+            "/watchparty new 25pm Okja; Parasite": "25pm is not a time",
             "/watchparty new in 2 minutes; Parasite; Okja": "too soon",
             "/watchparty new sat 8pm; Parasite; Parasite": "twice",
             "/watchparty new sat 8pm; Parasite; Okja --for 9d": "7 days",
