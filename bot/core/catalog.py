@@ -7,7 +7,8 @@
   changed ratings fingerprint, from any process) are rebuilt in the background while the
   old snapshot keeps answering; a ratings-only change reuses the content index and refits only
   the collaborative part. A member's own ratings are read per command, so their picks change
-  at once.
+  at once; this process's ratings also update the snapshot's popularity tally in place
+  (`note_rating`), so cold-start picks reflect them at once without a query per command.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import pickle
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.core.popularity import RatingTally
 from bot.core.title_index import TitleIndex
 from db.session import Database
 from recommender import (
@@ -40,7 +42,7 @@ from recommender.weights import weights_version
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the snapshot carries the popularity tally
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class CatalogSnapshot:
     index: TitleIndex
     model: Recommender
     ratings_mark: tuple[int, str] = (0, "")
+    # Every rating (imported data sets too: real opinions that help before members have rated).
+    popularity: RatingTally = field(default_factory=RatingTally)
 
     @classmethod
     def build(
@@ -70,6 +74,7 @@ class CatalogSnapshot:
             index=TitleIndex(titles),
             model=Recommender.build(titles, ratings, offers, weights=weights),
             ratings_mark=ratings_mark,
+            popularity=RatingTally(ratings),
         )
 
     def seen_versions(self, rated: Mapping[int, float]) -> set[int]:
@@ -104,7 +109,9 @@ class CatalogSnapshot:
         model = Recommender.with_ratings(
             self.model.content, ratings, self.offers, self.model.weights
         )
-        return replace(self, model=model, ratings_mark=ratings_mark)
+        return replace(
+            self, model=model, ratings_mark=ratings_mark, popularity=RatingTally(ratings)
+        )
 
 
 @contextmanager
@@ -179,6 +186,20 @@ class CatalogCache:
         self._must_wait = False
         self._lock = asyncio.Lock()
         self._refresh: asyncio.Task[None] | None = None
+        # Ratings noted while a background rebuild reads the ratings table: (when the write
+        # began, title, half stars, previous), replayed on its result if it may have missed them.
+        self._read_began = float("inf")
+        self._noted: list[tuple[float, int, int, int | None]] = []
+
+    def note_rating(
+        self, title_id: int, half_stars: int, previous_half_stars: int | None, began: float
+    ) -> None:
+        """This process committed a rating (`began`: `clock()` before the write started):
+        the snapshot's popularity changes at once, in place."""
+        if self._snapshot is not None:
+            self._snapshot.popularity.rated(title_id, half_stars, previous_half_stars)
+        if self._refresh is not None and not self._refresh.done():
+            self._noted.append((began, title_id, half_stars, previous_half_stars))
 
     def invalidate(self) -> None:
         """This process changed the catalog: the next `get` waits for the new snapshot."""
@@ -221,6 +242,7 @@ class CatalogCache:
     async def _read(
         self, titles_too: bool
     ) -> tuple[int, list[TitleFacts], dict[int, list[Offer]], list[RatingTriple], tuple[int, str]]:
+        self._read_began = self.clock()
         async with self.db.unit_of_work() as repos:
             revision = await repos.catalog.revision()
             titles = await repos.catalog.load_titles() if titles_too else []
@@ -266,7 +288,18 @@ class CatalogCache:
     def _start_refresh(self, full: bool) -> None:
         if self._refresh is not None and not self._refresh.done():
             return
+        self._noted = []
+        self._read_began = float("inf")
         self._refresh = asyncio.create_task(self._background(full))
+
+    def _replay_noted(self, snapshot: CatalogSnapshot) -> None:
+        """Ratings whose write began after the rebuild started reading cannot be in what it
+        read: apply them to the new tally too. (A write that began just before the read and
+        committed after it is picked up by the next refit, as its fingerprint differs.)"""
+        for began, title_id, half_stars, previous in self._noted:
+            if began >= self._read_began:
+                snapshot.popularity.rated(title_id, half_stars, previous)
+        self._noted = []
 
     async def _background(self, full: bool) -> None:
         try:
@@ -283,6 +316,7 @@ class CatalogCache:
                     await asyncio.to_thread(self._save_quietly, snapshot)
             # A foreground rebuild may have won meanwhile; never go back to an older revision.
             if self._snapshot is None or snapshot.revision >= self._snapshot.revision:
+                self._replay_noted(snapshot)
                 self._snapshot = snapshot
             self._ratings_built_at = self.clock()
         except Exception:
