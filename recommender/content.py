@@ -498,10 +498,14 @@ class ContentModel:
         mean = 3.0
         counts = np.zeros(len(self.ids), dtype=np.float32)
         averages = np.full(len(self.ids), mean, dtype=np.float32)
-        for tid, (count, avg) in popularity.items():
-            r = self.row.get(tid)
-            if r is not None:
-                counts[r], averages[r] = count, avg
+        known = [
+            (r, count, avg)
+            for tid, (count, avg) in popularity.items()
+            if (r := self.row.get(tid)) is not None
+        ]
+        if known:  # one vectorised assignment: this runs on every cold-start /recommend
+            rows, known_counts, known_averages = zip(*known, strict=True)
+            counts[list(rows)], averages[list(rows)] = known_counts, known_averages
         # Bayesian average pulls titles with few ratings towards the mean.
         bayes = (counts * averages + prior_n * mean) / (counts + prior_n)
         scores = bayes + 0.02 * self._notability + 0.001 * np.log1p(counts)

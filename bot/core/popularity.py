@@ -7,7 +7,7 @@ is built and then kept current in place: a rating changes one title's count and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 
 from recommender import RatingTriple
 
@@ -43,6 +43,16 @@ class RatingTally(Mapping[int, tuple[int, float]]):
             self._entries[title_id] = (count, self._half_sums[title_id] / count / 2)
         else:
             self._entries.pop(title_id, None)
+
+    # The views of the dict itself: Mapping's own go through __getitem__ once per title.
+    def keys(self) -> KeysView[int]:
+        return self._entries.keys()
+
+    def values(self) -> ValuesView[tuple[int, float]]:
+        return self._entries.values()
+
+    def items(self) -> ItemsView[int, tuple[int, float]]:
+        return self._entries.items()
 
     def __getitem__(self, title_id: int) -> tuple[int, float]:
         return self._entries[title_id]
