@@ -10,6 +10,9 @@ from typing import Any
 from sqlalchemy import event
 
 from bot.app import App
+from bot.console_adapter.chat import console_context
+from bot.core.catalog import CatalogCache
+from bot.core.commands import Core
 from bot.core.popularity import RatingTally
 from recommender import RatingTriple
 from tests.support import say
@@ -57,3 +60,18 @@ async def test_popular_picks_read_no_ratings_and_follow_a_new_rating_at_once(app
         after = await say(app, "/recommend", user="newcomer")
     assert after.items[0].title_id == outsider
     assert not [s for s in seen if "ratings" in s], seen
+
+
+async def test_ratings_made_during_a_background_refit_are_counted_once(app: App) -> None:
+    """A refit reads the ratings table while members keep rating: the snapshot it swaps in
+    counts each rating once, whether its read saw the rating or not."""
+    cache = CatalogCache(app.db, check_every=0, ratings_every=0)  # refit on every new rating
+    core = Core(app.db, app.settings, cache)
+    title = next(iter((await cache.get()).titles))
+    ratings = [("a", "4"), ("b", "2"), ("a", "5"), ("c", "1"), ("b", "3")]
+    for member, stars in ratings:
+        # Each review's own lookup starts a refit of the one before it, which runs meanwhile.
+        await core.review(console_context(member), f"#{title}", stars)
+    await cache.wait_for_refresh()
+    final = {"a": 5.0, "b": 3.0, "c": 1.0}
+    assert (await cache.get()).popularity[title] == (3, sum(final.values()) / 3)

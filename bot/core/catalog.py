@@ -186,25 +186,19 @@ class CatalogCache:
         self._must_wait = False
         self._lock = asyncio.Lock()
         self._refresh: asyncio.Task[None] | None = None
-        # Ratings noted while a background rebuild reads the ratings table: (when the write
-        # began, title, half stars, previous), replayed on its result if it may have missed them.
-        self._read_began = float("inf")
-        self._noted: list[tuple[float, int, int, int | None]] = []
+        # Ratings noted while a background rebuild runs (member, title, half stars, previous):
+        # its read may or may not have seen them, so they are checked against what it read.
+        self._noted: list[tuple[int, int, int, int | None]] = []
 
     def note_rating(
-        self, title_id: int, half_stars: int, previous_half_stars: int | None, began: float
+        self, user_id: int, title_id: int, half_stars: int, previous_half_stars: int | None
     ) -> None:
-        """This process committed a rating (`began`: `clock()` before the write started):
-        the snapshot's popularity changes at once, in place."""
+        """This process committed a rating: the snapshot's popularity changes at once, in
+        place."""
         if self._snapshot is not None:
             self._snapshot.popularity.rated(title_id, half_stars, previous_half_stars)
         if self._refresh is not None and not self._refresh.done():
-            self._noted.append((began, title_id, half_stars, previous_half_stars))
-
-    def invalidate(self) -> None:
-        """This process changed the catalog: the next `get` waits for the new snapshot."""
-        self._checked_at = float("-inf")
-        self._must_wait = True
+            self._noted.append((user_id, title_id, half_stars, previous_half_stars))
 
     async def wait_for_refresh(self) -> None:
         """Wait for a background rebuild, if one is running (tests, benchmarks, shutdown)."""
@@ -242,7 +236,6 @@ class CatalogCache:
     async def _read(
         self, titles_too: bool
     ) -> tuple[int, list[TitleFacts], dict[int, list[Offer]], list[RatingTriple], tuple[int, str]]:
-        self._read_began = self.clock()
         async with self.db.unit_of_work() as repos:
             revision = await repos.catalog.revision()
             titles = await repos.catalog.load_titles() if titles_too else []
@@ -289,16 +282,20 @@ class CatalogCache:
         if self._refresh is not None and not self._refresh.done():
             return
         self._noted = []
-        self._read_began = float("inf")
         self._refresh = asyncio.create_task(self._background(full))
 
     def _replay_noted(self, snapshot: CatalogSnapshot) -> None:
-        """Ratings whose write began after the rebuild started reading cannot be in what it
-        read: apply them to the new tally too. (A write that began just before the read and
-        committed after it is picked up by the next refit, as its fingerprint differs.)"""
-        for began, title_id, half_stars, previous in self._noted:
-            if began >= self._read_began:
+        """Add the ratings noted during the rebuild that its read missed. The member's rating
+        of that title in the new model says which: a note whose previous value is still there
+        came after the read (a rating the read saw leaves its new value there instead)."""
+        current: dict[tuple[int, int], int | None] = {}  # as counted so far
+        for user_id, title_id, half_stars, previous in self._noted:
+            if (user_id, title_id) not in current:
+                stars = snapshot.model.histories.get(str(user_id), {}).get(title_id)
+                current[user_id, title_id] = None if stars is None else round(stars * 2)
+            if current[user_id, title_id] == previous:
                 snapshot.popularity.rated(title_id, half_stars, previous)
+                current[user_id, title_id] = half_stars
         self._noted = []
 
     async def _background(self, full: bool) -> None:

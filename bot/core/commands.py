@@ -468,10 +468,9 @@ class Core:
             )
             return user_id, change
 
-        began = self.catalog.clock()
         user_id, change = await self.db.write(rate)  # the hot write path: group-committed
         self.db.user_ids[user_key] = user_id  # only once the transaction has committed
-        self.catalog.note_rating(t.id, half, change.previous_half_stars, began)
+        self.catalog.note_rating(user_id, t.id, half, change.previous_half_stars)
         previous = change.previous_half_stars
         # Keeping the old text happens in the upsert itself; this only says so.
         kept = previous is not None and not review and change.previous_had_text
