@@ -200,6 +200,11 @@ class CatalogCache:
         if self._refresh is not None and not self._refresh.done():
             self._noted.append((user_id, title_id, half_stars, previous_half_stars))
 
+    def invalidate(self) -> None:
+        """This process changed the catalog: the next `get` waits for the new snapshot."""
+        self._checked_at = float("-inf")
+        self._must_wait = True
+
     async def wait_for_refresh(self) -> None:
         """Wait for a background rebuild, if one is running (tests, benchmarks, shutdown)."""
         if self._refresh is not None:
