@@ -70,6 +70,39 @@ def _telegram_webhook(env: Mapping[str, str]) -> tuple[str | None, str | None, s
     return url, secret, listen, int(port_text)
 
 
+def _discord_shards(env: Mapping[str, str]) -> tuple[tuple[int, ...] | None, int | None]:
+    """(this process's shard ids, total shard count) for a deployment that splits the bot's
+    Discord servers over several processes. Neither set: one process, and discord.py asks
+    Discord how many shards to run; only the count: this process runs all of them."""
+    count_text = (env.get("REELBOT_DISCORD_SHARD_COUNT") or "").strip()
+    ids_text = (env.get("REELBOT_DISCORD_SHARDS") or "").strip()
+    count = None
+    if count_text:
+        if not count_text.isdigit() or int(count_text) < 1:
+            raise SettingsError(
+                f"REELBOT_DISCORD_SHARD_COUNT must be a whole number of 1 or more, not "
+                f"{count_text!r}"
+            )
+        count = int(count_text)
+    if not ids_text:
+        return None, count
+    if count is None:
+        raise SettingsError(
+            "REELBOT_DISCORD_SHARDS needs REELBOT_DISCORD_SHARD_COUNT, the total number of "
+            "shards of the deployment"
+        )
+    parts = [part.strip() for part in ids_text.split(",")]
+    if not all(part.isdigit() and int(part) < count for part in parts):
+        raise SettingsError(
+            f"REELBOT_DISCORD_SHARDS must list shard ids from 0 to {count - 1}, separated by "
+            f"commas (e.g. 0,1), not {ids_text!r}"
+        )
+    ids = sorted({int(part) for part in parts})
+    if len(ids) != len(parts):
+        raise SettingsError(f"REELBOT_DISCORD_SHARDS lists a shard twice: {ids_text!r}")
+    return tuple(ids), count
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -87,6 +120,9 @@ class Settings:
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
+    # Discord shards this process runs, of how many (None: discord.py decides, all here).
+    discord_shard_ids: tuple[int, ...] | None = None
+    discord_shard_count: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -103,6 +139,7 @@ class Settings:
             part.strip() for part in env.get("REELBOT_OWNER_IDS", "").split(",") if part.strip()
         )
         webhook_url, webhook_secret, listen, port = _telegram_webhook(env)
+        shard_ids, shard_count = _discord_shards(env)
         log_level = (env.get("LOG_LEVEL") or "").strip().upper() or "INFO"
         if log_level not in LOG_LEVELS:
             choices = ", ".join(LOG_LEVELS)
@@ -120,6 +157,8 @@ class Settings:
             telegram_webhook_secret=webhook_secret,
             telegram_webhook_listen=listen,
             telegram_webhook_port=port,
+            discord_shard_ids=shard_ids,
+            discord_shard_count=shard_count,
         )
 
     def require(self, variable: str) -> str:

@@ -472,16 +472,6 @@ class RatingRepository:
         ).one()
         return int(count), str(latest)
 
-    async def popularity(self) -> dict[int, tuple[int, float]]:
-        """title id -> (ratings, average stars), for cold-start picks. Imported data-set ratings
-        (MovieLens) count here: they are real opinions and help before members have rated."""
-        rows = await self.session.execute(
-            select(m.Rating.title_id, func.count(), func.avg(m.Rating.half_stars)).group_by(
-                m.Rating.title_id
-            )
-        )
-        return {int(t): (int(n), float(avg) / 2) for t, n, avg in rows}
-
 
 def _summary(distribution: dict[int, int]) -> RatingSummary:
     """Count, average and distribution from half stars -> how many (empty buckets dropped)."""

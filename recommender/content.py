@@ -498,10 +498,15 @@ class ContentModel:
         mean = 3.0
         counts = np.zeros(len(self.ids), dtype=np.float32)
         averages = np.full(len(self.ids), mean, dtype=np.float32)
-        for tid, (count, avg) in popularity.items():
-            r = self.row.get(tid)
-            if r is not None:
-                counts[r], averages[r] = count, avg
+        if popularity:
+            # This runs on every cold-start /recommend: arrays in one pass, and no new tuple per
+            # title (a burst of live containers sets off a full garbage collection of the
+            # whole snapshot, a ~200 ms pause).
+            n = len(popularity)
+            rows = np.fromiter((self.row.get(t, -1) for t in popularity), np.int64, count=n)
+            stats = np.array(list(popularity.values()), dtype=np.float32).reshape(n, 2)
+            known = rows >= 0
+            counts[rows[known]], averages[rows[known]] = stats[known, 0], stats[known, 1]
         # Bayesian average pulls titles with few ratings towards the mean.
         bayes = (counts * averages + prior_n * mean) / (counts + prior_n)
         scores = bayes + 0.02 * self._notability + 0.001 * np.log1p(counts)

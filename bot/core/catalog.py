@@ -7,7 +7,8 @@
   changed ratings fingerprint, from any process) are rebuilt in the background while the
   old snapshot keeps answering; a ratings-only change reuses the content index and refits only
   the collaborative part. A member's own ratings are read per command, so their picks change
-  at once.
+  at once; this process's ratings also update the snapshot's popularity tally in place
+  (`note_rating`), so cold-start picks reflect them at once without a query per command.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.core.notability import Notability
+from bot.core.popularity import RatingTally
 from bot.core.title_index import TitleIndex
 from db.session import Database
 from recommender import (
@@ -42,7 +44,7 @@ from recommender.weights import weights_version
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 2  # 2: snapshots carry notability
+CACHE_FORMAT = 3  # 2: snapshots carry notability; 3: and the popularity tally
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class CatalogSnapshot:
     model: Recommender
     ratings_mark: tuple[int, str] = (0, "")
     notability: Notability = field(default_factory=Notability)
+    # Every rating (imported data sets too: real opinions that help before members have rated).
+    popularity: RatingTally = field(default_factory=RatingTally)
 
     @classmethod
     def build(
@@ -93,6 +97,7 @@ class CatalogSnapshot:
                 listings,
                 extras.tmdb,
             ),
+            popularity=RatingTally(ratings),
         )
 
     def seen_versions(self, rated: Mapping[int, float]) -> set[int]:
@@ -133,7 +138,13 @@ class CatalogSnapshot:
         notability = self.notability.with_ratings(
             ((r.user, r.title_id) for r in ratings), dataset_users or set()
         )
-        return replace(self, model=model, ratings_mark=ratings_mark, notability=notability)
+        return replace(
+            self,
+            model=model,
+            ratings_mark=ratings_mark,
+            notability=notability,
+            popularity=RatingTally(ratings),
+        )
 
 
 @dataclass(frozen=True)
@@ -218,6 +229,19 @@ class CatalogCache:
         self._must_wait = False
         self._lock = asyncio.Lock()
         self._refresh: asyncio.Task[None] | None = None
+        # Ratings noted while a background rebuild runs (member, title, half stars, previous):
+        # its read may or may not have seen them, so they are checked against what it read.
+        self._noted: list[tuple[int, int, int, int | None]] = []
+
+    def note_rating(
+        self, user_id: int, title_id: int, half_stars: int, previous_half_stars: int | None
+    ) -> None:
+        """This process committed a rating: the snapshot's popularity changes at once, in
+        place."""
+        if self._snapshot is not None:
+            self._snapshot.popularity.rated(title_id, half_stars, previous_half_stars)
+        if self._refresh is not None and not self._refresh.done():
+            self._noted.append((user_id, title_id, half_stars, previous_half_stars))
 
     def invalidate(self) -> None:
         """This process changed the catalog: the next `get` waits for the new snapshot."""
@@ -317,7 +341,22 @@ class CatalogCache:
     def _start_refresh(self, full: bool) -> None:
         if self._refresh is not None and not self._refresh.done():
             return
+        self._noted = []
         self._refresh = asyncio.create_task(self._background(full))
+
+    def _replay_noted(self, snapshot: CatalogSnapshot) -> None:
+        """Add the ratings noted during the rebuild that its read missed. The member's rating
+        of that title in the new model says which: a note whose previous value is still there
+        came after the read (a rating the read saw leaves its new value there instead)."""
+        current: dict[tuple[int, int], int | None] = {}  # as counted so far
+        for user_id, title_id, half_stars, previous in self._noted:
+            if (user_id, title_id) not in current:
+                stars = snapshot.model.histories.get(str(user_id), {}).get(title_id)
+                current[user_id, title_id] = None if stars is None else round(stars * 2)
+            if current[user_id, title_id] == previous:
+                snapshot.popularity.rated(title_id, half_stars, previous)
+                current[user_id, title_id] = half_stars
+        self._noted = []
 
     async def _background(self, full: bool) -> None:
         try:
@@ -336,6 +375,7 @@ class CatalogCache:
                     await asyncio.to_thread(self._save_quietly, snapshot)
             # A foreground rebuild may have won meanwhile; never go back to an older revision.
             if self._snapshot is None or snapshot.revision >= self._snapshot.revision:
+                self._replay_noted(snapshot)
                 self._snapshot = snapshot
             self._ratings_built_at = self.clock()
         except Exception:

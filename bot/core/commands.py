@@ -390,7 +390,6 @@ class Core:
         async with self.db.unit_of_work() as repos:
             user_id = await repos.users.find(ctx.platform, ctx.user_id)
             mine = await repos.ratings.for_user(user_id) if user_id is not None else []
-            popularity = await repos.ratings.popularity()
         rated = {r.title_id: r.half_stars / 2 for r in mine}
         seen = snap.seen_versions(rated)
         times = [r.updated_at.timestamp() for r in mine]
@@ -400,7 +399,7 @@ class Core:
             heading = f"Picks for {ctx.display_name}, from your {len(rated)} rating(s):"
         else:
             suggestions = snap.model.popular(
-                limit, popularity, exclude=set(rated) | seen, filters=filters.titles
+                limit, snap.popularity, exclude=set(rated) | seen, filters=filters.titles
             )
             heading = "Popular, well-rated picks to start with:"
             if not suggestions and not filters.is_empty:
@@ -510,6 +509,7 @@ class Core:
 
         user_id, change = await self.db.write(rate)  # the hot write path: group-committed
         self.db.user_ids[user_key] = user_id  # only once the transaction has committed
+        self.catalog.note_rating(user_id, t.id, half, change.previous_half_stars)
         previous = change.previous_half_stars
         # Keeping the old text happens in the upsert itself; this only says so.
         kept = previous is not None and not review and change.previous_had_text

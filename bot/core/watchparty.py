@@ -185,9 +185,8 @@ class WatchParties:
                 picked = False
             else:
                 members = await repos.parties.member_ratings(view.id)
-                popularity = await repos.ratings.popularity()
                 picks = group_picks(
-                    snap, list(members.values()), popularity, view.region, view.services
+                    snap, list(members.values()), snap.popularity, view.region, view.services
                 )
                 if len(picks) < MIN_PARTY_CANDIDATES:
                     raise UserError("I couldn't find enough titles to propose; name some.")

@@ -88,7 +88,7 @@ class _PollTurn:
 class ReelbotCog(commands.Cog):
     def __init__(
         self,
-        bot: commands.Bot,
+        bot: commands.AutoShardedBot,
         dispatcher: Dispatcher,
         settings: Settings,
         polls: PollEvents | None = None,
@@ -432,11 +432,18 @@ def create_bot(
     polls: PollEvents | None = None,
     *,
     defer_after: float = DEFER_AFTER,
-) -> commands.Bot:
+) -> commands.AutoShardedBot:
     """The bot, commands registered when it starts, not yet logged in (tests drive it without
     run()). `polls` (the core's watch parties) records native poll votes; a command still
     running after `defer_after` seconds (0: at once) shows "thinking…" first."""
-    bot = commands.Bot(
+    # A big deployment splits its servers over processes, each with some of the shards;
+    # unset, discord.py asks Discord how many to run and runs them all here.
+    shard_ids = settings.discord_shard_ids
+    sharding: dict[str, Any] = {"shard_count": settings.discord_shard_count}
+    if shard_ids is not None:
+        sharding["shard_ids"] = list(shard_ids)
+    bot = commands.AutoShardedBot(
+        **sharding,
         command_prefix=commands.when_mentioned,
         intents=discord.Intents.default(),  # includes poll votes; no privileged intents
         help_command=None,
@@ -448,6 +455,8 @@ def create_bot(
         cog = ReelbotCog(bot, dispatcher, settings, polls, defer_after)
         await bot.add_cog(cog)
         install_commands(bot.tree, dispatcher.commands, cog.run, cog.title_choices)
+        if shard_ids is not None and 0 not in shard_ids:
+            return  # slash commands are global: the process with shard 0 syncs them, once
         try:
             await bot.tree.sync()
         except discord.HTTPException:

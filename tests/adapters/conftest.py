@@ -16,3 +16,13 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Discord bot is an AutoShardedBot, whose shard count discord.py would ask Discord
+    for; simcord simulates one shard of it unless a test asks for more."""
+    for item in items:
+        if "simcord_env" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+            "simcord"
+        ):
+            item.add_marker(pytest.mark.simcord(shard_count=1))

@@ -26,6 +26,7 @@ class FakeDiscord:
     token: str = "fake-discord-token"
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # channel, body
     identified: asyncio.Event = field(default_factory=asyncio.Event)
+    identifies: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads' "d"
     gateway_closed: asyncio.Event = field(default_factory=asyncio.Event)
     posted: asyncio.Condition = field(default_factory=asyncio.Condition)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
@@ -162,6 +163,7 @@ class FakeDiscord:
             if payload["op"] == 1:  # heartbeat
                 await ws.send_json({"op": 11})
             elif payload["op"] == 2:  # identify
+                self.identifies.append(payload["d"])
                 self.identified.set()
                 ready = {
                     "v": 10,
@@ -169,7 +171,7 @@ class FakeDiscord:
                     "guilds": [],
                     "session_id": "session",
                     "resume_gateway_url": str(self.gateway),
-                    "shard": [0, 1],
+                    "shard": payload["d"].get("shard", [0, 1]),
                     "application": {"id": APP_ID, "flags": 0},
                 }
                 await ws.send_json({"op": 0, "t": "READY", "s": next(self._sequence), "d": ready})
