@@ -1,0 +1,102 @@
+"""Which region, services and time zone apply to a command, and why. The one place that
+decides it: the command's own option, then the member's setting (/settings me …), then the
+chat's (/settings …), then what the platform says about the member, then the server's
+REELBOT_DEFAULT_REGION."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.context import CommandContext
+from bot.settings import Settings
+from db.records import ChatSettings, MemberSettings
+from db.repositories import Repositories
+
+DEFAULT_TIMEZONE = "UTC"
+
+# Where a value came from, in order of precedence, as /settings explains it.
+SOURCES = {
+    "option": "asked for in the command",
+    "you": "your setting",
+    "chat": "this chat's setting",
+    "platform": "from your app",
+    "server": "the server's default",
+    "none": "not set",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    region: str | None
+    region_source: str
+    services: tuple[str, ...]  # empty: any service
+    services_source: str
+    zone: ZoneInfo
+    timezone_source: str
+
+
+def _zone(key: str | None) -> ZoneInfo | None:
+    if not key:
+        return None
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # a zone the system no longer knows falls through to the next layer
+
+
+def decide(
+    *,
+    option_region: str | None,
+    member: MemberSettings | None,
+    chat: ChatSettings | None,
+    platform_region: str | None,
+    default_region: str | None,
+) -> Preferences:
+    """The effective values. `member` is None where the member's own settings must not count
+    (a group's watch party belongs to the chat, not to whoever proposed it)."""
+    member = member or MemberSettings()
+    regions = [
+        ("option", option_region),
+        ("you", member.region),
+        ("chat", chat.region if chat else None),
+        ("platform", platform_region),
+        ("server", default_region),
+    ]
+    region_source, region = next(((s, r) for s, r in regions if r), ("none", None))
+    if member.services is not None:
+        services, services_source = member.services, "you"
+    elif chat is not None and chat.services:
+        services, services_source = chat.services, "chat"
+    else:
+        services, services_source = (), "none"
+    zones = [("you", _zone(member.timezone)), ("chat", _zone(chat.timezone if chat else None))]
+    timezone_source, zone = next(((s, z) for s, z in zones if z), ("none", None))
+    return Preferences(
+        region=region,
+        region_source=region_source,
+        services=services,
+        services_source=services_source,
+        zone=zone or ZoneInfo(DEFAULT_TIMEZONE),
+        timezone_source=timezone_source,
+    )
+
+
+async def load_preferences(
+    repos: Repositories,
+    settings: Settings,
+    ctx: CommandContext,
+    option_region: str | None = None,
+    *,
+    with_member: bool = True,
+) -> Preferences:
+    """The preferences for one command, read inside the caller's unit of work."""
+    member = await repos.users.member_settings(ctx.platform, ctx.user_id) if with_member else None
+    chat = await repos.parties.find_chat(ctx.platform, ctx.chat_id)
+    return decide(
+        option_region=option_region,
+        member=member,
+        chat=chat,
+        platform_region=ctx.region,
+        default_region=settings.default_region,
+    )
