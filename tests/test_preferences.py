@@ -71,6 +71,18 @@ async def test_member_time_zone_and_services_apply_and_are_explained(app: App) -
     assert "Services: Netflix, your setting" in reply.text
     where = await say(app, "/where Prison Playbook US")
     assert "Netflix ✓" in field(where, "Stream")
+    # List lines put the member's services first, ticked.
+    snap = await app.core.catalog.get()
+    picks = await say(app, "/recommend Parasite 10")
+    on_netflix = [
+        i
+        for i in picks.items
+        if i.title_id is not None and any(o.provider == "Netflix" for o in snap.offers[i.title_id])
+    ]
+    assert on_netflix
+    assert all(i.extra.startswith("▶ Netflix ✓") for i in on_netflix), [
+        i.extra for i in picks.items
+    ]
     # Parties in this (private) chat use the member's zone.
     party = await say(app, "/watchparty new sat 8pm; Parasite; Okja")
     assert "Asia/Seoul" in all_text(party)

@@ -182,8 +182,10 @@ class Core:
         async with self.db.unit_of_work() as repos:
             return await load_preferences(repos, self.settings, ctx, option_region)
 
-    def offers_line(self, offers: Sequence[Offer], region: str | None) -> str:
-        """A compact "where to watch" for list items."""
+    def offers_line(
+        self, offers: Sequence[Offer], region: str | None, services: Sequence[str] = ()
+    ) -> str:
+        """A compact "where to watch" for list items; the member's services first, with ✓."""
         if region:
             offers = [o for o in offers if o.region == region]
             if not offers:
@@ -195,11 +197,16 @@ class Core:
             kinds[o.provider].add(o.kind)
         if not by_provider:
             return "where to watch: not known yet"
+        mine = {service.casefold() for service in services}
         parts = []
-        for provider in sorted(by_provider, key=lambda p: ("stream" not in kinds[p], p)):
+        for provider in sorted(
+            by_provider,
+            key=lambda p: (p.casefold() not in mine, "stream" not in kinds[p], p),
+        ):
             kind = "/".join(k for k in OFFER_KIND_LABELS if k in kinds[provider] and k != "stream")
             regions = "" if region else f" {'/'.join(sorted(by_provider[provider]))}"
-            parts.append(f"{provider}{regions}{f' ({kind})' if kind else ''}")
+            tick = " ✓" if provider.casefold() in mine else ""
+            parts.append(f"{provider}{tick}{regions}{f' ({kind})' if kind else ''}")
         return "▶ " + ", ".join(parts[:4]) + (" …" if len(parts) > 4 else "")
 
     # -- commands ----------------------------------------------------------------------------
@@ -251,7 +258,8 @@ class Core:
         if t.cast:
             fields.append(Field("Cast", ", ".join(t.cast[:5])))
         fields.append(Field("Members' rating", self.summary_text(summary)))
-        fields.append(Field("Where to watch", self.offers_line(snap.offers.get(t.id, []), region)))
+        watch = self.offers_line(snap.offers.get(t.id, []), region, prefs.services)
+        fields.append(Field("Where to watch", watch))
         offered = {o.provider.casefold() for o in snap.offers.get(t.id, [])}
         if mentions := reviewer_mentions(editorial, offered):
             fields.append(Field("Reviewers' mentions", " ".join(mentions)))
@@ -328,7 +336,7 @@ class Core:
             )
         return Reply(
             text=heading,
-            items=self.suggestion_items(snap, suggestions, source, region),
+            items=self.suggestion_items(snap, suggestions, source, region, prefs.services),
             notes=tuple(notes),
             actions=tuple(
                 Action(f"ℹ {i + 1}", f"/title #{s.title_id}") for i, s in enumerate(suggestions)
@@ -341,6 +349,7 @@ class Core:
         suggestions: Sequence[Suggestion],
         source: TitleFacts | None,
         region: str | None,
+        services: Sequence[str] = (),
     ) -> tuple[Item, ...]:
         items = []
         for s in suggestions:
@@ -352,7 +361,7 @@ class Core:
                 Item(
                     text=f"{self.label(t)} — {self.describe(t)}",
                     detail=detail,
-                    extra=self.offers_line(snap.offers.get(t.id, []), region),
+                    extra=self.offers_line(snap.offers.get(t.id, []), region, services),
                     title_id=t.id,
                 )
             )
@@ -393,7 +402,7 @@ class Core:
                 )
         return Reply(
             text=heading,
-            items=self.suggestion_items(snap, suggestions, None, region),
+            items=self.suggestion_items(snap, suggestions, None, region, prefs.services),
             notes=tuple(notes),
             actions=tuple(
                 Action(f"ℹ {i + 1}", f"/title #{s.title_id}") for i, s in enumerate(suggestions)
