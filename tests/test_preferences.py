@@ -5,6 +5,7 @@ member's own setting, then the chat's, then the server default; per-offer dates 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -90,8 +91,6 @@ async def test_member_time_zone_and_services_apply_and_are_explained(app: App) -
 
 async def test_member_settings_need_no_admin_in_a_group(app: App) -> None:
     ctx = console_context("bo")
-    from dataclasses import replace
-
     group = replace(ctx, chat_id="group-1", is_group=True, is_admin=False)
     refused = await app.dispatcher.handle(group, "/settings region KR")
     assert refused.is_error and "admin" in refused.text
@@ -99,6 +98,10 @@ async def test_member_settings_need_no_admin_in_a_group(app: App) -> None:
     assert not allowed.is_error, allowed.text
     kr = await app.dispatcher.handle(group, "/where Prison Playbook")
     assert "Tving" in field(kr, "Stream")
+    # /settings in the group says the member's own region applies, without showing it.
+    shown = await app.dispatcher.handle(group, "/settings")
+    assert "your own setting" in shown.text
+    assert "South Korea" not in shown.text and "Yours" not in shown.text
 
 
 async def test_where_dates_each_offer_and_marks_old_ones(

@@ -201,20 +201,46 @@ class ChatSettingsCommands:
             prefs = await load_preferences(repos, self.core.settings, ctx)
             member = await repos.users.member_settings(ctx.platform, ctx.user_id)
         chat_region = chat.region if chat else None
+        chat_zone = chat.timezone if chat else None
+        chat_services = chat.services if chat else ()
+        # In a group the member's own values stay private: only that they apply is shown.
+        hide = ctx.is_group
+
+        def why(value: str, source: str) -> str:
+            if hide and source == "you":
+                return "your own setting (see it with /settings me in a private chat)"
+            return f"{value}, {SOURCES[source]}" if value else SOURCES[source]
+
         lines = [
             "Region: "
             + (f"{chat_region} ({country_name(chat_region)})" if chat_region else "not set"),
-            f"Time zone: {view.zone.key}" + ("" if view.timezone_set else " (not set, default)"),
-            "Services: " + (", ".join(view.services) if view.services else "not set (any service)"),
+            "Time zone: " + (chat_zone or f"{DEFAULT_TIMEZONE} (not set, default)"),
+            "Services: " + (", ".join(chat_services) if chat_services else "not set (any service)"),
             f"Watch-party reminders: {describe_reminders(view.reminders)}"
             + ("" if view.reminders_set else " (default)"),
             "",
             "What applies to your /where, /title and /recommend here:",
-            f"Region: {describe_region(prefs.region, prefs.region_source)}",
-            f"Services: {describe_services(prefs.services, prefs.services_source)}",
-            f"Time zone: {prefs.zone.key} ({SOURCES[prefs.timezone_source]})",
-            "Yours (/settings me, only for you): " + describe_member(member),
+            "Region: "
+            + (
+                why(f"{prefs.region} ({country_name(prefs.region)})", prefs.region_source)
+                if prefs.region
+                else "not set (where-to-watch lists every region)"
+            ),
+            "Services: "
+            + (
+                why(", ".join(prefs.services), prefs.services_source)
+                if prefs.services
+                else "any service (none set)"
+            ),
+            "Time zone: "
+            + (
+                why(prefs.zone.key, prefs.timezone_source)
+                if hide
+                else f"{prefs.zone.key} ({SOURCES[prefs.timezone_source]})"
+            ),
         ]
+        if not hide:
+            lines.append("Yours (/settings me, only for you): " + describe_member(member))
         heading = f"{changed} Settings for this chat:" if changed else "Settings for this chat:"
         return Reply(
             text="\n".join([heading, *lines]),
@@ -328,18 +354,6 @@ def parse_region(value: str) -> str:
             f'"{shorten(value, 20)}" is not a country code. Use two letters, e.g. US, KR, GB.'
         )
     return code
-
-
-def describe_region(region: str | None, source: str) -> str:
-    if region is None:
-        return "not set (where-to-watch lists every region)"
-    return f"{region} ({country_name(region)}), {SOURCES[source]}"
-
-
-def describe_services(services: Sequence[str], source: str) -> str:
-    if not services:
-        return "any service (none set)"
-    return f"{', '.join(services)}, {SOURCES[source]}"
 
 
 def describe_member(member: MemberSettings) -> str:
