@@ -330,6 +330,9 @@ class WatchParty(Base):
     # The platform's native poll, once the front end has posted it.
     poll_platform_id: Mapped[str | None] = mapped_column(String(100))
     poll_message_id: Mapped[str | None] = mapped_column(String(100))
+    # The native poll's final count per option (poll order), read when it was stopped: the
+    # result counts these, so votes the bot never saw (cast while it was down) count too.
+    poll_counts: Mapped[list[int] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

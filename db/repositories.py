@@ -16,6 +16,7 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    or_,
     select,
     update,
 )
@@ -166,6 +167,27 @@ class CatalogRepository:
             out[tid].append(Offer(provider, region, kind, as_of, link, source))
         return dict(out)
 
+    async def source_names(self) -> dict[int, set[str]]:
+        """title id -> the catalogs it was imported from (notability counts the listings)."""
+        out: dict[int, set[str]] = defaultdict(set)
+        for tid, source in await self.session.execute(
+            select(m.TitleSource.title_id, m.TitleSource.source).distinct()
+        ):
+            out[tid].add(source)
+        return dict(out)
+
+    async def tmdb_audience(self) -> dict[int, tuple[float | None, float | None]]:
+        """title id -> (TMDB vote count, TMDB popularity), for titles that have either."""
+        rows = await self.session.execute(
+            select(m.Title.id, m.Title.vote_count, m.Title.popularity).where(
+                or_(m.Title.vote_count.is_not(None), m.Title.popularity.is_not(None))
+            )
+        )
+        return {
+            int(tid): (None if v is None else float(v), None if p is None else float(p))
+            for tid, v, p in rows
+        }
+
     async def title_id_for_source(self, source: str, external_id: str) -> int | None:
         return await self.session.scalar(
             select(m.TitleSource.title_id).where(
@@ -297,6 +319,13 @@ class UserRepository:
         ).returning(m.User.id)
         return int((await self.session.execute(stmt)).scalar_one())
 
+    async def imported_user_ids(self) -> set[str]:
+        """Ids (as rating triples spell them) of users who came with a data set (MovieLens)."""
+        rows = await self.session.scalars(
+            select(m.User.id).where(m.User.platform.in_(IMPORTED_PLATFORMS))
+        )
+        return {str(u) for u in rows}
+
     async def find(self, platform: str, platform_user_id: str) -> int | None:
         return await self.session.scalar(
             select(m.User.id).where(
@@ -395,6 +424,15 @@ class RatingRepository:
             previous_had_text=previous is not None and previous[1] == _MINE_WITH_TEXT,
             summary=_summary(distribution),
         )
+
+    async def remove(self, user_id: int, title_id: int) -> StoredRating | None:
+        """Delete the user's rating (and its review) of the title; what was removed, if any."""
+        removed = await self.get(user_id, title_id)
+        if removed is not None:
+            await self.session.execute(
+                delete(m.Rating).where(m.Rating.user_id == user_id, m.Rating.title_id == title_id)
+            )
+        return removed
 
     async def summary(self, title_id: int) -> RatingSummary:
         rows = (

@@ -372,8 +372,29 @@ class WatchPartyRepository:
         )
         return bool(list(gone))
 
+    async def poll_stopped(self, party_id: int, counts: Sequence[int] | None) -> bool:
+        """The native poll was stopped: nothing left to stop (its message id is dropped), and
+        its final counts (when the platform gave them) kept as the result. Only while the vote
+        is open: a process that lost the race to close it must not change what was announced."""
+        values: dict[str, Any] = {"poll_message_id": None}
+        if counts is not None:
+            values["poll_counts"] = [int(n) for n in counts]
+        done = await self.session.scalars(
+            update(m.WatchParty)
+            .where(m.WatchParty.id == party_id, m.WatchParty.state == "voting")
+            .values(**values)
+            .returning(m.WatchParty.id)
+        )
+        return bool(list(done))
+
     async def tally(self, party_id: int) -> dict[int, int]:
-        """candidate position -> votes."""
+        """candidate position -> votes: the native poll's final counts once it was stopped,
+        else the votes recorded one by one."""
+        final = await self.session.scalar(
+            select(m.WatchParty.poll_counts).where(m.WatchParty.id == party_id)
+        )
+        if final is not None:
+            return {i: int(n) for i, n in enumerate(final, start=1) if n}
         rows = await self.session.execute(
             select(m.WatchPartyVote.position, func.count())
             .where(m.WatchPartyVote.party_id == party_id)
@@ -408,6 +429,16 @@ class WatchPartyRepository:
             .order_by(m.WatchPartyRsvp.joined_at, m.User.id)
         )
         return [(int(u), str(n)) for u, n in rows]
+
+    async def attendee_accounts(self, party_id: int) -> list[tuple[str, str]]:
+        """(platform user id, display name) of everyone who joined, in the order they joined."""
+        rows = await self.session.execute(
+            select(m.User.platform_user_id, m.User.display_name)
+            .join(m.WatchPartyRsvp, m.WatchPartyRsvp.user_id == m.User.id)
+            .where(m.WatchPartyRsvp.party_id == party_id)
+            .order_by(m.WatchPartyRsvp.joined_at, m.User.id)
+        )
+        return [(str(u), str(n)) for u, n in rows]
 
     # -- scheduler jobs ------------------------------------------------------------------------
 

@@ -43,6 +43,8 @@ class RecordingMessenger:
     sent: list[tuple[str, Reply]] = field(default_factory=list)
     stopped: list[tuple[str, str]] = field(default_factory=list)
     fail: int = 0
+    reachable: set[str] = field(default_factory=set)
+    private: list[tuple[str, Reply]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def send(self, chat_id: str, reply: Reply) -> SentMessage:
@@ -54,6 +56,13 @@ class RecordingMessenger:
 
     async def stop_poll(self, chat_id: str, message_id: str) -> None:
         self.stopped.append((chat_id, message_id))
+
+    async def send_private(self, user_id: str, reply: Reply) -> bool:
+        """Members listed in `reachable` get it privately; the others only in the chat."""
+        if user_id not in self.reachable:
+            return False
+        self.private.append((user_id, reply))
+        return True
 
     def texts(self) -> list[str]:
         return [reply.text for _chat, reply in self.sent]

@@ -217,6 +217,9 @@ async def test_recommend_for_a_new_member_gives_popular_picks_with_a_note(app: A
         assert item.detail.strip() and item.extra.strip()
     three = await say(app, "/recommend 3", user="newcomer")
     assert len(three.items) == 3
+    for line in ("/recommend 0", "/recommend Okja 0"):
+        refused = await say(app, line, user="newcomer")
+        assert refused.kind == "error" and "1 to 20" in refused.text, line
 
 
 async def test_recommend_after_rating_gives_personal_picks_without_rated_titles(app: App) -> None:
@@ -402,15 +405,27 @@ async def test_review_of_every_rating_form_is_stored_in_half_stars(app: App) -> 
 async def test_review_with_an_ambiguous_title_writes_nothing_and_offers_versions(
     app: App,
 ) -> None:
-    turkish = await title_id(app, "Miracle in Cell No. 7", 2019, "TR")
-    reply = await say(app, "/review Miracle in Cell No. 7 2019 4 nice")
+    # Three films called Mother, none clearly the best known: the member picks one.
+    bong = await title_id(app, "Mother", 2009)
+    reply = await say(app, "/review Mother 4 nice")
     assert reply.kind == "error"
     assert await rating_rows(app) == []
-    assert len(reply.actions) == 2
+    assert len(reply.actions) == 3
     # Pressing a button re-runs the review for that version, rating and text included.
-    pressed = await say(app, reply.actions[0].command)
+    (button,) = [a for a in reply.actions if a.command.startswith(f"/review #{bong} ")]
+    pressed = await say(app, button.command)
     assert not pressed.is_error, pressed.text
+    assert await rating_rows(app) == [("ana", bong, 8, "nice", False)]
+
+
+async def test_review_of_a_name_shared_with_a_lesser_known_remake_rates_the_known_one(
+    app: App,
+) -> None:
+    turkish = await title_id(app, "Miracle in Cell No. 7", 2019, "TR")
+    reply = await say(app, "/review Miracle in Cell No. 7 2019 4 nice")
+    assert not reply.is_error, reply.text
     assert await rating_rows(app) == [("ana", turkish, 8, "nice", False)]
+    assert any("(2019, Philippines)" in n for n in reply.notes)  # how to pick the other
 
 
 async def test_review_text_over_2000_characters_is_refused_and_nothing_written(

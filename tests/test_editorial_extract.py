@@ -163,3 +163,28 @@ def test_where_to_watch_names_are_the_catalogs() -> None:
 def test_round_trips_through_json() -> None:
     a = extract(articles.PRISON_PLAYBOOK)
     assert Article.from_json(json.loads(json.dumps(a.to_json()))) == a
+
+
+@pytest.mark.parametrize(
+    ("post", "verdict"),
+    [
+        ("Okja (2017) is the best thing Netflix ever paid for. Go see it.", "the best thing"),
+        ("Watched Okja (2017) last night, honestly skip it unless you like pigs.", "skip it"),
+        ("Okja (2017) is now streaming on Netflix in the US. A girl tries to save her pig.", None),
+        ("Has anyone seen Okja (2017)? Is it the best Bong film to start with?", None),
+    ],
+)
+def test_a_short_post_is_a_verdict_only_when_it_passes_judgement(
+    post: str, verdict: str | None
+) -> None:
+    a = extract(post)
+    assert (a.title, a.year) == ("Okja", 2017)
+    if verdict is None:
+        assert a.verdict is None
+    else:
+        assert a.verdict is not None and verdict in a.verdict
+
+
+def test_where_to_watch_named_in_a_sentence() -> None:
+    a = extract("Okja (2017) is now streaming on Netflix in the UK. A girl tries to save her pig.")
+    assert a.where_to_watch == ["Netflix"] and a.region == "GB"

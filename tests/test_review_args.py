@@ -171,3 +171,34 @@ def test_whole_argument_being_a_title_means_the_rating_is_missing() -> None:
 def test_out_of_scale_number_is_not_taken_as_the_rating() -> None:
     with pytest.raises(UsageError):
         split_review_args("Prison Playbook 6 great", titles("Prison Playbook"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No spoiler: it is great",
+        "the --spoiler tag is for endings",
+        "spoilers: none",
+        "I'd say --spoiler-free",
+    ],
+)
+def test_review_text_is_kept_as_typed_and_not_hidden(text: str) -> None:
+    for args in (f"Okja 4 {text}", f"Okja | 4 | {text}"):
+        assert split_review_args(args, titles("Okja")) == ("Okja", "4", text, False)
+
+
+def test_a_spoiler_flag_marks_only_in_flag_position_and_the_rest_stays_verbatim() -> None:
+    split = split_review_args("Okja | 4 | the --spoiler tag  stays --spoiler", titles("Okja"))
+    assert split == ("Okja", "4", "the --spoiler tag  stays", True)
+
+
+@pytest.mark.parametrize(
+    "args", ["Okja | 4.5/5 ★★★★★", "Okja | 4.5/5 ★★★★★ | ", "Okja 4.5/5 ★★★★★"]
+)
+def test_stars_after_a_rating_are_decoration_not_review_text(args: str) -> None:
+    assert split_review_args(args, titles("Okja")) == ("Okja", "4.5/5", None, False)
+
+
+def test_stars_after_a_rating_then_text() -> None:
+    split = split_review_args("Okja | 4.5/5 ★★★★★ | loved it", titles("Okja"))
+    assert split == ("Okja", "4.5/5", "loved it", False)

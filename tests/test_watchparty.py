@@ -154,7 +154,11 @@ async def test_bad_input_is_explained_and_nothing_is_written(db_url: str, tmp_pa
             "/watchparty new " + "; ".join(["Parasite", "Okja"] * 6): "at most 10",
             "/watchparty new yesterday 8pm; Parasite; Okja": "in the past",
             "/watchparty new 2020-01-01 20:00; Parasite; Okja": "in the past",
-            "/watchparty new sat 99:77": "couldn't read",
+            "/watchparty new sat 99:77": "99:77 is not a time of day",
+            # A mistyped time before the titles is about the time, not an unknown title.
+            "/watchparty new 25pm; Okja; Parasite": "25pm is not a time",
+            "/watchparty new 31 feb 25:99; Okja; Parasite": "Feb has no day 31",
+            "/watchparty new 25pm Okja; Parasite": "25pm is not a time",
             "/watchparty new in 2 minutes; Parasite; Okja": "too soon",
             "/watchparty new sat 8pm; Parasite; Parasite": "twice",
             "/watchparty new sat 8pm; Parasite; Okja --for 9d": "7 days",
@@ -180,7 +184,8 @@ async def test_bad_input_is_explained_and_nothing_is_written(db_url: str, tmp_pa
             reply = await say_as(app, admin, line)
             assert reply.is_error, (line, reply.text)
             assert expected in reply.text, (line, reply.text)
-        unknown = await say_as(app, ana, "/watchparty new sat 8pm; Parasitte; Okja")
+        # Not a typo of one title but another name: nothing is substituted for it.
+        unknown = await say_as(app, ana, "/watchparty new sat 8pm; Parasite Eve; Okja")
         assert "Parasite (2019" in unknown.text  # the suggestion names the real title
         assert await count(app, m.WatchParty) == 0
         assert await count(app, m.WatchPartyCandidate) == 0
@@ -246,7 +251,8 @@ async def test_ties_go_to_the_groups_liking_then_the_earlier_candidate(
             (ana, "/review Okja 1"),
         ):
             await say_as(app, who, line)
-        await say_as(app, ana, "/watchparty new sat 8pm; The Host; Burning")
+        # Both loved a Bong Joon-ho film: his The Host is predicted above Burning.
+        await say_as(app, ana, "/watchparty new sat 8pm; Burning; The Host (2006)")
         await say_as(app, ana, "/vote 1")
         await say_as(app, bo, "/vote 2")
         snap = await app.core.catalog.get()
@@ -257,9 +263,9 @@ async def test_ties_go_to_the_groups_liking_then_the_earlier_candidate(
         host = await title_id(app, "The Host", 2006)
         burning = await title_id(app, "Burning", 2018)
         liking = snap.model.group_liking(list(members.values()), [host, burning])
-        assert liking[burning] > liking[host]
+        assert liking[host] > liking[burning]
         result = await say_as(app, ana, "/watchparty close")
-        assert "pick: Burning (2018)" in result.text  # the later candidate, better liked
+        assert "pick: The Host (2006)" in result.text  # the later candidate, better liked
 
 
 async def test_native_poll_api_for_adapters(db_url: str, tmp_path: Path) -> None:

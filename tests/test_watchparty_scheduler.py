@@ -74,7 +74,8 @@ async def test_deadline_result_reminders_and_rating_ask(db_url: str, tmp_path: P
         clock.advance(minutes=1)
         assert (await scheduler.run_due()).sent == 1
         assert out.sent[-1][1].text.startswith("⏰ Okja (2017) starts in 1 hour")
-        assert "Going: bo." in out.sent[-1][1].notes
+        # bo cannot be written to in private here: the chat gets it, naming whom it is for.
+        assert "For: bo." in out.sent[-1][1].notes
         clock.advance(hours=1)
         assert (await scheduler.run_due()).sent == 1
         assert out.sent[-1][1].text.startswith("⏰ Okja (2017) starts now")
@@ -496,3 +497,71 @@ async def test_concurrent_voters_on_either_backend(db_url: str, tmp_path: Path) 
         assert not [r.text for r in replies if r.is_error]
         result = await say_as(app, member("host"), "/watchparty close")
         assert "25 of 50 votes." in result.notes[0]
+
+
+async def test_a_late_close_announces_the_winner_before_it_starts_now(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The vote closes at the start by default; a scheduler pass after the start (it was down)
+    must still say what was picked before saying it starts."""
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        out = RecordingMessenger()
+        scheduler = Scheduler(app.parties, [out], clock=clock)
+        ana = member("ana")
+        await say_as(app, ana, "/settings reminders 60m, 0")
+        assert not (await say_as(app, ana, "/watchparty new in 3 hours; Parasite; Okja")).is_error
+        await say_as(app, ana, "/vote 2")
+        await say_as(app, ana, "/watchparty join")
+        clock.advance(hours=3, minutes=1)
+        await scheduler.run_due()
+        texts = out.texts()
+        assert texts[0].startswith("🏆 Watch party pick: Okja (2017)"), texts
+        assert len(texts) == 2 and "starts now" in texts[1], texts
+
+
+async def test_join_promises_only_reminders_still_ahead(db_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        ana = member("ana", admin=True)
+        await say_as(app, ana, "/settings reminders 60m, 0")
+        await say_as(app, ana, "/watchparty new in 30 minutes; Parasite; Okja")
+        await say_as(app, ana, "/watchparty close")
+        joined = await say_as(app, member("bo"), "/watchparty join")
+        assert "I'll remind you at the start." in joined.notes, joined.notes
+        assert not any("1 hour" in n for n in joined.notes)
+
+
+async def test_join_without_a_start_time_names_no_time(db_url: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        await say_as(app, member("ana"), "/watchparty new Parasite; Okja")
+        joined = await say_as(app, member("bo"), "/watchparty join")
+        assert joined.text == "You joined the watch party.", joined.text
+        assert "the agreed time" not in " ".join((joined.text, *joined.notes))
+        assert any("No start time is set yet" in n for n in joined.notes)
+
+
+async def test_reminders_go_privately_to_each_member_who_joined(
+    db_url: str, tmp_path: Path
+) -> None:
+    """In join order, in private where the platform lets the bot write to the member; the chat
+    gets one mention-free message only for those it could not reach."""
+    clock = FakeClock()
+    async with party_app(db_url, tmp_path, clock) as app:
+        out = RecordingMessenger(reachable={"cy", "ana"})
+        scheduler = Scheduler(app.parties, [out], clock=clock)
+        await say_as(app, member("ana", admin=True), "/settings reminders 0")
+        await say_as(app, member("ana"), "/watchparty new in 2 hours; Parasite; Okja --for 1h")
+        for name in ("cy", "bo", "ana"):
+            await say_as(app, member(name), "/watchparty join")
+            clock.advance(minutes=1)
+        clock.advance(minutes=57)
+        await scheduler.run_due()
+        assert [t.split(" (")[0] for t in out.texts()] == ["🏆 Watch party pick: Parasite"]
+        clock.advance(hours=1)
+        await scheduler.run_due()
+        assert [user for user, _reply in out.private] == ["cy", "ana"]
+        assert all("starts now" in reply.text for _user, reply in out.private)
+        [(_chat, for_the_rest)] = out.sent[1:]
+        assert "starts now" in for_the_rest.text and for_the_rest.notes[0] == "For: bo."

@@ -49,7 +49,10 @@ def test_the_same_words_mean_another_moment_in_another_zone() -> None:
         ("tonight 14:00", "in the past"),
         ("2020-01-01 20:00", "in the past"),
         ("whenever", "couldn't read"),
-        ("sat 99:77", "couldn't read"),
+        ("sat 99:77", "99:77 is not a time of day"),
+        ("25pm", "25pm is not a time: am/pm hours go from 1 to 12"),
+        ("31 feb 20:00", "Feb has no day 31"),
+        ("31 feb 25:99", "25:99 is not a time of day"),
         ("2031-01-01 20:00", "more than a year"),
     ],
 )

@@ -26,3 +26,7 @@ class ConsoleMessenger:
 
     async def stop_poll(self, chat_id: str, message_id: str) -> None:
         """The console has no native polls: /vote simply stops being accepted."""
+
+    async def send_private(self, user_id: str, reply: Reply) -> bool:
+        """One shared screen: nothing is private, the chat gets it."""
+        return False

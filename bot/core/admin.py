@@ -127,7 +127,7 @@ class AdminCommands:
     async def _title(self, query: str, redo: Callable[[int], str]) -> TitleFacts:
         """The title an admin means; when unsure, a reply with one button per candidate."""
         try:
-            _snap, t, _notes = await self.core.resolve(query)
+            _snap, t, _notes = await self.core.resolve(query, write=True, famous=False)
         except UserError as error:
             if not error.choices:
                 raise

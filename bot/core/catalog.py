@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import hashlib
 import logging
@@ -20,9 +21,10 @@ import pickle
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.core.notability import Notability
 from bot.core.title_index import TitleIndex
 from db.session import Database
 from recommender import (
@@ -40,7 +42,16 @@ from recommender.weights import weights_version
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: snapshots carry notability
+
+
+@dataclass(frozen=True)
+class NotabilityInputs:
+    """What the notability score reads besides titles, offers and ratings."""
+
+    sources: dict[int, set[str]] = field(default_factory=dict)
+    dataset_users: set[str] = field(default_factory=set)
+    tmdb: dict[int, tuple[float | None, float | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class CatalogSnapshot:
     index: TitleIndex
     model: Recommender
     ratings_mark: tuple[int, str] = (0, "")
+    notability: Notability = field(default_factory=Notability)
 
     @classmethod
     def build(
@@ -61,8 +73,13 @@ class CatalogSnapshot:
         ratings: Sequence[RatingTriple] = (),
         ratings_mark: tuple[int, str] = (0, ""),
         weights: HybridWeights | None = None,
+        extras: NotabilityInputs | None = None,
     ) -> CatalogSnapshot:
         """`weights`: the tuned ones in recommender/weights.json unless given (benchmarks)."""
+        extras = extras or NotabilityInputs()
+        listings = {tid: set(names) for tid, names in extras.sources.items()}
+        for tid, title_offers in offers.items():
+            listings.setdefault(tid, set()).update(o.provider for o in title_offers)
         return cls(
             revision=revision,
             titles={t.id: t for t in titles},
@@ -70,6 +87,12 @@ class CatalogSnapshot:
             index=TitleIndex(titles),
             model=Recommender.build(titles, ratings, offers, weights=weights),
             ratings_mark=ratings_mark,
+            notability=Notability.build(
+                ((r.user, r.title_id) for r in ratings),
+                extras.dataset_users,
+                listings,
+                extras.tmdb,
+            ),
         )
 
     def seen_versions(self, rated: Mapping[int, float]) -> set[int]:
@@ -98,13 +121,29 @@ class CatalogSnapshot:
         )
 
     def with_ratings(
-        self, ratings: Sequence[RatingTriple], ratings_mark: tuple[int, str]
+        self,
+        ratings: Sequence[RatingTriple],
+        ratings_mark: tuple[int, str],
+        dataset_users: set[str] | None = None,
     ) -> CatalogSnapshot:
         """The same catalog with the collaborative part refitted on new ratings."""
         model = Recommender.with_ratings(
             self.model.content, ratings, self.offers, self.model.weights
         )
-        return replace(self, model=model, ratings_mark=ratings_mark)
+        notability = self.notability.with_ratings(
+            ((r.user, r.title_id) for r in ratings), dataset_users or set()
+        )
+        return replace(self, model=model, ratings_mark=ratings_mark, notability=notability)
+
+
+@dataclass(frozen=True)
+class _Read:
+    revision: int
+    titles: list[TitleFacts]
+    offers: dict[int, list[Offer]]
+    ratings: list[RatingTriple]
+    mark: tuple[int, str]
+    extras: NotabilityInputs
 
 
 @contextmanager
@@ -218,16 +257,19 @@ class CatalogCache:
             assert self._snapshot is not None
             return self._snapshot
 
-    async def _read(
-        self, titles_too: bool
-    ) -> tuple[int, list[TitleFacts], dict[int, list[Offer]], list[RatingTriple], tuple[int, str]]:
+    async def _read(self, titles_too: bool) -> _Read:
         async with self.db.unit_of_work() as repos:
             revision = await repos.catalog.revision()
             titles = await repos.catalog.load_titles() if titles_too else []
             offers = await repos.catalog.load_offers() if titles_too else {}
+            extras = NotabilityInputs(
+                sources=await repos.catalog.source_names() if titles_too else {},
+                dataset_users=await repos.users.imported_user_ids(),
+                tmdb=await repos.catalog.tmdb_audience() if titles_too else {},
+            )
             ratings = await repos.ratings.triples()
             mark = await repos.ratings.fingerprint()
-        return revision, titles, offers, ratings, mark
+        return _Read(revision, titles, offers, ratings, mark, extras)
 
     async def _load_or_build(self, revision: int) -> CatalogSnapshot:
         started = time.perf_counter()
@@ -241,9 +283,18 @@ class CatalogCache:
                     (time.perf_counter() - started) * 1000,
                 )
                 return cached
-        revision, titles, offers, ratings, mark = await self._read(titles_too=True)
+        read = await self._read(titles_too=True)
+        revision, titles, ratings = read.revision, read.titles, read.ratings
         snapshot = await asyncio.to_thread(
-            CatalogSnapshot.build, revision, titles, offers, ratings, mark
+            functools.partial(
+                CatalogSnapshot.build,
+                revision,
+                titles,
+                read.offers,
+                ratings,
+                read.mark,
+                extras=read.extras,
+            )
         )
         log.info(
             "catalog revision %s: %d titles, %d ratings indexed in %.0f ms",
@@ -277,8 +328,10 @@ class CatalogCache:
             else:
                 current = self._snapshot
                 assert current is not None
-                _, _, _, ratings, mark = await self._read(titles_too=False)
-                snapshot = await asyncio.to_thread(current.with_ratings, ratings, mark)
+                read = await self._read(titles_too=False)
+                snapshot = await asyncio.to_thread(
+                    current.with_ratings, read.ratings, read.mark, read.extras.dataset_users
+                )
                 if self.store is not None:
                     await asyncio.to_thread(self._save_quietly, snapshot)
             # A foreground rebuild may have won meanwhile; never go back to an older revision.

@@ -75,8 +75,16 @@ class Core:
     def _choice(self, snap: CatalogSnapshot, tid: int) -> TitleChoice:
         return TitleChoice(tid, self.label(snap.titles[tid], with_country=True))
 
-    async def resolve(self, query: str) -> tuple[CatalogSnapshot, TitleFacts, list[str]]:
-        """The one title the user means, plus notes to show (e.g. "showing results for")."""
+    async def resolve(
+        self, query: str, write: bool = False, famous: bool = True
+    ) -> tuple[CatalogSnapshot, TitleFacts, list[str]]:
+        """The one title the user means, plus notes to show (e.g. "showing results for").
+
+        Reads take the best fuzzy guess and say so. Writes (ratings, reviews, watch-party
+        candidates, admin edits) take a fuzzy match only when TitleIndex.confident vouches for
+        it; otherwise the member gets the closest titles to choose from. Of several titles with
+        the typed name the clearly best known is taken, unless `famous` is False (admin edits
+        change the catalog for everyone: they always ask)."""
         query = clean_user_text(query).strip()
         if not query:
             raise UsageError("Which title? Give me a name, e.g. Miracle in Cell No. 7.")
@@ -95,8 +103,22 @@ class Core:
         if len(exact) == 1:
             return snap, snap.titles[exact[0]], []
         if exact:
-            chosen = self._pick_version(snap, query, exact)
-            return snap, chosen, self._version_note(snap, chosen, exact)
+            chosen, note = self._pick_version(snap, query, exact, famous)
+            return snap, chosen, [note]
+        # Closest first; among equally close names, the best-known title first.
+        matches.sort(key=lambda m: (-m.score, -snap.notability.score(m.title_id)))
+        if write:
+            sure = [m.title_id for m in matches if snap.index.confident(query, m.title_id)]
+            stories = {snap.model.story.get(t, t) for t in sure}
+            chosen_id = sure[0] if len(stories) == 1 else snap.notability.clear_favourite(sure)
+            if chosen_id is not None:
+                t = snap.titles[chosen_id]
+                return snap, t, [f'Showing {self.label(t)} for "{shorten(query, 60)}".']
+            raise UnknownTitleError(
+                f'"{shorten(query, 80)}" is not in the catalog, so I saved nothing.'
+                + (" Did you mean one of these?" if matches else " Try /search with part of it."),
+                tuple(self._choice(snap, m.title_id) for m in matches[:5]),
+            )
         if matches:
             top = matches[0]
             rivals = [
@@ -105,8 +127,9 @@ class Core:
                 if m.score > top.score - 5
                 and snap.model.story.get(m.title_id) != snap.model.story.get(top.title_id)
             ]
-            if top.score >= 88 and not rivals:
-                t = snap.titles[top.title_id]
+            guess = snap.notability.clear_favourite([top.title_id, *(m.title_id for m in rivals)])
+            if top.score >= 88 and guess is not None:
+                t = snap.titles[guess]
                 return snap, t, [f'Showing {self.label(t)} for "{shorten(query, 60)}".']
         suggestions = tuple(self._choice(snap, m.title_id) for m in matches[:5])
         hint = " Did you mean one of these?" if suggestions else " Try /search with part of it."
@@ -114,32 +137,48 @@ class Core:
             f'I don\'t know a title called "{shorten(query, 80)}".{hint}', suggestions
         )
 
-    def _pick_version(self, snap: CatalogSnapshot, query: str, ids: list[int]) -> TitleFacts:
-        """Several titles share the name: the original of one story wins, else ask."""
+    def _pick_version(
+        self, snap: CatalogSnapshot, query: str, ids: list[int], famous: bool = True
+    ) -> tuple[TitleFacts, str]:
+        """Several titles share the name: the original of one story wins, then the clearly
+        best-known one (bot.core.notability); when two are comparably known, ask."""
         roots = {snap.model.story[t] for t in ids}
         if len(roots) == 1 and (root := next(iter(roots))) in ids:
-            return snap.titles[root]
-        ordered = sorted(ids, key=lambda t: (snap.titles[t].year or 0, t))
-        first = snap.titles[ordered[0]]
+            original = snap.titles[root]
+            return original, self._original_note(snap, original, ids)
+        favourite = snap.notability.clear_favourite(ids) if famous else None
+        if favourite is not None:
+            chosen = snap.titles[favourite]
+            return chosen, self._others_note(snap, chosen, ids)
+        ranked = snap.notability.ranked(ids)
+        first = snap.titles[ranked[0]]
         raise AmbiguousTitleError(
             f'Several titles are called "{shorten(query, 80)}". Which one? '
             f'Add the year or country, e.g. "{first.name} ({first.year}, '
             f'{country_name(first.countries[0]) if first.countries else ""})".'.replace(", )", ")"),
-            tuple(self._choice(snap, t) for t in ordered),
+            tuple(self._choice(snap, t) for t in ranked),
         )
 
-    def _version_note(self, snap: CatalogSnapshot, chosen: TitleFacts, ids: list[int]) -> list[str]:
+    def _original_note(self, snap: CatalogSnapshot, chosen: TitleFacts, ids: list[int]) -> str:
         others = [snap.titles[t] for t in ids if t != chosen.id]
-        if not others:
-            return []
         names = ", ".join(
             f"{t.year} {country_adjective(t.countries[0]) if t.countries else ''}".strip()
             for t in others
         )
-        return [
+        return (
             f"This is the {chosen.year} original. Same title: the {names} "
             f"version{'s' if len(others) > 1 else ''} — add the year to pick one."
-        ]
+        )
+
+    def _others_note(self, snap: CatalogSnapshot, chosen: TitleFacts, ids: list[int]) -> str:
+        """One line: which other titles share the name, and how to get one of them."""
+        others = [snap.titles[t] for t in snap.notability.ranked(ids) if t != chosen.id]
+        shown = ", ".join(self.label(t, with_country=True) for t in others[:3])
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        return (
+            f"{self.label(chosen)} is the best known of that name; also {shown}{more} — "
+            f"type e.g. {self.label(others[0], with_country=True)} for that one."
+        )
 
     # -- descriptions ----------------------------------------------------------------------
 
@@ -500,7 +539,7 @@ class Core:
                 f"Reviews can be up to {MAX_REVIEW_CHARS:,} characters; yours has "
                 f"{len(review):,}. Trim it and send it again."
             )
-        _snap, t, notes = await self.resolve(query)
+        _snap, t, notes = await self.resolve(query, write=True)
         name = clean_user_text(ctx.display_name).strip() or ctx.user_id
         user_key = (ctx.platform, ctx.user_id, name)
 
@@ -533,7 +572,36 @@ class Core:
             actions=(
                 Action("More like this", f"/recommend #{t.id}"),
                 Action("Reviews", f"/reviews #{t.id}"),
+                Action("Undo", f"/review #{t.id} remove"),
             ),
+        )
+
+    async def remove_review(self, ctx: CommandContext, query: str) -> Reply:
+        """Take back the member's own rating and review of a title."""
+        snap = await self.catalog.get()
+        async with self.db.unit_of_work() as repos:
+            user_id = await repos.users.find(ctx.platform, ctx.user_id)
+            mine = await repos.ratings.for_user(user_id) if user_id is not None else []
+        # Of several titles with that name, the one they rated is the one they mean.
+        rated = snap.index.exact_ids(query) & {r.title_id for r in mine}
+        notes: list[str] = []
+        if len(rated) == 1:
+            t = snap.titles[rated.pop()]
+        else:
+            _snap, t, notes = await self.resolve(query, write=True)
+        async with self.db.unit_of_work(write=True) as repos:
+            removed = await repos.ratings.remove(user_id, t.id) if user_id is not None else None
+            summary = await repos.ratings.summary(t.id)
+        if removed is None:
+            return Reply(
+                text=f"You haven't rated {self.label(t)}, so there was nothing to remove.",
+                notes=(*notes, "Your ratings: /myratings"),
+            )
+        what = "rating and review" if removed.review else "rating"
+        return Reply(
+            text=f"Removed your {what} of {self.label(t)} ({stars_number(removed.half_stars)}).",
+            notes=(*notes, f"Members' rating now: {self.summary_text(summary)}."),
+            actions=(Action("Reviews", f"/reviews #{t.id}"),),
         )
 
     async def reviews(self, ctx: CommandContext, query: str, limit: int = 5) -> Reply:

@@ -421,7 +421,7 @@ class Curator:
         )
         return Reply(
             card=TitleCard(
-                title_id=0,
+                title_id=None,
                 heading="Catalog stats",
                 subheading="titles and community",
                 fields=fields,

@@ -8,13 +8,13 @@ import logging
 import re
 import shlex
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.catalog import CatalogSnapshot
 from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_QUERY_CHARS, MAX_RECOMMENDATIONS, Core
 from bot.core.context import CommandContext
 from bot.core.errors import UnknownCommandError, UsageError, UserError
-from bot.core.list_filters import split_filters
+from bot.core.list_filters import ListFilters, split_filters
 from bot.core.ratings import ACCEPTED, looks_like_rating, parse_rating
 from bot.core.replies import Action, Item, Reply
 from bot.core.services import known_services
@@ -62,7 +62,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "review",
         "/review <title> <rating> [text]",
-        "rate 0.5-5★ (or 8/10, A-), optionally review; add --spoiler to hide the text",
+        "rate 0.5-5★ (or 8/10, A-), optionally review; add --spoiler to hide the text; "
+        "/review <title> remove takes your rating and review back",
         "/review Prison Playbook 4.5 funny and warm",
     ),
     CommandSpec(
@@ -73,9 +74,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
 COMMAND_NAMES = frozenset(c.name for c in COMMANDS)
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\S+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
-_SPOILER_FLAG = re.compile(r"(?:^|\s)(?:--spoiler|spoiler:)(?=\s|$)", re.IGNORECASE)
+# A spoiler flag counts only in flag position: first or last word of the arguments, or first
+# word of the review text ("spoiler:" only there). Anywhere else it is part of what was typed.
+_EDGE_SPOILER_FLAG = re.compile(r"^--spoiler(?:\s+|$)|(?:^|\s+)--spoiler$", re.IGNORECASE)
+_TEXT_SPOILER_FLAG = re.compile(r"^(?:--spoiler|spoiler:)(?:\s+|$)", re.IGNORECASE)
+_STAR_DECORATION = re.compile(r"^[★⭐☆]+½?$")
 _TITLE_ID = re.compile(r"^#\d+$")
 _SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
+# "/review Okja remove" (or "Okja | remove", as Discord's rating option sends it).
+_REMOVE_REVIEW = re.compile(r"^(?P<title>.*?\S)\s*(?:\|\s*)?\b(?:remove|delete)$", re.IGNORECASE)
 
 
 Handler = Callable[[CommandContext, str], Awaitable[Reply]]
@@ -169,7 +176,7 @@ class Dispatcher:
         try:
             _title, rating, text, spoiler = split_review_args(args, lambda _t: False)
         except UserError:
-            return ""
+            return "remove" if _REMOVE_REVIEW.match(args) else ""
         extra = f" | {text}" if text else ""
         return f"| {rating}{extra}{' --spoiler' if spoiler else ''}"
 
@@ -201,14 +208,34 @@ class Dispatcher:
         snap = await self.core.catalog.get()
         args, filters = split_filters(args, lambda: known_services(snap.offers.values()))
         head, _, last = args.rpartition(" ")
-        if args.isdigit() and not await self._is_title(args):
-            return await self.core.recommend(ctx, None, int(args), filters)
+        if args.isdigit():
+            return await self._recommend_number(ctx, int(args), filters)
         if head and last.isdigit() and not await self._is_title(args):
             limit = int(last)
             if not 1 <= limit <= MAX_RECOMMENDATIONS:
                 raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
             args = head
         return await self.core.recommend(ctx, args or None, limit, filters)
+
+    async def _recommend_number(
+        self, ctx: CommandContext, number: int, filters: ListFilters
+    ) -> Reply:
+        """A bare number is how many personal picks: `/recommend 10` is ten picks, even though
+        the catalog has the film *10*. It names a title only when it cannot be a count
+        (`/recommend 1917`, `/recommend 300`); "10 (1979)" or a quoted "10" name the film."""
+        if number > MAX_RECOMMENDATIONS:
+            return await self.core.recommend(ctx, str(number), DEFAULT_RECOMMENDATIONS, filters)
+        if number < 1:
+            raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
+        titled = await self._is_title(str(number))
+        reply = await self.core.recommend(ctx, None, number, filters)
+        if not titled:
+            return reply
+        snap = await self.core.catalog.get()
+        named = snap.index.exact_ids(str(number))
+        example = self.core.label(snap.titles[snap.notability.ranked(named)[0]])
+        note = f"{number} is read as how many picks; for the title: /recommend {example}"
+        return replace(reply, notes=(*reply.notes, note))
 
     async def _where(self, ctx: CommandContext, args: str) -> Reply:
         if not args:
@@ -231,6 +258,8 @@ class Dispatcher:
 
     async def _review(self, ctx: CommandContext, args: str) -> Reply:
         snap = await self.core.catalog.get()
+        if (title := removal_title(snap, args)) is not None:
+            return await self.core.remove_review(ctx, title)
         title, rating, text, spoiler = split_review_args(args, lambda t: is_exact_title(snap, t))
         return await self.core.review(ctx, title, rating, text, spoiler)
 
@@ -248,6 +277,34 @@ def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
     return bool(_TITLE_ID.match(text) or snap.index.exact_ids(text))
 
 
+def removal_title(snap: CatalogSnapshot, args: str) -> str | None:
+    """The title of "/review <title> remove", or None when the line is a review whose text
+    happens to end in "remove" ("/review Okja 2 would delete")."""
+    removal = _REMOVE_REVIEW.match(args)
+    if removal is None or is_exact_title(snap, args):
+        return None
+    title = _unquoted(removal.group("title"))
+    if is_exact_title(snap, title):
+        return title
+    if any(snap.index.confident(title, m.title_id) for m in snap.index.search(title, limit=3)):
+        return title
+    rating_inside = any(looks_like_rating(t) for t in title.split()[1:])
+    return None if rating_inside else title
+
+
+def title_without_rating(snap: CatalogSnapshot, args: str) -> str | None:
+    """What to rate when "/review <args>" names a title and nothing else ("Prison Playbook"):
+    "#id" (or the text, when it names several), so a front end can ask for the stars instead
+    of answering with the usage. None when the arguments are anything else."""
+    text = args.strip()
+    if not text or _STAR_DECORATION.match(text.split()[-1]) or not is_exact_title(snap, text):
+        return None
+    if _TITLE_ID.match(text):
+        return text
+    ids = snap.index.exact_ids(text)
+    return f"#{next(iter(ids))}" if len(ids) == 1 else text
+
+
 REVIEW_USAGE = (
     "Usage: /review <title> <rating> [text], e.g. /review Prison Playbook 4.5 funny and warm. "
     f"Ratings: {ACCEPTED}."
@@ -263,8 +320,10 @@ def split_review_args(
     position where the words before the rating name a known title. "Title | 4 | text" and
     a quoted title always work.
     """
-    spoiler = bool(_SPOILER_FLAG.search(args))
-    args = _SPOILER_FLAG.sub(" ", args).strip()
+    args = args.strip()
+    spoiler = False
+    while flag := _EDGE_SPOILER_FLAG.search(args):
+        args, spoiler = (args[: flag.start()] + args[flag.end() :]).strip(), True
     if not args:
         raise UsageError(REVIEW_USAGE)
     if "|" in args and not args.startswith("||"):
@@ -272,11 +331,14 @@ def split_review_args(
         if len(parts) == 2 and parts[0] and parts[1]:
             # "Title | 4 loved it": the rating is the first word(s) after the bar.
             words = parts[1].split()
-            rating = _rating_at(words, 0)
-            used = 2 if rating != words[0] else 1
+            rating, used = _rating_at(words, 0)
             return _with_text(parts[0], rating, " ".join(words[used:]), spoiler)
         if len(parts) == 3 and parts[0] and parts[1]:
-            return _with_text(parts[0], parts[1], parts[2], spoiler)
+            words = parts[1].split()
+            rating, used = _rating_at(words, 0)
+            return _with_text(
+                parts[0], rating if used == len(words) else parts[1], parts[2], spoiler
+            )
     if args[0] in "\"'“":
         closing = {"“": "”"}.get(args[0], args[0])
         end = args.find(closing, 1)
@@ -299,7 +361,7 @@ def split_review_args(
     positions = [
         i
         for i in range(1, limit)
-        if looks_like_rating(_rating_at(tokens, i))
+        if looks_like_rating(_rating_at(tokens, i)[0])
         and not (tokens[i][:1].isalpha() and tokens[i][:1].islower())
     ]
     if not positions:
@@ -309,8 +371,7 @@ def split_review_args(
     # failing that, a number or stars beat a lone letter that may be part of the title.
     numeric = [i for i in positions if not tokens[i][:1].isalpha()]
     chosen = (known or [0])[-1] or (numeric or positions)[0]
-    rating = _rating_at(tokens, chosen)
-    used = 2 if rating != tokens[chosen] else 1
+    rating, used = _rating_at(tokens, chosen)
     return _with_text(" ".join(tokens[:chosen]), rating, " ".join(tokens[chosen + used :]), spoiler)
 
 
@@ -325,18 +386,31 @@ def _explain_missing_rating(tokens: list[str]) -> None:
     raise UsageError(f"I couldn't find a rating after the title. {REVIEW_USAGE}")
 
 
-def _rating_at(tokens: list[str], i: int) -> str:
-    if i + 1 < len(tokens) and tokens[i + 1].lower() in {"stars", "star", "/10", "/5"}:
-        return f"{tokens[i]} {tokens[i + 1]}"
-    return tokens[i]
+def _rating_at(tokens: list[str], i: int) -> tuple[str, int]:
+    """The rating starting at tokens[i] and how many words it takes: "4 stars", "8 /10" and
+    "4.5/5 ★★★★★" (stars after a number are decoration, not review text) are one rating."""
+    if i + 1 < len(tokens):
+        following = tokens[i + 1]
+        if following.lower() in {"stars", "star", "/10", "/5"}:
+            return f"{tokens[i]} {following}", 2
+        decorated = _STAR_DECORATION.match(following) and not _STAR_DECORATION.match(tokens[i])
+        if decorated and looks_like_rating(tokens[i]):
+            return tokens[i], 2
+    return tokens[i], 1
 
 
 def _with_text(
     title: str, rating: str, text: str, spoiler: bool
 ) -> tuple[str, str, str | None, bool]:
     text = text.strip()
+    if flag := _TEXT_SPOILER_FLAG.match(text):
+        text, spoiler = text[flag.end() :], True
     if m := _SPOILER_MARKS.match(text):
         text, spoiler = m.group("text").strip(), True
+    return _unquoted(title), rating, text or None, spoiler
+
+
+def _unquoted(title: str) -> str:
     with contextlib.suppress(ValueError):
         title = " ".join(shlex.split(title)) if title.count('"') % 2 == 0 else title
-    return title, rating, text or None, spoiler
+    return title.strip()

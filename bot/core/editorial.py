@@ -194,6 +194,24 @@ _NOT_A_VERDICT = re.compile(
     r"\W*$",
     re.IGNORECASE,
 )
+# What makes a sentence a judgement rather than news, a summary or a question: an evaluative
+# word or a recommendation ("a masterpiece", "Bong at his best", "skip it", "see it").
+_JUDGEMENT = re.compile(
+    r"\b(?:best|worst|masterpiece|masterful|must[- ]watch|unreal|wrecked|brilliant|stunning|"
+    r"perfect|flawless|gorgeous|beautiful|great|excellent|superb|wonderful|amazing|loved?|"
+    r"hated?|boring|dull|overrated|underrated|disappointing|mess|slog|terrible|awful|"
+    r"skip\s+(?:it|this)|(?:go\s+)?see\s+(?:it|this)|watch\s+(?:it|this)|recommend(?:ed)?|"
+    r"worth\s+(?:it|watching|your\s+time)|don'?t\s+bother|not\s+for\s+me)\b",
+    re.IGNORECASE,
+)
+# A social post that opens with its title and year: "Parasite (2019) is a masterpiece."
+_OPENING_TITLE = re.compile(
+    r"^\W*(?P<title>[^()\n.!?]{1,80}?)\s*\(\s*(?P<year>(?:18|19|20)\d\d)\s*\)"
+)
+# Where to watch named inside a sentence: "… is now streaming on MUBI in the UK."
+_WHERE_IN_PROSE = re.compile(
+    r"\b(?:now\s+)?(?:streaming|available)\s+on\s+(?P<value>[^.!?\n]{2,80})", re.IGNORECASE
+)
 _STAR_LINE = re.compile(r"^\s*[★⭐]+\s*½?\s*☆*\s*$")
 _WHERE_LINE = re.compile(
     r"^\W*(?:watch(?:\s+it)?|stream(?:ing|\s+it)?|now\s+streaming|available)\s+on\s+"
@@ -207,7 +225,7 @@ _CREDIT_LINE = re.compile(
     re.IGNORECASE,
 )
 _POST_TITLE = re.compile(
-    r"(?i:\b(?:just\s+)?(?:finished|watched|saw|rewatched|re-watched|binged))\s+"
+    r"(?i:\b(?:just\s+)?(?:finished|watched|saw|seen|rewatched|re-watched|binged))\s+"
     r"(?P<title>[A-Z0-9][^()\n]{0,80}?)\s*\(\s*(?P<year>(?:18|19|20)\d\d)\s*\)"
 )
 # Where the readers' part starts when it is not a comment list: quoted reader reviews.
@@ -393,8 +411,11 @@ def extract(raw: str) -> Article:
     for line in readers:
         _read_reader(article, line)
     if article.verdict is None and len(body) == 1 and len(body[0]) <= MAX_VERDICT_CHARS:
-        # A short post with no verdict line: the post is the reviewer's verdict.
-        _set_verdict(article, _first_sentences(_without_grade(body[0]), 2), 0)
+        # A short post with no verdict line is the reviewer's verdict when it passes judgement;
+        # a question, a piece of news or a plot summary is none.
+        verdict = _first_sentences(_without_grade(body[0]), 2)
+        if not _first_sentences(verdict, 1).endswith("?") and _JUDGEMENT.search(verdict):
+            _set_verdict(article, verdict, 0)
     if article.synopsis is None:
         article.synopsis = _first_paragraph(body, article)
     _infer_kind(article, "\n".join(lines))
@@ -630,6 +651,8 @@ def _read_post_title(article: Article, body: list[str]) -> None:
         if m := _POST_TITLE.search(paragraph):
             article.title, article.year = m.group("title").strip(), int(m.group("year"))
             return
+    if body and (m := _OPENING_TITLE.match(body[0])):
+        article.title, article.year = m.group("title").strip(), int(m.group("year"))
 
 
 def _strip_affiliate(line: str) -> str:
@@ -823,6 +846,8 @@ def _read_prose(article: Article, paragraph: str) -> None:
     if article.half_stars is None:
         _take_grade(article, paragraph, 0, inline_only=True)
     article.compare_phrases += _compare_phrases(paragraph)
+    if not article.where_to_watch and (where := _WHERE_IN_PROSE.search(paragraph)):
+        _read_where(article, where.group("value"))
 
 
 def _compare_phrases(paragraph: str) -> list[str]:

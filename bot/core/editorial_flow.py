@@ -357,7 +357,7 @@ class EditorialDesk:
         return Reply(
             text="Here is what I read from the article. Confirm to save it as an editorial review.",
             card=TitleCard(
-                title_id=title_id or 0,
+                title_id=title_id or None,
                 heading=f"Editorial review: {heading}",
                 subheading="draft — check it before confirming",
                 fields=tuple(fields),

@@ -4,13 +4,18 @@ front end implements `Messenger` for its platform and hands it to the scheduler.
     class Messenger(Protocol):
         platform: str                      # "console" | "telegram" | "discord"
         async def send(self, chat_id: str, reply: Reply) -> SentMessage | None
-        async def stop_poll(self, chat_id: str, message_id: str) -> None
+        async def stop_poll(self, chat_id: str, message_id: str) -> Sequence[int] | None
+        async def send_private(self, user_id: str, reply: Reply) -> bool
 
 `chat_id` is the platform's chat id (CommandContext.chat_id). `send` renders the Reply the way
 the adapter renders command replies; a Reply with `poll` is posted as the platform's native poll,
 after which the adapter reports it with `WatchParties.poll_opened(...)`. `stop_poll` closes a
-native poll the adapter posted (Telegram stopPoll, Discord Poll.end); a platform without native
-polls does nothing. Raising from either method makes the scheduler retry the job later.
+native poll the adapter posted (Telegram stopPoll, Discord end_poll) and returns the platform's
+final count per option, in poll order (None: no native polls, or the poll was already closed or
+is gone). Those counts are the result, so the announced counts are the poll's. Raising from
+either method makes the scheduler retry the job later. `send_private` writes to one member
+(their platform user id) in private: True when delivered, False when the platform cannot (the
+member never opened a chat with the bot, closed their DMs, or there are no private chats).
 """
 
 from __future__ import annotations
@@ -34,7 +39,9 @@ class Messenger(Protocol):
 
     async def send(self, chat_id: str, reply: Reply) -> SentMessage | None: ...
 
-    async def stop_poll(self, chat_id: str, message_id: str) -> None: ...
+    async def stop_poll(self, chat_id: str, message_id: str) -> Sequence[int] | None: ...
+
+    async def send_private(self, user_id: str, reply: Reply) -> bool: ...
 
 
 class PollEvents(Protocol):

@@ -24,7 +24,7 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class TitleCard:
-    title_id: int
+    title_id: int | None  # None: a card about something else (stats): no rating buttons
     heading: str  # "Miracle in Cell No. 7 (2013)"
     subheading: str  # "Korean film · Drama, Comedy, Family · 127 min"
     fields: tuple[Field, ...] = ()

@@ -72,6 +72,7 @@ class Scheduler:
         self.holder = holder_name()
         self._wake = asyncio.Event()
         parties.on_jobs = self._wake.set
+        parties.messengers.update(self.messengers)
 
     @property
     def platforms(self) -> list[str]:

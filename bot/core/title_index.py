@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from bot.core.text import COUNTRIES, ISO_REGIONS, normalise_title, without_article
 from recommender.models import TitleFacts
@@ -22,6 +23,17 @@ _COUNTRY_WORDS = {
     "uk": "GB",
     "usa": "US",
 }
+
+
+# Words a title may have that a member leaves out without meaning another title
+# ("miracle cell 7" is "Miracle in Cell No. 7"); any other missing word may well be the
+# difference between two titles ("Runner" and "Runner Runner").
+_FILLER_WORDS = frozenset({"a", "an", "the", "of", "in", "on", "at", "to", "and", "no", "for"})
+# One typo per this many characters is still the same name ("Parasit", "Prison Playbok");
+# shorter names must match exactly ("Okja" is not "Okla").
+_CHARS_PER_TYPO = 6
+_MIN_WORD_FOR_TYPO = 5
+_SHORTEST_GUESS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +123,13 @@ class TitleIndex:
         best = {tid: Match(tid, 100.0, True) for tid in exact_ids}
         if best and not fuzzy_after_exact:
             return sorted(best.values(), key=lambda m: self.titles[m.title_id].year or 0)[:limit]
-        for _key, score, i in process.extract(
+        for found, score, i in process.extract(
             key, self._keys, scorer=fuzz.WRatio, limit=limit * 5, score_cutoff=60
         ):
+            # WRatio scores a short name inside a long query as a near match ("er" in
+            # "oppenheimer" is 90); a name under a third of what was typed is not a guess.
+            if len(found) * _SHORTEST_GUESS < len(key):
+                continue
             for tid in self._key_titles[i]:
                 if tid not in best or best[tid].score < score:
                     best[tid] = Match(tid, float(score), False)
@@ -125,8 +141,51 @@ class TitleIndex:
         matches.sort(key=lambda m: (-m.exact, -m.score, self.titles[m.title_id].year or 0))
         return matches[:limit]
 
+    def confident(self, raw: str, title_id: int) -> bool:
+        """The text surely names this title, so a rating may be saved on it without asking:
+        one of its names (or aliases) spelled the same, with at most one typo per
+        _CHARS_PER_TYPO characters, or every typed word found in the name with only filler
+        words left over. "Oppenheimer" is not "ER", "Lovely Runner" is not "Runner Runner"."""
+        query = parse_query(raw)
+        if not self._fits(title_id, query):
+            return False
+        typed = normalise_title(query.text)
+        if not typed:
+            return False
+        t = self.titles[title_id]
+        for name in (t.name, t.original_name, *t.aliases):
+            key = normalise_title(name or "")
+            if key and any(
+                _same_name(q, k)
+                for q in {typed, without_article(typed)}
+                for k in {key, without_article(key)}
+            ):
+                return True
+        return False
+
     def _fits(self, title_id: int, query: Query) -> bool:
         t = self.titles[title_id]
         if query.year is not None and t.year != query.year:
             return False
         return query.country is None or query.country in t.countries
+
+
+def _same_name(typed: str, key: str) -> bool:
+    allowed = len(key) // _CHARS_PER_TYPO
+    if Levenshtein.distance(typed, key, score_cutoff=allowed) <= allowed:
+        return True
+    left = key.split()
+    for word in typed.split():
+        found = next((w for w in left if _same_word(word, w)), None)
+        if found is None:
+            return False
+        left.remove(found)
+    return all(w in _FILLER_WORDS for w in left)
+
+
+def _same_word(typed: str, word: str) -> bool:
+    if typed == word:
+        return True
+    return (
+        len(word) >= _MIN_WORD_FOR_TYPO and Levenshtein.distance(typed, word, score_cutoff=1) <= 1
+    )

@@ -53,12 +53,14 @@ from bot.core.context import CommandContext
 from bot.core.dispatch import CommandSpec, Dispatcher, is_exact_title
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
 from bot.core.group_picks import DEFAULT_PICKS, available_on, group_picks
+from bot.core.outbox import Messenger
 from bot.core.poll_answers import PollAnswer, PollAnswerQueue
 from bot.core.replies import Action, Item, Poll, PollOption, Reply
 from bot.core.text import clean_user_text, shorten
 from bot.core.when import (
     format_duration,
     format_local,
+    impossible_time,
     looks_like_time,
     parse_duration,
     parse_when,
@@ -117,6 +119,9 @@ class WatchParties:
         self.on_jobs: Callable[[], None] | None = None
         # Native poll answers, kept through a database outage (bot/core/poll_answers.py).
         self.answers = PollAnswerQueue(self._store_answer)
+        # Per platform, the Scheduler's messengers: they stop native polls (a vote on one is
+        # decided by the poll's final counts, read as it is stopped) and remind in private.
+        self.messengers: dict[str, Messenger] = {}
 
     # -- /watchparty -------------------------------------------------------------------------
 
@@ -219,6 +224,8 @@ class WatchParties:
         if is_exact_title(snap, first):
             return None, segments
         words = first.split()
+        if problem := impossible_time(first):
+            raise UsageError(problem)  # "25pm; Okja" is a mistyped time, not a title
         for n in range(min(len(words), 6), 0, -1):
             prefix = " ".join(words[:n])
             if not looks_like_time(prefix):
@@ -279,7 +286,7 @@ class WatchParties:
         chosen: list[int] = []
         for text in titles:
             try:
-                _snap, title, _notes = await self.core.resolve(text)
+                _snap, title, _notes = await self.core.resolve(text, write=True)
             except (UnknownTitleError, AmbiguousTitleError) as error:
                 options = "; ".join(c.label for c in error.choices)
                 hint = f" Did you mean: {options}?" if options else ""
@@ -322,11 +329,13 @@ class WatchParties:
             records = await repos.parties.candidates(party.id)
         what = self._what(snap, party, records)
         zone = ZoneInfo(party.timezone)
-        when = format_local(party.starts_at, zone) if party.starts_at else "the agreed time"
-        lines = [f"{'You joined' if added else 'You are already in'} {what}, {when}."]
+        when = f", {format_local(party.starts_at, zone)}" if party.starts_at else ""
+        lines = [f"{'You joined' if added else 'You are already in'} {what}{when}."]
         notes = [f"Going ({len(attendees)}): {', '.join(n for _, n in attendees)}."]
-        if party.starts_at and party.reminder_minutes:
-            notes.append(f"I'll remind you {reminder_text(party.reminder_minutes)}.")
+        if party.starts_at is None:
+            notes.append("No start time is set yet; agree on one in the chat.")
+        elif ahead := reminders_ahead(party.starts_at, party.reminder_minutes, now):
+            notes.append(f"I'll remind you {reminder_text(ahead)}.")
         notes.append("Changed your mind? /watchparty leave")
         return Reply(text=" ".join(lines), notes=tuple(notes))
 
@@ -413,6 +422,12 @@ class WatchParties:
             records = await repos.parties.candidates(party.id) if party is not None else []
         if party is None:
             raise UserError("There is no vote in this chat. Start one: /watchparty new")
+        if party.poll_platform_id:
+            # One ballot: the poll everyone sees. A second one beside it would disagree with it.
+            raise UserError(
+                "Vote in the poll above: pick a title there (you can change or withdraw your "
+                "answer in the poll until it closes)."
+            )
         withdraw = choice.lower() in _WITHDRAW
         position = None if withdraw else self._position(snap, records, choice)
         return await self._record_vote(ctx, party.id, position, snap)
@@ -556,6 +571,7 @@ class WatchParties:
         Schedules the result (when `announce`), reminders and the rating ask in the same
         transaction, so none is lost or doubled by a crash or a second process."""
         snap = await self.core.catalog.get()
+        await self._read_final_poll(party_id)
         async with self.db.unit_of_work(write=True) as repos:
             if not await repos.parties.claim_close(party_id, closed_by, now):
                 return None
@@ -588,6 +604,22 @@ class WatchParties:
         self._jobs_added()
         return Decision(party, winner, tally)
 
+    async def _read_final_poll(self, party_id: int) -> None:
+        """Stop the party's native poll and keep its final counts, which then are the result:
+        the poll everyone sees and the announcement agree, offline votes included. Without a
+        way to stop it here (no messenger for the platform in this process) or when the
+        platform gives no counts, the votes recorded one by one decide."""
+        async with self.db.unit_of_work() as repos:
+            party = await repos.parties.get(party_id)
+        if party is None or party.state != "voting" or not party.poll_message_id:
+            return
+        stopper = self.messengers.get(party.platform)
+        if stopper is None:
+            return
+        counts = await stopper.stop_poll(party.platform_chat_id, party.poll_message_id)
+        async with self.db.unit_of_work(write=True) as repos:
+            await repos.parties.poll_stopped(party_id, counts)
+
     def _jobs_after_decision(
         self,
         snap: CatalogSnapshot,
@@ -599,15 +631,15 @@ class WatchParties:
         jobs: list[NewJob] = []
         if announce:
             jobs.append(NewJob("announce", now))
-        elif party.poll_message_id:
+        elif party.poll_message_id:  # not stopped yet (no messenger here): the scheduler will
             jobs.append(NewJob("stop_poll", now))
         if party.starts_at is None or winner is None:
             return jobs
-        for minutes in party.reminder_minutes:
-            due = party.starts_at - timedelta(minutes=minutes)
-            # A "starts in an hour" that is already late says nothing the result didn't.
-            if minutes == 0 or due >= now:
-                jobs.append(NewJob("remind", due, minutes))
+        for minutes in reminders_ahead(party.starts_at, party.reminder_minutes, now):
+            # Never before the result: a late close (the deadline is the start) would otherwise
+            # say "starts now" before saying what starts.
+            due = max(party.starts_at - timedelta(minutes=minutes), now)
+            jobs.append(NewJob("remind", due, minutes))
         jobs.append(NewJob("review", party.starts_at + watch_length(snap, winner.title_id)))
         return jobs
 
@@ -628,7 +660,8 @@ class WatchParties:
         if job.kind == "announce":
             return party, await self.result_reply(party.id)
         if job.kind == "remind":
-            return party, await self.reminder_reply(party, job.offset_minutes, now)
+            reminder = await self.reminder_reply(party, job.offset_minutes, now)
+            return party, await self._remind_privately(party, reminder) if reminder else None
         if job.kind == "review":
             return party, await self.review_reply(party)
         return party, None
@@ -706,6 +739,28 @@ class WatchParties:
             text=f"⏰ {name} {timing} ({format_local(party.starts_at, zone)}).",
             notes=(f"Going: {', '.join(n for _, n in attendees)}.",),
             actions=(Action("Where to watch", f"/where #{winner.title_id}"),) if winner else (),
+        )
+
+    async def _remind_privately(self, party: PartyRecord, reminder: Reply) -> Reply | None:
+        """Each member who joined gets the reminder in private, in the order they joined, where
+        the platform lets the bot write to them; the chat gets it (naming, never mentioning)
+        only for those it could not reach. None: everyone was reached."""
+        messenger = self.messengers.get(party.platform)
+        if messenger is None:
+            return reminder
+        async with self.db.unit_of_work() as repos:
+            accounts = await repos.parties.attendee_accounts(party.id)
+        missed = [
+            name
+            for user_id, name in accounts
+            if not await messenger.send_private(user_id, reminder)
+        ]
+        if not missed:
+            return None
+        return Reply(
+            text=reminder.text,
+            notes=(f"For: {', '.join(missed)}.", *reminder.notes[1:]),
+            actions=reminder.actions,
         )
 
     async def review_reply(self, party: PartyRecord) -> Reply | None:
@@ -822,8 +877,8 @@ class WatchParties:
             closes_at=party.closes_at,
         )
         notes = [
-            f"Voting closes {format_local(party.closes_at, zone)}. Vote with /vote <n>; change it "
-            "any time, /vote none withdraws.",
+            f"Voting closes {format_local(party.closes_at, zone)}; change your vote any time "
+            "until then.",
             "Join to be reminded: /watchparty join",
         ]
         if picked:
@@ -849,13 +904,20 @@ class WatchParties:
         when = format_local(party.starts_at, zone) if party.starts_at else "no start time set"
         going = ", ".join(n for _, n in attendees) or "nobody yet"
         if party.state == "voting":
+            native = bool(party.poll_platform_id)  # then the poll is the only ballot
             text = f"🎬 Watch party by {party.host_name} — {when}. Voting is open:"
             notes = [
                 f"{sum(tally.values())} vote(s); closes {format_local(party.closes_at, zone)}.",
-                f"Your vote: {mine}." if mine else "You haven't voted: /vote <n>.",
+                "Vote in the poll above."
+                if native
+                else (f"Your vote: {mine}." if mine else "You haven't voted: /vote <n>."),
                 f"Going: {going}.",
             ]
-            votes = [Action(f"Vote {c.position}", f"/vote {c.position}") for c in records]
+            votes = (
+                []
+                if native
+                else [Action(f"Vote {c.position}", f"/vote {c.position}") for c in records]
+            )
             actions = (*votes, Action("Join", "/watchparty join"))
         else:
             what = self._what(snap, party, records)  # "the watch party for Okja (2017)"
@@ -884,6 +946,12 @@ def party_id_of(key: str) -> int:
 
 def reminder_text(minutes: Sequence[int]) -> str:
     return describe_reminders(minutes)
+
+
+def reminders_ahead(starts_at: datetime, minutes: Sequence[int], now: datetime) -> list[int]:
+    """The reminders that can still be kept: a "starts in an hour" that is already late says
+    nothing the result didn't (and must not be promised); "it's starting" always can."""
+    return [n for n in minutes if n == 0 or starts_at - timedelta(minutes=n) >= now]
 
 
 def watch_length(snap: CatalogSnapshot, title_id: int) -> timedelta:

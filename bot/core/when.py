@@ -39,6 +39,43 @@ _DURATION = re.compile(
 )
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
+_HALF_DAY = re.compile(r"\b(\d{1,2})(?::\d{2})?\s*(am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
+_DAY_MONTH = re.compile(
+    r"\b(?:(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3})[a-z]*|([a-z]{3})[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?)\b",
+    re.IGNORECASE,
+)
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def impossible_time(text: str) -> str | None:
+    """What makes `text` a time no calendar or clock has ("25pm", "25:99", "31 feb"), said so
+    a member can fix it; None when nothing in it is impossible."""
+    problems = []
+    for match in _CLOCK.finditer(text):
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour > 24 or minute > 59 or (hour == 24 and minute):
+            problems.append(f"{match.group(0)} is not a time of day (00:00 to 23:59)")
+    for match in _HALF_DAY.finditer(text):
+        if not 1 <= int(match.group(1)) <= 12:
+            problems.append(f"{match.group(0)} is not a time: am/pm hours go from 1 to 12")
+    for match in _DAY_MONTH.finditer(text):
+        day_text, month_text = (
+            (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        )
+        month = month_text.lower()
+        if month not in _MONTHS:
+            continue
+        if not 1 <= int(day_text) <= _DAYS_IN_MONTH[_MONTHS.index(month)]:
+            problems.append(
+                f"{match.group(0)} is not a date: {month.title()} has no day {day_text}"
+            )
+    if not problems:
+        return None
+    return f"{'; '.join(problems)}. Try {TIME_EXAMPLES}."
+
+
 def looks_like_time(text: str) -> bool:
     """Worth reporting as an unreadable time rather than an unknown title."""
     return bool(_TIMEISH.search(text))
@@ -68,6 +105,8 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
             "STRICT_PARSING": False,
         },
     )
+    if problem := impossible_time(text):
+        raise UsageError(problem)
     if parsed is None or not cleaned:
         raise UsageError(f'I couldn\'t read "{shorten(text, 60)}" as a time. Try {TIME_EXAMPLES}.')
     local = parsed.astimezone(zone)

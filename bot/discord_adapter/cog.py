@@ -213,6 +213,8 @@ class ReelbotCog(commands.Cog):
             value = f"{half / 2:g}"
             if value != typed:
                 choices.append(app_commands.Choice(name=f"{stars(half)} {value}", value=value))
+        # "/review <title> remove" takes a rating back; the core reads "Title | remove".
+        choices.append(app_commands.Choice(name="Remove my rating and review", value="remove"))
         return choices[:CHOICES]
 
     async def region_choices(
@@ -275,7 +277,7 @@ class ReelbotCog(commands.Cog):
     @app_commands.command(name="review", description="Rate 0.5-5 stars and optionally review")
     @app_commands.describe(
         title="Start typing and pick one",
-        rating="4.5, ★★★★, 8/10, 85% or a grade such as A-",
+        rating="4.5, ★★★★, 8/10, 85% or a grade such as A- (or remove, to take yours back)",
         text="Your review (optional)",
         spoiler="Hide the review text behind a spoiler",
     )

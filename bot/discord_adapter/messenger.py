@@ -40,12 +40,27 @@ class DiscordMessenger:
         last = next((p.message for p in reversed(posted) if p.message is not None), None)
         return SentMessage(str(last.id)) if last is not None else None
 
-    async def stop_poll(self, chat_id: str, message_id: str) -> None:
-        """End a poll early. A poll already ended, deleted or out of reach is left alone."""
+    async def stop_poll(self, chat_id: str, message_id: str) -> list[int] | None:
+        """End a poll early; its final vote count per answer, from the ended poll Discord
+        returns. A poll already ended, deleted or out of reach is left alone (None)."""
         message = self._channel(chat_id).get_partial_message(int(message_id))
         try:
-            await message.end_poll()
+            ended = await message.end_poll()
         except discord.HTTPException as error:
             if error.status >= 500:
                 raise
             log.info("poll %s in channel %s not ended: %s", message_id, chat_id, error)
+            return None
+        if ended.poll is None:
+            return None
+        return [answer.vote_count for answer in ended.poll.answers]
+
+    async def send_private(self, user_id: str, reply: Reply) -> bool:
+        """A DM; members who closed DMs from server members, or left, are not reached."""
+        try:
+            channel = await self.client.create_dm(discord.Object(int(user_id)))
+            await send_to_channel(channel, reply)
+        except (discord.Forbidden, discord.NotFound) as error:
+            log.info("cannot DM discord user %s: %s", user_id, error)
+            return False
+        return True

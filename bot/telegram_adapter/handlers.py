@@ -36,7 +36,7 @@ from telegram.ext import (
 
 from bot.core.cards import MAX_CARDS, title_cards
 from bot.core.context import Attachment, CommandContext
-from bot.core.dispatch import Dispatcher, error_reply
+from bot.core.dispatch import Dispatcher, error_reply, title_without_rating
 from bot.core.errors import UserError
 from bot.core.outbox import PollEvents
 from bot.core.replies import Reply
@@ -65,7 +65,6 @@ MAX_ALERT = 200  # answerCallbackQuery text
 _COMMAND = re.compile(
     r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+(?P<args>.*))?$", re.DOTALL
 )
-_TITLE_ID = re.compile(r"^#\d+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +243,7 @@ class TelegramFrontEnd:
     ) -> None:
         """Run a command line; a guided command without its arguments asks for them."""
         ctx = await self.context_for(update)
-        guided = self.guided_answers(command)
+        guided = await self.guided_answers(command)
         if guided is not None:
             await self.ask(context, ctx, command.name, guided, target)
             return
@@ -253,15 +252,17 @@ class TelegramFrontEnd:
 
     # -- guided flows ------------------------------------------------------------------------
 
-    def guided_answers(self, command: CommandLine) -> tuple[str, ...] | None:
+    async def guided_answers(self, command: CommandLine) -> tuple[str, ...] | None:
         """The answers a guided command already has, or None when it runs as it is: no
-        arguments at all, or only a title id for /review."""
+        arguments at all, or only a title for /review (then it asks for the stars)."""
         if command.name not in GUIDES or command.name not in self.command_names:
             return None
         if not command.args:
             return ()
-        if command.name == "review" and _TITLE_ID.match(command.args):
-            return (command.args,)
+        if command.name == "review":
+            snap = await self.dispatcher.core.catalog.get()
+            title = title_without_rating(snap, command.args)
+            return (title,) if title is not None else None
         return None
 
     async def ask(
@@ -313,7 +314,7 @@ class TelegramFrontEnd:
         if flow.command == "review" and len(answers) == 1:
             # Pin the title down before asking for stars, so a typo is caught now.
             try:
-                _snap, title, _notes = await self.dispatcher.core.resolve(answer)
+                _snap, title, _notes = await self.dispatcher.core.resolve(answer, write=True)
             except UserError as error:
                 await self.send(target, error_reply(error, flow.command))
                 return
@@ -361,7 +362,7 @@ class TelegramFrontEnd:
             await query.answer()
             return
         target = Target.of(message, False)
-        guided = self.guided_answers(command)
+        guided = await self.guided_answers(command)
         if guided is not None:  # e.g. "/review #12" from a "which one?" button: ask for stars
             await query.answer()
             await self.ask(context, ctx, command.name, guided, target)

@@ -7,7 +7,7 @@ so every poll is sent with is_anonymous=False."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, Message
 from telegram.constants import PollLimit
@@ -18,6 +18,10 @@ from bot.core.replies import Poll
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
+# Telegram closes a poll by itself only this long after the deadline: the owner stops it at the
+# deadline, and only stopPoll hands back the final counts (of a poll Telegram closed, nobody can
+# read them any more). If the owner is down that long, the votes it recorded decide.
+SELF_CLOSE_GRACE = timedelta(minutes=10)
 
 
 def too_many_options(poll: Poll, vote_command: bool) -> str | None:
@@ -35,13 +39,14 @@ def too_many_options(poll: Poll, vote_command: bool) -> str | None:
 
 
 def close_date(poll: Poll, now: datetime | None = None) -> datetime | None:
-    """When Telegram should close the poll by itself: the deadline, if Telegram accepts it
-    (5 s to MAX_OPEN_PERIOD ahead). Later deadlines are closed with stopPoll by the owner."""
+    """When Telegram should close the poll by itself: a little after the deadline, if Telegram
+    accepts it (5 s to MAX_OPEN_PERIOD ahead). Otherwise only the owner's stopPoll closes it."""
     if poll.closes_at is None:
         return None
-    seconds = (poll.closes_at - (now or datetime.now(UTC))).total_seconds()
+    closes = poll.closes_at + SELF_CLOSE_GRACE
+    seconds = (closes - (now or datetime.now(UTC))).total_seconds()
     if PollLimit.MIN_OPEN_PERIOD <= seconds <= PollLimit.MAX_OPEN_PERIOD:
-        return poll.closes_at
+        return closes
     return None
 
 

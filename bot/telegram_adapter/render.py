@@ -214,6 +214,7 @@ def render(reply: Reply, page: Page | None = None, with_photo: bool = True) -> R
             nav.append(InlineKeyboardButton("Next ▶", callback_data=data))
         notes = (*notes, f"Page {number + 1} of {pages} · {len(reply.items)} in all")
     card = reply.card
+    # Stars only under a title's card: a card about anything else has no title to rate.
     rate_title = card.title_id if card is not None and not reply.is_error else None
     lines = _lines(reply, items, first_number, notes)
     markup = keyboard(actions, rate_title, nav)

@@ -14,7 +14,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from bot.core.outbox import PollEvents, SentMessage
 from bot.core.replies import Item, Reply
@@ -164,8 +164,21 @@ class TelegramMessenger:
         poll_id = last.poll.id if last.poll is not None else None
         return SentMessage(str(last.message_id), poll_id)
 
-    async def stop_poll(self, chat_id: str, message_id: str) -> None:
+    async def stop_poll(self, chat_id: str, message_id: str) -> list[int] | None:
+        """The stopped poll's final voter count per option (stopPoll returns the poll)."""
         try:
-            await self.sender.bot.stop_poll(int(chat_id), int(message_id))
+            poll = await self.sender.bot.stop_poll(int(chat_id), int(message_id))
         except BadRequest as error:  # already closed, or the message was deleted
             log.info("poll %s in chat %s not stopped: %s", message_id, chat_id, error)
+            return None
+        return [option.voter_count for option in poll.options]
+
+    async def send_private(self, user_id: str, reply: Reply) -> bool:
+        """In the member's private chat with the bot, which exists only once they started it
+        (Telegram refuses a bot that speaks first)."""
+        try:
+            sent = await self.sender.send(int(user_id), reply)
+        except (Forbidden, BadRequest) as error:
+            log.info("no private chat with telegram user %s: %s", user_id, error)
+            return False
+        return bool(sent)

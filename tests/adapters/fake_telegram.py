@@ -134,6 +134,8 @@ class FakeTelegram:
     unknown_chats: set[int] = field(default_factory=set)
     calls: dict[str, int] = field(default_factory=dict)  # every request, failed ones too
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    # poll id -> user id -> chosen option ids: the counts stopPoll reports, whoever saw them.
+    poll_answers: dict[str, dict[int, list[int]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _new_sent: asyncio.Condition = field(default_factory=asyncio.Condition)
     _buckets: dict[object, _Bucket] = field(default_factory=dict)
@@ -302,6 +304,7 @@ class FakeTelegram:
         self, poll: Sent, option_ids: list[int], user_id: int = 42, name: str = "Mina"
     ) -> None:
         """A member answers a poll the bot sent ([] retracts the answer)."""
+        self.vote_unseen(poll, option_ids, user_id)
         self.queue_update(
             {
                 "update_id": next(self._ids),
@@ -313,6 +316,15 @@ class FakeTelegram:
                 },
             }
         )
+
+    def vote_unseen(self, poll: Sent, option_ids: list[int], user_id: int = 42) -> None:
+        """An answer Telegram counts but the bot never hears of (it was down, the update was
+        lost): only the poll's final counts, from stopPoll, show it."""
+        answers = self.poll_answers.setdefault(poll.result["poll"]["id"], {})
+        if option_ids:
+            answers[user_id] = list(option_ids)
+        else:
+            answers.pop(user_id, None)
 
     async def wait_for(self, method: str, count: int = 1, seconds: float = 10) -> list[Sent]:
         async def enough() -> list[Sent]:
@@ -381,6 +393,8 @@ class FakeTelegram:
             self.webhook = dict(params)
             return True
         if method == "sendMessage":
+            if int(params["chat_id"]) in self.unknown_chats:
+                raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
             return self._bot_message(
                 int(params["chat_id"]),
                 text=str(params["text"]),
@@ -428,6 +442,10 @@ class FakeTelegram:
             if poll["is_closed"]:
                 raise _ApiError(400, "Bad Request: poll has already been closed")
             poll["is_closed"] = True
+            answers = self.poll_answers.get(poll["id"], {})
+            for i, option in enumerate(poll["options"]):
+                option["voter_count"] = sum(i in chosen for chosen in answers.values())
+            poll["total_voter_count"] = len(answers)
             return poll
         if method == "getChatAdministrators":
             ids = self.admins.get(int(params["chat_id"]), [])

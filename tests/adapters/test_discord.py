@@ -234,6 +234,21 @@ async def test_review_with_a_spoiler_then_reviews_and_myratings(server: Server) 
     assert "Okja" in text_of(mine)
 
 
+async def test_the_rating_option_offers_remove_and_it_takes_the_rating_back(
+    server: Server,
+) -> None:
+    choice = await pick_title(server, "review", "okja")
+    await server.alice.slash(server.channel, "review", title=choice["value"], rating="4")
+    options = await server.alice.autocomplete(server.channel, "review", "rating", "")
+    assert options[-1]["value"] == "remove"
+    result = await server.alice.slash(
+        server.channel, "review", title=choice["value"], rating="remove"
+    )
+    assert "Removed your rating of Okja (2017)" in text_of(result)
+    mine = await server.alice.slash(server.channel, "myratings")
+    assert "Okja" not in text_of(mine)
+
+
 async def test_a_bad_rating_is_an_ephemeral_error(server: Server) -> None:
     choice = await pick_title(server, "review", "okja")
     result = await server.alice.slash(server.channel, "review", title=choice["value"], rating="11")

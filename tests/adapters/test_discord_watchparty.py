@@ -148,18 +148,24 @@ async def test_a_party_runs_on_a_native_poll_from_vote_to_reminders(
     async with club.app.db.unit_of_work() as repos:
         party = await repos.parties.get(await only_party_id(club.app))
     assert party is not None and party.starts_at is not None
+
+    # Reminders go to joon, who joined, by DM; the channel is not pinged for them.
+    def dms() -> list[discord.Message]:
+        return [m for m in club.joon.user.dm_channel.history() if "⏰" in shown(m)]
+
     clock.now = party.starts_at - timedelta(minutes=61)
     await club.tick()
-    assert posted(club, "⏰") == []
+    assert dms() == []
     clock.now = party.starts_at - timedelta(minutes=60)
     await club.tick()
-    [hour_before] = posted(club, "⏰")
+    [hour_before] = dms()
     assert "starts in 1 hour" in shown(hour_before) and "joon" in shown(hour_before)
     clock.now = party.starts_at
     await club.tick()
-    assert "starts now" in shown(posted(club, "⏰")[-1])
+    assert "starts now" in shown(dms()[-1])
     await club.tick()
-    assert len(posted(club, "⏰")) == 2 and len(posted(club, "Watch party pick")) == 1
+    assert len(dms()) == 2 and posted(club, "⏰") == []
+    assert len(posted(club, "Watch party pick")) == 1
 
 
 async def test_a_restart_mid_vote_keeps_the_poll_and_ends_it_once(
@@ -277,3 +283,42 @@ async def test_reelbot_discord_posts_due_results_once_connected_and_stops_cleanl
     finally:
         await app.close()
         await fake.stop()
+
+
+def cast_unseen(club: Club, poll_message: discord.Message, who: MemberActor, answer: int) -> None:
+    """A vote Discord counts but the bot never heard of (it was offline): no gateway event."""
+    stored = club.env.backend.get_message(club.channel.id, poll_message.id)
+    assert stored.poll is not None
+    stored.poll.votes.setdefault(answer, set()).add(who.id)
+
+
+async def test_the_poll_is_the_only_ballot_and_the_result_counts_what_it_shows(
+    club: Club, clock: FakeClock
+) -> None:
+    """Every way of voting at once: the poll, a vote while the bot was offline, /vote typed.
+    The announced counts are the ended poll's."""
+    poll_message = await open_party(club)
+    await club.host.vote(poll_message, answer=2)
+    await club.joon.vote(poll_message, answer=2)
+    cast_unseen(club, poll_message, club.sora, 1)
+    typed = await say(club, club.sora, "/vote 1")
+    assert "Vote in the poll above" in typed, typed
+    result = await club.host.slash(club.channel, "watchparty")
+    assert result.response is not None
+    labels = [
+        getattr(child, "label", "")
+        for row in result.response.message.components
+        for child in getattr(row, "children", [])
+    ]
+    assert "Join" in labels and not any(str(label).startswith("Vote") for label in labels)
+
+    clock.advance(hours=24)
+    await club.tick()
+    [poll_now] = [m for m in club.channel.history() if m.id == poll_message.id]
+    assert poll_now.poll is not None and poll_now.poll.is_finalised()
+    final = [answer.vote_count for answer in poll_now.poll.answers]
+    assert final == [1, 2]
+    [announced] = posted(club, "Watch party pick")
+    text = shown(announced)
+    assert "Parasite (2019) — 1 vote" in text and "Okja (2017) — 2 votes" in text, text
+    assert "2 of 3 votes" in text

@@ -102,12 +102,16 @@ async def counts(fake: FakeTelegram, *expected: str) -> str:
     raise AssertionError(f"{expected} never shown; last: {shown}")
 
 
-def in_group(fake: FakeTelegram, marker: str) -> list[Sent]:
+def in_chat(fake: FakeTelegram, chat_id: int, marker: str) -> list[Sent]:
     return [
         s
         for s in fake.all("sendMessage")
-        if marker in s.text and s.params["chat_id"] in (GROUP_ID, str(GROUP_ID))
+        if marker in s.text and s.params["chat_id"] in (chat_id, str(chat_id))
     ]
+
+
+def in_group(fake: FakeTelegram, marker: str) -> list[Sent]:
+    return in_chat(fake, GROUP_ID, marker)
 
 
 async def open_party(fake: FakeTelegram) -> Sent:
@@ -172,22 +176,28 @@ async def test_a_party_runs_on_a_native_poll_from_vote_to_reminders(bot: Running
     [late] = (await fake.wait_for("sendMessage", seen + 1))[seen:]
     assert late.params["chat_id"] in (9, "9") and "closed" in late.text
 
-    # Reminders for those who joined: an hour before, and at the start.
+    # Reminders for those who joined, an hour before and at the start: in Joon's private chat
+    # with the bot; the group is told only about Sora, who never started the bot.
+    fake.unknown_chats.add(SORA)
+    await say(fake, "/watchparty join", SORA, "Sora")
     start = await starts_at(bot)
     bot.clock.now = start - timedelta(minutes=61)
     await asyncio.sleep(QUIET)
-    assert in_group(fake, "⏰") == []
+    assert in_group(fake, "⏰") == [] and in_chat(fake, JOON, "⏰") == []
     bot.clock.now = start - timedelta(minutes=60)
-    [hour_before] = await wait_in_group(fake, "⏰")
+    [hour_before] = await wait_in_chat(fake, JOON, "⏰")
     assert "Parasite" in hour_before.text and "starts in 1 hour" in hour_before.text
-    assert "Joon" in hour_before.text
+    [for_sora] = await wait_in_group(fake, "⏰")
+    assert "For: Sora." in for_sora.text and "Joon" not in for_sora.text
+    assert "tg://user" not in for_sora.text  # named, never mentioned
     bot.clock.now = start
-    reminders = await wait_in_group(fake, "⏰", 2)
+    reminders = await wait_in_chat(fake, JOON, "⏰", 2)
     assert "starts now" in reminders[1].text
+    await wait_in_group(fake, "⏰", 2)
     await asyncio.sleep(QUIET)
     assert len(fake.all("stopPoll")) == 1
     assert len(in_group(fake, "Watch party pick")) == 1
-    assert len(in_group(fake, "⏰")) == 2
+    assert len(in_group(fake, "⏰")) == 2 and len(in_chat(fake, JOON, "⏰")) == 2
 
 
 async def test_a_restart_mid_vote_keeps_the_poll_and_closes_it_once(bot: Running) -> None:
@@ -264,3 +274,44 @@ async def wait_in_group(fake: FakeTelegram, marker: str, count: int = 1) -> list
             return found
         await asyncio.sleep(0.05)
     raise AssertionError(f"no {marker!r} message in the group")
+
+
+async def test_the_poll_is_the_only_ballot_and_the_result_counts_what_it_shows(
+    bot: Running,
+) -> None:
+    """Members vote every way they can: in the poll, once while the bot heard nothing, by
+    typing /vote. The announced counts are the stopped poll's, offline vote included."""
+    fake = bot.fake
+    poll = await open_party(fake)
+    vote(fake, poll, 1, MINA, "Mina")
+    vote(fake, poll, 1, JOON, "Joon")
+    fake.vote_unseen(poll, [0], SORA)  # counted by Telegram, never reported to the bot
+    fake.vote_unseen(poll, [0], 9)
+    await counts(fake, "Okja (2017) — 2 votes")
+    typed = await say(fake, "/vote 1", 10, "Typist")
+    assert "Vote in the poll above" in typed.text, typed.text
+    status = await say(fake, "/watchparty")
+    buttons = [
+        b["text"]
+        for row in (status.params.get("reply_markup") or {}).get("inline_keyboard", [])
+        for b in row
+    ]
+    assert not any(b.startswith("Vote") for b in buttons), buttons
+    assert "Vote in the poll above" in status.text
+
+    bot.clock.advance(hours=24)
+    [stopped] = await fake.wait_for("stopPoll")
+    final = [o["voter_count"] for o in stopped.result["options"]]
+    assert final == [2, 2]
+    [result] = await wait_in_group(fake, "Watch party pick")
+    assert "Parasite (2019) — 2 votes" in result.text, result.text
+    assert "Okja (2017) — 2 votes" in result.text and "of 4 votes" in result.text
+
+
+async def wait_in_chat(fake: FakeTelegram, chat_id: int, marker: str, count: int = 1) -> list[Sent]:
+    for _ in range(200):
+        found = in_chat(fake, chat_id, marker)
+        if len(found) >= count:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {marker!r} message in chat {chat_id}")

@@ -1,7 +1,7 @@
 """a member's own time zone and services (users.region already holds their region)
 
 Revision ID: 0009_member_settings
-Revises: 0007_update_inbox
+Revises: 0008_poll_counts
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_member_settings"
-down_revision: str | None = "0007_update_inbox"
+down_revision: str | None = "0008_poll_counts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
