@@ -196,3 +196,13 @@ async def test_console_where_uses_the_members_region(app: App) -> None:
     out = stdout.getvalue().split("/where", 1)[-1]
     assert "Tving" in out
     assert "No region set" not in out
+
+
+async def test_a_change_made_by_another_process_is_seen_once_the_cache_expires(app: App) -> None:
+    assert "Tving" in all_text(await say(app, "/where Prison Playbook"))  # every region
+    async with app.db.unit_of_work(write=True) as repos:  # as another process would
+        user = await repos.users.ensure("console", "ana", "ana")
+        await repos.users.set_region(user, "US")
+    assert "Tving" in all_text(await say(app, "/where Prison Playbook"))  # still cached
+    app.core.preference_store.TTL_SECONDS = 0.0
+    assert "Tving" not in all_text(await say(app, "/where Prison Playbook"))

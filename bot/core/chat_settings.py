@@ -195,6 +195,8 @@ class ChatSettingsCommands:
         return await handler(ctx, value)
 
     async def show(self, ctx: CommandContext, changed: str | None = None) -> Reply:
+        if changed:
+            self.core.preference_store.forget(ctx)  # the next /where sees the change
         async with self.core.db.unit_of_work(write=True) as repos:
             view = await enter_chat(self.core, repos, ctx)
             chat = await repos.parties.find_chat(ctx.platform, ctx.chat_id)

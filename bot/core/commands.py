@@ -21,7 +21,7 @@ from bot.core.errors import (
 )
 from bot.core.list_filters import ListFilters
 from bot.core.permissions import is_admin
-from bot.core.preferences import SOURCES, Preferences, load_preferences
+from bot.core.preferences import SOURCES, Preferences, PreferenceStore
 from bot.core.ratings import parse_rating, stars, stars_number
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
 from bot.core.text import (
@@ -63,6 +63,7 @@ class Core:
         self.settings = settings
         self.catalog = catalog or CatalogCache(db)
         self.clock = clock
+        self.preference_store = PreferenceStore(db, settings)
 
     # -- title resolution ------------------------------------------------------------------
 
@@ -218,8 +219,8 @@ class Core:
     async def preferences(
         self, ctx: CommandContext, option_region: str | None = None
     ) -> Preferences:
-        async with self.db.unit_of_work() as repos:
-            return await load_preferences(repos, self.settings, ctx, option_region)
+        """The region, services and time zone that apply (see bot/core/preferences.py)."""
+        return await self.preference_store.for_command(ctx, option_region)
 
     def offers_line(
         self, offers: Sequence[Offer], region: str | None, services: Sequence[str] = ()
@@ -283,7 +284,7 @@ class Core:
         async with self.db.unit_of_work() as repos:
             summary = await repos.ratings.summary(t.id)
             editorial = await repos.curation.editorial_for(t.id)
-            prefs = await load_preferences(repos, self.settings, ctx)
+        prefs = await self.preferences(ctx)
         region = prefs.region
         fields: list[Field] = []
         if t.original_name and t.original_name != t.name:
@@ -459,7 +460,7 @@ class Core:
         offers = snap.offers.get(t.id, [])
         async with self.db.unit_of_work() as repos:
             editorial = await repos.curation.editorial_for(t.id)
-            prefs = await load_preferences(repos, self.settings, ctx, region)
+        prefs = await self.preferences(ctx, region)
         region = prefs.region
         # Services a reviewer named without a region or date: shown apart from the offers.
         mentions = reviewer_mentions(editorial, {o.provider.casefold() for o in offers})

@@ -5,6 +5,7 @@ REELBOT_DEFAULT_REGION."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +13,7 @@ from bot.core.context import CommandContext
 from bot.settings import Settings
 from db.records import ChatSettings, MemberSettings
 from db.repositories import Repositories
+from db.session import Database
 
 DEFAULT_TIMEZONE = "UTC"
 
@@ -100,3 +102,51 @@ async def load_preferences(
         platform_region=ctx.region,
         default_region=settings.default_region,
     )
+
+
+class PreferenceStore:
+    """Members' and chats' settings for the read commands, kept in memory so /recommend and
+    /title stay free of SQL on their hot path. A change made in this process is seen at once
+    (`forget`); one made by another process within TTL_SECONDS."""
+
+    TTL_SECONDS = 30.0
+    MAX_ENTRIES = 20_000
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._members: dict[tuple[str, str], tuple[float, MemberSettings]] = {}
+        self._chats: dict[tuple[str, str], tuple[float, ChatSettings | None]] = {}
+
+    async def for_command(
+        self, ctx: CommandContext, option_region: str | None = None
+    ) -> Preferences:
+        now = time.monotonic()
+        member_key, chat_key = (ctx.platform, ctx.user_id), (ctx.platform, ctx.chat_id)
+        member_entry, chat_entry = self._members.get(member_key), self._chats.get(chat_key)
+        if (
+            member_entry is None
+            or chat_entry is None
+            or now - member_entry[0] > self.TTL_SECONDS
+            or now - chat_entry[0] > self.TTL_SECONDS
+        ):
+            async with self.db.unit_of_work() as repos:
+                member = await repos.users.member_settings(ctx.platform, ctx.user_id)
+                chat = await repos.parties.find_chat(ctx.platform, ctx.chat_id)
+            if len(self._members) + len(self._chats) > self.MAX_ENTRIES:
+                self._members.clear()
+                self._chats.clear()
+            member_entry, chat_entry = (now, member), (now, chat)
+            self._members[member_key], self._chats[chat_key] = member_entry, chat_entry
+        return decide(
+            option_region=option_region,
+            member=member_entry[1],
+            chat=chat_entry[1],
+            platform_region=ctx.region,
+            default_region=self.settings.default_region,
+        )
+
+    def forget(self, ctx: CommandContext) -> None:
+        """This member's or this chat's settings just changed here."""
+        self._members.pop((ctx.platform, ctx.user_id), None)
+        self._chats.pop((ctx.platform, ctx.chat_id), None)
