@@ -43,7 +43,7 @@ async def open_app(
     if upgrade or seed:
         await _prepare(db, upgrade=upgrade, seed=seed)
     store = SnapshotStore(settings.data_dir / "index-cache", settings.database_url)
-    core = Core(db, settings, CatalogCache(db, store=store))
+    core = Core(db, settings, CatalogCache(db, store=store), clock)
     dispatcher = Dispatcher(core)
     parties = watchparty.register(dispatcher, core, clock)
     register_admin(dispatcher)

@@ -109,6 +109,8 @@ class Settings:
     data_dir: Path
     log_level: str = "INFO"
     default_region: str | None = None
+    # /where marks an offer older than this as possibly out of date.
+    stale_offer_days: int = 365
     # "platform:user_id" entries, e.g. "telegram:123456"; the console user is always an owner.
     owner_ids: frozenset[str] = frozenset()
     discord_token: str | None = field(default=None, repr=False)
@@ -135,6 +137,11 @@ class Settings:
                 f"REELBOT_DEFAULT_REGION must be an ISO 3166 country code such as US, GB or "
                 f"KR, not {region!r}"
             )
+        stale_text = (env.get("REELBOT_STALE_OFFER_DAYS") or "").strip() or "365"
+        if not stale_text.isdigit() or int(stale_text) < 1:
+            raise SettingsError(
+                f"REELBOT_STALE_OFFER_DAYS must be a whole number of days, not {stale_text!r}"
+            )
         owners = frozenset(
             part.strip() for part in env.get("REELBOT_OWNER_IDS", "").split(",") if part.strip()
         )
@@ -149,6 +156,7 @@ class Settings:
             data_dir=data_dir,
             log_level=log_level,
             default_region=region,
+            stale_offer_days=int(stale_text),
             owner_ids=owners,
             discord_token=env.get("DISCORD_TOKEN") or None,
             telegram_token=env.get("TELEGRAM_TOKEN") or None,

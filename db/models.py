@@ -212,7 +212,10 @@ class User(Base):
     platform: Mapped[str] = mapped_column(String(16))
     platform_user_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(100))
+    # The member's own settings (/settings me …); None: not set, the chat's or server's apply.
     region: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    services: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -52,6 +52,15 @@ class StoredRating:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberSettings:
+    """A member's own /settings me values; None where the member set nothing."""
+
+    region: str | None = None
+    timezone: str | None = None
+    services: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatSettings:
     id: int
     region: str | None

@@ -29,6 +29,7 @@ from db.curation_repository import CurationRepository
 from db.records import (
     IMPORTED_PLATFORMS,
     ChatSettings,
+    MemberSettings,
     RatingChange,
     RatingSummary,
     ReviewRecord,
@@ -330,6 +331,33 @@ class UserRepository:
             select(m.User.id).where(
                 m.User.platform == platform, m.User.platform_user_id == platform_user_id
             )
+        )
+
+    async def member_settings(self, platform: str, platform_user_id: str) -> MemberSettings:
+        row = (
+            await self.session.execute(
+                select(m.User.region, m.User.timezone, m.User.services).where(
+                    m.User.platform == platform, m.User.platform_user_id == platform_user_id
+                )
+            )
+        ).first()
+        if row is None:
+            return MemberSettings()
+        region, timezone, services = row
+        return MemberSettings(region, timezone, None if services is None else tuple(services))
+
+    async def set_region(self, user_id: int, region: str | None) -> None:
+        await self.session.execute(update(m.User).where(m.User.id == user_id).values(region=region))
+
+    async def set_timezone(self, user_id: int, timezone: str | None) -> None:
+        await self.session.execute(
+            update(m.User).where(m.User.id == user_id).values(timezone=timezone)
+        )
+
+    async def set_services(self, user_id: int, services: Sequence[str] | None) -> None:
+        value = None if services is None else list(services)
+        await self.session.execute(
+            update(m.User).where(m.User.id == user_id).values(services=value)
         )
 
 

@@ -174,3 +174,13 @@ def test_a_webhook_without_a_secret_still_gets_one(tmp_path: Path) -> None:
     assert first is not None and second is not None
     assert len(first.secret) >= 32 and first.secret != second.secret
     assert first.path == "tg/hook" and first.port == 8443
+
+
+def test_stale_offer_age_defaults_to_a_year_and_is_configurable(tmp_path: Path) -> None:
+    assert Settings.from_env({"REELBOT_DATA_DIR": str(tmp_path)}).stale_offer_days == 365
+    env = {"REELBOT_DATA_DIR": str(tmp_path), "REELBOT_STALE_OFFER_DAYS": " 90 "}
+    assert Settings.from_env(env).stale_offer_days == 90
+    for bad in ("0", "-5", "a year", "1.5"):
+        with pytest.raises(SettingsError) as raised:
+            Settings.from_env({**env, "REELBOT_STALE_OFFER_DAYS": bad})
+        assert "REELBOT_STALE_OFFER_DAYS" in str(raised.value)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from rapidfuzz import fuzz, process
 
@@ -17,10 +17,12 @@ from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.dispatch import CommandSpec
 from bot.core.errors import UsageError, UserError
+from bot.core.preferences import SOURCES, decide, load_preferences
 from bot.core.replies import Reply
+from bot.core.services import find_service, known_services
 from bot.core.text import ISO_REGIONS, clean_user_text, country_name, shorten
 from bot.core.when import format_duration, parse_duration
-from db.records import ChatSettings
+from db.records import ChatSettings, MemberSettings
 from db.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,8 @@ UNSET_WORDS = frozenset({"none", "off", "clear", "unset", "reset", "-"})
 
 SETTINGS_SPEC = CommandSpec(
     "settings",
-    "/settings [region|timezone|services|reminders] [value]",
-    "this chat's region, time zone, streaming services and watch-party reminders",
+    "/settings [me] [region|timezone|services|reminders] [value]",
+    "this chat's (or, with me, your own) region, time zone, services and reminders",
     "/settings timezone Asia/Seoul",
 )
 
@@ -47,7 +49,7 @@ class ChatView:
     id: int
     user_id: int
     region: str | None
-    region_source: str  # "chat" | "you" | "server" | "none"
+    region_source: str  # a key of preferences.SOURCES
     zone: ZoneInfo
     timezone_set: bool
     services: tuple[str, ...]
@@ -61,7 +63,9 @@ async def enter_chat(core: Core, repos: Repositories, ctx: CommandContext) -> Ch
     name = clean_user_text(ctx.display_name).strip() or ctx.user_id
     user_id = await repos.users.ensure(ctx.platform, ctx.user_id, name)
     await repos.parties.add_member(chat.id, user_id)
-    return _view(core, ctx, chat, user_id, await repos.parties.reminder_minutes(chat.id))
+    member = await repos.users.member_settings(ctx.platform, ctx.user_id)
+    reminders = await repos.parties.reminder_minutes(chat.id)
+    return _view(core, ctx, chat, user_id, reminders, member)
 
 
 async def peek_chat(core: Core, repos: Repositories, ctx: CommandContext) -> ChatView | None:
@@ -71,7 +75,9 @@ async def peek_chat(core: Core, repos: Repositories, ctx: CommandContext) -> Cha
     if chat is None:
         return None
     user_id = await repos.users.find(ctx.platform, ctx.user_id)
-    return _view(core, ctx, chat, user_id or 0, await repos.parties.reminder_minutes(chat.id))
+    member = await repos.users.member_settings(ctx.platform, ctx.user_id)
+    reminders = await repos.parties.reminder_minutes(chat.id)
+    return _view(core, ctx, chat, user_id or 0, reminders, member)
 
 
 def _view(
@@ -80,27 +86,24 @@ def _view(
     chat: ChatSettings,
     user_id: int,
     reminders: tuple[int, ...] | None,
+    member: MemberSettings | None,
 ) -> ChatView:
-    if chat.region:
-        region, source = chat.region, "chat"
-    elif ctx.region:
-        region, source = ctx.region, "you"
-    elif core.settings.default_region:
-        region, source = core.settings.default_region, "server"
-    else:
-        region, source = None, "none"
-    try:
-        zone = ZoneInfo(chat.timezone or DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULT_TIMEZONE)
+    prefs = decide(
+        option_region=None,
+        # A group's watch party is the chat's: one member's own settings do not steer it.
+        member=None if ctx.is_group else member,
+        chat=chat,
+        platform_region=ctx.region,
+        default_region=core.settings.default_region,
+    )
     return ChatView(
         id=chat.id,
         user_id=user_id,
-        region=region,
-        region_source=source,
-        zone=zone,
-        timezone_set=chat.timezone is not None,
-        services=chat.services,
+        region=prefs.region,
+        region_source=prefs.region_source,
+        zone=prefs.zone,
+        timezone_set=prefs.timezone_source != "none",
+        services=prefs.services,
         reminders=DEFAULT_REMINDERS if reminders is None else reminders,
         reminders_set=reminders is not None,
     )
@@ -163,6 +166,8 @@ class ChatSettingsCommands:
         what, value = what.lower(), value.strip()
         if not what:
             return await self.show(ctx)
+        if what in {"me", "my", "mine"}:
+            return await self._member_setting(ctx, value)
         handlers = {
             "region": self._region,
             "country": self._region,
@@ -178,42 +183,138 @@ class ChatSettingsCommands:
         if handler is None:
             raise UsageError(
                 f'There is no setting "{shorten(what, 40)}". '
-                "Settings: region, timezone, services, reminders."
+                "Settings: region, timezone, services, reminders; yours: /settings me region KR."
             )
         if not value:
             return await self.show(ctx)
         if ctx.is_group and not ctx.is_admin:
-            raise UserError("Only an admin of this chat can change its settings.")
+            raise UserError(
+                "Only an admin of this chat can change its settings. "
+                "Your own: /settings me region|services|timezone <value>."
+            )
         return await handler(ctx, value)
 
     async def show(self, ctx: CommandContext, changed: str | None = None) -> Reply:
+        if changed:
+            self.core.preference_store.forget(ctx)  # the next /where sees the change
         async with self.core.db.unit_of_work(write=True) as repos:
             view = await enter_chat(self.core, repos, ctx)
+            chat = await repos.parties.find_chat(ctx.platform, ctx.chat_id)
+            prefs = await load_preferences(repos, self.core.settings, ctx)
+            member = await repos.users.member_settings(ctx.platform, ctx.user_id)
+        chat_region = chat.region if chat else None
+        chat_zone = chat.timezone if chat else None
+        chat_services = chat.services if chat else ()
+        # In a group the member's own values stay private: only that they apply is shown.
+        hide = ctx.is_group
+
+        def why(value: str, source: str) -> str:
+            if hide and source == "you":
+                return "your own setting (see it with /settings me in a private chat)"
+            return f"{value}, {SOURCES[source]}" if value else SOURCES[source]
+
         lines = [
-            f"Region: {describe_region(view)}",
-            f"Time zone: {view.zone.key}" + ("" if view.timezone_set else " (not set, default)"),
-            "Services: " + (", ".join(view.services) if view.services else "not set (any service)"),
+            "Region: "
+            + (f"{chat_region} ({country_name(chat_region)})" if chat_region else "not set"),
+            "Time zone: " + (chat_zone or f"{DEFAULT_TIMEZONE} (not set, default)"),
+            "Services: " + (", ".join(chat_services) if chat_services else "not set (any service)"),
             f"Watch-party reminders: {describe_reminders(view.reminders)}"
             + ("" if view.reminders_set else " (default)"),
+            "",
+            "What applies to your /where, /title and /recommend here:",
+            "Region: "
+            + (
+                why(f"{prefs.region} ({country_name(prefs.region)})", prefs.region_source)
+                if prefs.region
+                else "not set (where-to-watch lists every region)"
+            ),
+            "Services: "
+            + (
+                why(", ".join(prefs.services), prefs.services_source)
+                if prefs.services
+                else "any service (none set)"
+            ),
+            "Time zone: "
+            + (
+                why(prefs.zone.key, prefs.timezone_source)
+                if hide
+                else f"{prefs.zone.key} ({SOURCES[prefs.timezone_source]})"
+            ),
         ]
+        if not hide:
+            lines.append("Yours (/settings me, only for you): " + describe_member(member))
         heading = f"{changed} Settings for this chat:" if changed else "Settings for this chat:"
         return Reply(
             text="\n".join([heading, *lines]),
             notes=(
                 "Change one with e.g. /settings region KR, /settings timezone Asia/Seoul, "
-                "/settings services netflix, viki or /settings reminders 1h, 0 "
-                '("none" clears a setting).',
+                "/settings services netflix, viki or /settings reminders 1h, 0; your own with "
+                '/settings me region KR ("none" clears a setting).',
             ),
         )
 
-    async def _region(self, ctx: CommandContext, value: str) -> Reply:
-        code: str | None = value.upper()
-        if value.lower() in UNSET_WORDS:
-            code = None
-        elif code not in ISO_REGIONS:
-            raise UsageError(
-                f'"{shorten(value, 20)}" is not a country code. Use two letters, e.g. US, KR, GB.'
+    async def _member_setting(self, ctx: CommandContext, args: str) -> Reply:
+        """/settings me region|services|timezone <value>: the member's own, in every chat."""
+        what, _, value = args.partition(" ")
+        what, value = what.lower(), value.strip()
+        if not what or not value:
+            async with self.core.db.unit_of_work() as repos:
+                member = await repos.users.member_settings(ctx.platform, ctx.user_id)
+            return Reply(
+                text="Your settings: " + describe_member(member),
+                notes=(
+                    "Change one with /settings me region KR, /settings me services "
+                    'netflix, viki or /settings me timezone Seoul ("none" clears it).',
+                ),
             )
+        unset = value.lower() in UNSET_WORDS
+        if what in {"region", "country"}:
+            code = None if unset else parse_region(value)
+            done = (
+                f"Your region is now {code} ({country_name(code)})."
+                if code
+                else ("Your region is cleared.")
+            )
+            await self._save_member(ctx, lambda repos, uid: repos.users.set_region(uid, code))
+        elif what in {"timezone", "tz", "time"}:
+            key = None if unset else find_timezone(value)
+            done = f"Your time zone is now {key}." if key else "Your time zone is cleared."
+            await self._save_member(ctx, lambda repos, uid: repos.users.set_timezone(uid, key))
+        elif what in {"services", "service"}:
+            services = None if unset else await self._parse_services(value)
+            done = (
+                f"Your services are now {', '.join(services)}."
+                if services
+                else "Your services are cleared."
+            )
+            await self._save_member(ctx, lambda repos, uid: repos.users.set_services(uid, services))
+        else:
+            raise UsageError(
+                f'There is no setting "{shorten(what, 40)}" of yours. '
+                "Yours: region, services, timezone."
+            )
+        return await self.show(ctx, done)
+
+    async def _save_member(
+        self, ctx: CommandContext, change: Callable[[Repositories, int], Awaitable[None]]
+    ) -> None:
+        name = clean_user_text(ctx.display_name).strip() or ctx.user_id
+        async with self.core.db.unit_of_work(write=True) as repos:
+            await change(repos, await repos.users.ensure(ctx.platform, ctx.user_id, name))
+
+    async def _parse_services(self, value: str) -> list[str]:
+        snap = await self.core.catalog.get()
+        known = known_services(snap.offers.values())
+        services: list[str] = []
+        for word in (w.strip() for w in re.split(r"[,;]", value)):
+            if word:
+                name = find_service(word, known)
+                if name not in services:
+                    services.append(name)
+        return services
+
+    async def _region(self, ctx: CommandContext, value: str) -> Reply:
+        code = None if value.lower() in UNSET_WORDS else parse_region(value)
         async with self.core.db.unit_of_work(write=True) as repos:
             view = await enter_chat(self.core, repos, ctx)
             await repos.chats.set_region(view.id, code)
@@ -228,15 +329,7 @@ class ChatSettingsCommands:
         return await self.show(ctx, f"Time zone set to {key}." if key else "Time zone cleared.")
 
     async def _services(self, ctx: CommandContext, value: str) -> Reply:
-        services: list[str] = []
-        if value.lower() not in UNSET_WORDS:
-            snap = await self.core.catalog.get()
-            known = sorted({o.provider for offers in snap.offers.values() for o in offers})
-            for word in (w.strip() for w in re.split(r"[,;]", value)):
-                if word:
-                    name = find_service(word, known)
-                    if name not in services:
-                        services.append(name)
+        services = [] if value.lower() in UNSET_WORDS else await self._parse_services(value)
         async with self.core.db.unit_of_work(write=True) as repos:
             view = await enter_chat(self.core, repos, ctx)
             await repos.parties.set_chat_services(view.id, services)
@@ -256,15 +349,22 @@ class ChatSettingsCommands:
         return await self.show(ctx, f"Reminders: {describe_reminders(minutes)}.")
 
 
-def describe_region(view: ChatView) -> str:
-    if view.region is None:
-        return "not set (where-to-watch lists every region)"
-    name = f"{view.region} ({country_name(view.region)})"
-    return {
-        "chat": name,
-        "you": f"not set (using yours: {name})",
-        "server": f"not set (server default: {name})",
-    }.get(view.region_source, name)
+def parse_region(value: str) -> str:
+    code = value.strip().upper()
+    if code not in ISO_REGIONS:
+        raise UsageError(
+            f'"{shorten(value, 20)}" is not a country code. Use two letters, e.g. US, KR, GB.'
+        )
+    return code
+
+
+def describe_member(member: MemberSettings) -> str:
+    parts = [
+        f"region {member.region}" if member.region else "region not set",
+        f"services {', '.join(member.services)}" if member.services else "services not set",
+        f"time zone {member.timezone}" if member.timezone else "time zone not set",
+    ]
+    return "; ".join(parts) + "."
 
 
 def describe_reminders(minutes: Sequence[int]) -> str:
@@ -321,39 +421,4 @@ def find_timezone(value: str) -> str:
         f'"{shorten(text, 40)}" is not a time zone I know. '
         "Use Area/City, e.g. Asia/Seoul or America/New_York."
         + (f" Did you mean: {hints}?" if hints else "")
-    )
-
-
-def _slug(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-_SERVICE_ALIASES = {
-    "prime": "primevideo",
-    "amazon": "primevideo",
-    "amazonprime": "primevideo",
-    "hbo": "max",
-    "hbomax": "max",
-    "disney": "disney",
-    "apple": "appletv",
-    "appletvplus": "appletv",
-    "criterion": "criterionchannel",
-}
-
-
-def find_service(word: str, known: Sequence[str]) -> str:
-    """A provider name from the catalog for what the member typed ("netflix", "prime")."""
-    slug = _slug(word)
-    slug = _SERVICE_ALIASES.get(slug, slug)
-    by_slug = {_slug(name): name for name in known}
-    if slug in by_slug:
-        return by_slug[slug]
-    starts = [name for s, name in by_slug.items() if slug and s.startswith(slug)]
-    if len(starts) == 1:
-        return starts[0]
-    matches = process.extract(word, list(known), scorer=fuzz.WRatio, limit=3)
-    hints = ", ".join(m[0] for m in matches if m[1] >= 60)
-    raise UsageError(
-        f'I don\'t know a service called "{shorten(word, 40)}".'
-        + (f" Did you mean: {hints}?" if hints else f" Known: {', '.join(known)}.")
     )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.core.catalog import CatalogCache, CatalogSnapshot
+from bot.core.clock import Clock, system_clock
 from bot.core.context import CommandContext
 from bot.core.editorial_flow import editorial_field, reviewer_mentions
 from bot.core.errors import (
@@ -19,6 +21,7 @@ from bot.core.errors import (
 )
 from bot.core.list_filters import ListFilters
 from bot.core.permissions import is_admin
+from bot.core.preferences import SOURCES, Preferences, PreferenceStore
 from bot.core.ratings import parse_rating, stars, stars_number
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
 from bot.core.text import (
@@ -49,10 +52,18 @@ OFFER_KIND_LABELS = {
 
 
 class Core:
-    def __init__(self, db: Database, settings: Settings, catalog: CatalogCache | None = None):
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        catalog: CatalogCache | None = None,
+        clock: Clock = system_clock,
+    ):
         self.db = db
         self.settings = settings
         self.catalog = catalog or CatalogCache(db)
+        self.clock = clock
+        self.preference_store = PreferenceStore(db, settings)
 
     # -- title resolution ------------------------------------------------------------------
 
@@ -205,11 +216,16 @@ class Core:
             parts.append(country_adjective(evidence.countries[0]))
         return " · ".join(parts) or "popular with members"
 
-    def region_for(self, ctx: CommandContext, explicit: str | None = None) -> str | None:
-        return explicit or ctx.region or self.settings.default_region
+    async def preferences(
+        self, ctx: CommandContext, option_region: str | None = None
+    ) -> Preferences:
+        """The region, services and time zone that apply (see bot/core/preferences.py)."""
+        return await self.preference_store.for_command(ctx, option_region)
 
-    def offers_line(self, offers: Sequence[Offer], region: str | None) -> str:
-        """A compact "where to watch" for list items."""
+    def offers_line(
+        self, offers: Sequence[Offer], region: str | None, services: Sequence[str] = ()
+    ) -> str:
+        """A compact "where to watch" for list items; the member's services first, with ✓."""
         if region:
             offers = [o for o in offers if o.region == region]
             if not offers:
@@ -221,11 +237,16 @@ class Core:
             kinds[o.provider].add(o.kind)
         if not by_provider:
             return "where to watch: not known yet"
+        mine = {service.casefold() for service in services}
         parts = []
-        for provider in sorted(by_provider, key=lambda p: ("stream" not in kinds[p], p)):
+        for provider in sorted(
+            by_provider,
+            key=lambda p: (p.casefold() not in mine, "stream" not in kinds[p], p),
+        ):
             kind = "/".join(k for k in OFFER_KIND_LABELS if k in kinds[provider] and k != "stream")
             regions = "" if region else f" {'/'.join(sorted(by_provider[provider]))}"
-            parts.append(f"{provider}{regions}{f' ({kind})' if kind else ''}")
+            tick = " ✓" if provider.casefold() in mine else ""
+            parts.append(f"{provider}{tick}{regions}{f' ({kind})' if kind else ''}")
         return "▶ " + ", ".join(parts[:4]) + (" …" if len(parts) > 4 else "")
 
     # -- commands ----------------------------------------------------------------------------
@@ -263,7 +284,8 @@ class Core:
         async with self.db.unit_of_work() as repos:
             summary = await repos.ratings.summary(t.id)
             editorial = await repos.curation.editorial_for(t.id)
-        region = self.region_for(ctx)
+        prefs = await self.preferences(ctx)
+        region = prefs.region
         fields: list[Field] = []
         if t.original_name and t.original_name != t.name:
             fields.append(Field("Original title", t.original_name))
@@ -276,7 +298,8 @@ class Core:
         if t.cast:
             fields.append(Field("Cast", ", ".join(t.cast[:5])))
         fields.append(Field("Members' rating", self.summary_text(summary)))
-        fields.append(Field("Where to watch", self.offers_line(snap.offers.get(t.id, []), region)))
+        watch = self.offers_line(snap.offers.get(t.id, []), region, prefs.services)
+        fields.append(Field("Where to watch", watch))
         offered = {o.provider.casefold() for o in snap.offers.get(t.id, [])}
         if mentions := reviewer_mentions(editorial, offered):
             fields.append(Field("Reviewers' mentions", " ".join(mentions)))
@@ -324,9 +347,10 @@ class Core:
     ) -> Reply:
         if not 1 <= limit <= MAX_RECOMMENDATIONS:
             raise UsageError(f"Ask for 1 to {MAX_RECOMMENDATIONS} suggestions.")
-        filters = filters or ListFilters(TitleFilter())
+        prefs = await self.preferences(ctx)
+        filters = (filters or ListFilters(TitleFilter())).in_region(prefs.region)
         if not query or not query.strip():
-            return await self.personal_picks(ctx, limit, filters)
+            return await self.personal_picks(ctx, limit, filters, prefs)
         snap, source, notes = await self.resolve(query)
         exclude: set[int] = set()
         if filters.unrated:
@@ -339,7 +363,7 @@ class Core:
         )
         if not filters.is_empty:
             notes = [*notes, filters.describe()]
-        region = self.region_for(ctx)
+        region = filters.titles.region or prefs.region  # --in KR: only KR offers in the lines
         heading = f"If you liked {self.label(source)}, watch:"
         versions = snap.model.versions_of(source.id)
         if versions and not notes:
@@ -352,7 +376,7 @@ class Core:
             )
         return Reply(
             text=heading,
-            items=self.suggestion_items(snap, suggestions, source, region),
+            items=self.suggestion_items(snap, suggestions, source, region, prefs.services),
             notes=tuple(notes),
             actions=tuple(
                 Action(f"ℹ {i + 1}", f"/title #{s.title_id}") for i, s in enumerate(suggestions)
@@ -365,6 +389,7 @@ class Core:
         suggestions: Sequence[Suggestion],
         source: TitleFacts | None,
         region: str | None,
+        services: Sequence[str] = (),
     ) -> tuple[Item, ...]:
         items = []
         for s in suggestions:
@@ -376,16 +401,22 @@ class Core:
                 Item(
                     text=f"{self.label(t)} — {self.describe(t)}",
                     detail=detail,
-                    extra=self.offers_line(snap.offers.get(t.id, []), region),
+                    extra=self.offers_line(snap.offers.get(t.id, []), region, services),
                     title_id=t.id,
                 )
             )
         return tuple(items)
 
     async def personal_picks(
-        self, ctx: CommandContext, limit: int, filters: ListFilters | None = None
+        self,
+        ctx: CommandContext,
+        limit: int,
+        filters: ListFilters | None = None,
+        prefs: Preferences | None = None,
     ) -> Reply:
-        filters = filters or ListFilters(TitleFilter())
+        prefs = prefs or await self.preferences(ctx)
+        filters = (filters or ListFilters(TitleFilter())).in_region(prefs.region)
+        region = filters.titles.region or prefs.region
         snap = await self.catalog.get()
         async with self.db.unit_of_work() as repos:
             user_id = await repos.users.find(ctx.platform, ctx.user_id)
@@ -410,7 +441,7 @@ class Core:
                 )
         return Reply(
             text=heading,
-            items=self.suggestion_items(snap, suggestions, None, self.region_for(ctx)),
+            items=self.suggestion_items(snap, suggestions, None, region, prefs.services),
             notes=tuple(notes),
             actions=tuple(
                 Action(f"ℹ {i + 1}", f"/title #{s.title_id}") for i, s in enumerate(suggestions)
@@ -425,10 +456,11 @@ class Core:
                     f"{region!r} is not a country code. Use two letters, e.g. US, KR, GB."
                 )
         snap, t, notes = await self.resolve(query)
-        region = self.region_for(ctx, region)
         offers = snap.offers.get(t.id, [])
         async with self.db.unit_of_work() as repos:
             editorial = await repos.curation.editorial_for(t.id)
+        prefs = await self.preferences(ctx, region)
+        region = prefs.region
         # Services a reviewer named without a region or date: shown apart from the offers.
         mentions = reviewer_mentions(editorial, {o.provider.casefold() for o in offers})
         if not offers:
@@ -446,9 +478,14 @@ class Core:
         extra_notes = [*notes, *mentions]
         if region is None:
             extra_notes.append(
-                "No region set, so this lists every region. Add one: /where <title> US"
+                "No region set, so this lists every region. Add one: /where <title> US, "
+                "or set yours: /settings me region US"
             )
-        elif not shown:
+        elif prefs.region_source != "option":
+            extra_notes.append(
+                f"Region {region}: {SOURCES[prefs.region_source]} (another: /where <title> US)."
+            )
+        if region is not None and not shown:
             elsewhere = ", ".join(sorted({o.region for o in offers}))
             return Reply(
                 text=f"Where to watch {self.label(t)} in {country_name(region)} ({region}):",
@@ -457,18 +494,26 @@ class Core:
                     f"Not known to be available in {region}. Known in: {elsewhere}.",
                 ),
             )
+        stale_before = self.clock().date() - timedelta(days=self.settings.stale_offer_days)
+        mine = {service.casefold() for service in prefs.services}
         groups: dict[str, list[str]] = defaultdict(list)
         for o in sorted(shown, key=lambda o: (o.provider, o.region)):
             label = o.provider if region else f"{o.provider} ({o.region})"
+            if o.provider.casefold() in mine:
+                label += " ✓"  # one of the member's (or chat's) services
+            label += f" — as of {o.as_of:%d %b %Y}"
+            if o.as_of < stale_before:
+                label += " (old, may have changed)"
             groups[o.kind].append(label)
         fields = tuple(
-            Field(OFFER_KIND_LABELS[kind], ", ".join(dict.fromkeys(groups[kind])))
+            Field(OFFER_KIND_LABELS[kind], "\n".join(dict.fromkeys(groups[kind])))
             for kind in OFFER_KIND_LABELS
             if kind in groups
         )
-        as_of = max(o.as_of for o in shown)
         place = f" in {country_name(region)} ({region})" if region else ""
-        extra_notes.append(f"As of {as_of:%d %b %Y}; catalogs change, check before you press play.")
+        if mine:
+            extra_notes.append(f"✓ on your services ({SOURCES[prefs.services_source]}).")
+        extra_notes.append("Catalogs change: check before you press play.")
         return Reply(
             card=TitleCard(
                 title_id=t.id,

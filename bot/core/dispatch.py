@@ -17,6 +17,7 @@ from bot.core.errors import UnknownCommandError, UsageError, UserError
 from bot.core.list_filters import ListFilters, split_filters
 from bot.core.ratings import ACCEPTED, looks_like_rating, parse_rating
 from bot.core.replies import Action, Item, Reply
+from bot.core.services import known_services
 from bot.core.text import ISO_REGIONS, clean_user_text
 
 log = logging.getLogger(__name__)
@@ -204,7 +205,8 @@ class Dispatcher:
 
     async def _recommend(self, ctx: CommandContext, args: str) -> Reply:
         limit = DEFAULT_RECOMMENDATIONS
-        args, filters = split_filters(args, self.core.region_for(ctx))
+        snap = await self.core.catalog.get()
+        args, filters = split_filters(args, lambda: known_services(snap.offers.values()))
         head, _, last = args.rpartition(" ")
         if args.isdigit():
             return await self._recommend_number(ctx, int(args), filters)

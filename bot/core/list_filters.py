@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from bot.core.errors import UsageError
+from bot.core.services import find_service
 from bot.core.text import COUNTRIES, ISO_REGIONS, LANGUAGES
 from recommender import TitleFilter
 
@@ -35,6 +37,12 @@ class ListFilters:
     @property
     def is_empty(self) -> bool:
         return self.titles.is_empty and not self.unrated
+
+    def in_region(self, region: str | None) -> ListFilters:
+        """--on netflix means Netflix in the region that applies, unless --in names one."""
+        if not self.titles.providers or self.titles.region or not region:
+            return self
+        return replace(self, titles=replace(self.titles, region=region))
 
     def describe(self) -> str:
         f = self.titles
@@ -84,8 +92,11 @@ def _year(value: str, flag: str) -> int:
     return int(value)
 
 
-def split_filters(args: str, default_region: str | None) -> tuple[str, ListFilters]:
-    """The command line without its filter flags, and the filters they ask for."""
+def split_filters(
+    args: str, known_services: Callable[[], Sequence[str]]
+) -> tuple[str, ListFilters]:
+    """The command line without its filter flags, and the filters they ask for. --on names
+    are matched to the catalog's services (`known_services`); an unknown one is an error."""
     values: dict[str, object] = {}
     unrated = False
     for m in _FLAG.finditer(args):
@@ -103,7 +114,10 @@ def split_filters(args: str, default_region: str | None) -> tuple[str, ListFilte
         if not value:
             raise UsageError(f"--{name} needs a value. {FILTER_HELP}")
         if name == "on":
-            values["providers"] = frozenset(p.casefold() for p in value.split(",") if p)
+            known = known_services()
+            values["providers"] = frozenset(
+                find_service(p, known).casefold() for p in value.split(",") if p
+            )
         elif name == "in":
             region = value.upper()
             if region not in ISO_REGIONS:
@@ -121,8 +135,6 @@ def split_filters(args: str, default_region: str | None) -> tuple[str, ListFilte
         args,
     )
     rest = re.sub(r"\s+", " ", rest).strip()
-    if "providers" in values and "region" not in values and default_region:
-        values["region"] = default_region  # "my services" are the ones in my region
     year_from, year_to = values.get("year_from"), values.get("year_to")
     if isinstance(year_from, int) and isinstance(year_to, int) and year_from > year_to:
         raise UsageError("--from must not be later than --to.")

@@ -502,6 +502,20 @@ async def test_inline_query_lists_matching_title_cards(telegram: FakeTelegram) -
     assert "Where to watch Miracle in Cell No. 7" in edit.params["text"]
 
 
+async def test_where_and_inline_cards_use_the_members_own_region(telegram: FakeTelegram) -> None:
+    saved = await ask(telegram, "/settings me region KR")
+    assert "your setting" in saved.text
+    where = await ask(telegram, "/where Prison Playbook")
+    assert "Tving" in where.text and "No region set" not in where.text
+    telegram.inline_query("prison playbook")
+    answer = await telegram.next_sent("answerInlineQuery")
+    card = answer.params["results"][0]["input_message_content"]["message_text"]
+    assert "Tving" in card
+    # Another member's /where is not steered by it.
+    other = await ask(telegram, "/where Prison Playbook", user_id=43)
+    assert "No region set" in other.text
+
+
 async def test_an_inline_query_for_nothing_lists_nothing(telegram: FakeTelegram) -> None:
     telegram.inline_query("   ")
     answer = await telegram.next_sent("answerInlineQuery")
