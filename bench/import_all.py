@@ -29,17 +29,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from shared_files import EVERYTHING  # noqa: E402  (bench/, beside this script)
+
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-FILES = [
-    "netflix-titles/netflix_titles.csv",
-    "amazon-prime-titles/amazon_prime_titles.csv",
-    "disney-plus-titles/disney_plus_titles.csv",
-    "hulu-titles/hulu_titles.csv",
-    "kdrama-top250-mydramalist/kdrama.csv",
-    "korean-drama-2015-2023-mydramalist/korean_drama.csv",
-    "movielens-latest-small",
-    "tmdb-5000-movies/tmdb_4803_movies.csv",
-]
+FILES = EVERYTHING
 
 
 def shared_data() -> Path:

@@ -36,18 +36,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from shared_files import MOVIELENS, STREAMING_AND_KDRAMA  # noqa: E402  (bench/, beside this script)
+
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-WORKLOADS = {
-    "catalogs": [
-        "netflix-titles/netflix_titles.csv",
-        "amazon-prime-titles/amazon_prime_titles.csv",
-        "disney-plus-titles/disney_plus_titles.csv",
-        "hulu-titles/hulu_titles.csv",
-        "kdrama-top250-mydramalist/kdrama.csv",
-        "korean-drama-2015-2023-mydramalist/korean_drama.csv",
-    ],
-    "movielens": ["movielens-latest-small"],
-}
+WORKLOADS = {"catalogs": list(STREAMING_AND_KDRAMA), "movielens": [MOVIELENS]}
 GOAL_SECONDS = {"catalogs": 60.0, "movielens": 30.0}
 GOAL_RSS_MB = 400.0
 

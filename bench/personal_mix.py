@@ -31,6 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from shared_files import EVERYTHING  # noqa: E402  (bench/, beside this script)
+
 from bot.app import App, open_app  # noqa: E402
 from bot.core.context import CommandContext  # noqa: E402
 from bot.core.replies import Reply  # noqa: E402
@@ -39,16 +41,7 @@ from db.imports.importer import ImportFileError, ImportOptions, import_file  # n
 from recommender import TitleFacts  # noqa: E402
 
 DATA = Path(os.environ.get("REELBOT_SHARED_DATA") or REPO.parent / "shared" / "data").resolve()
-IMPORTS = (
-    "netflix-titles/netflix_titles.csv",
-    "amazon-prime-titles/amazon_prime_titles.csv",
-    "disney-plus-titles/disney_plus_titles.csv",
-    "hulu-titles/hulu_titles.csv",
-    "kdrama-top250-mydramalist/kdrama.csv",
-    "korean-drama-2015-2023-mydramalist/korean_drama.csv",
-    "movielens-latest-small",
-    "tmdb-5000-movies",
-)
+IMPORTS = EVERYTHING
 # (name, year, stars): K-dramas, films, an anime and one title the member disliked.
 HISTORY = (
     ("Crash Landing on You", 2019, 5.0),

@@ -40,6 +40,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
+from shared_files import EVERYTHING  # noqa: E402  (bench/, beside this script)
+
 from bot.core.catalog import CatalogCache, CatalogSnapshot  # noqa: E402
 from bot.core.text import normalise_title  # noqa: E402
 from recommender import TitleFacts  # noqa: E402
@@ -57,16 +59,7 @@ DATA = Path(
     )
 )
 PROBES_FILE = Path(__file__).with_name("similar_probes.json")
-SOURCES = (
-    "netflix-titles/netflix_titles.csv",
-    "amazon-prime-titles/amazon_prime_titles.csv",
-    "disney-plus-titles/disney_plus_titles.csv",
-    "hulu-titles/hulu_titles.csv",
-    "kdrama-top250-mydramalist/kdrama.csv",
-    "korean-drama-2015-2023-mydramalist/korean_drama.csv",
-    "movielens-latest-small",
-    "tmdb-5000-movies/tmdb_4803_movies.csv",  # after MovieLens: matched to it by TMDB id
-)
+SOURCES = EVERYTHING
 K = 10
 _PINNED = re.compile(r"^(?P<name>.*) \((?P<year>\d{4})\)$")
 
