@@ -33,8 +33,10 @@ import sys
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -90,6 +92,13 @@ def neighbours(matched: dict[int, int]) -> dict[int, set[int]]:
             movie = int(r["movieId"])
             if movie in matched and float(r["rating"]) >= LIKE:
                 lovers[matched[movie]].add(int(r["userId"]))
+    return neighbours_of_lovers(lovers)
+
+
+def neighbours_of_lovers(lovers: Mapping[int, set[Any]]) -> dict[int, set[int]]:
+    """Title id -> its TOP_NEIGHBOURS titles by the cosine of their lover sets (each sharing at
+    least MIN_CO_LOVERS lovers), for titles with MIN_LOVERS lovers and MIN_RELEVANT such
+    neighbours. `lovers`: title id -> who loved it (any hashable, sortable ids)."""
     items = sorted(lovers)
     users = sorted({u for us in lovers.values() for u in us})
     col = {u: i for i, u in enumerate(users)}

@@ -36,21 +36,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
 
 from similar import import_catalog  # noqa: E402
+from tune_similar import LIKE, neighbours_of_lovers  # noqa: E402
 
 from recommender import Offer, RatingTriple, Recommender, TitleFacts  # noqa: E402
 from recommender.weights import WEIGHTS_FILE, HybridWeights, load_weights  # noqa: E402
 
-LIKE = 4.0
-MIN_LOVERS = 5
-MIN_CO_LOVERS = 2
-TOP_NEIGHBOURS = 10
-MIN_RELEVANT = 3
 K = 10
 MAX_QUERIES = 400  # per split, a fixed hash sample: enough to rank a few dozen weightings
 ROUNDS = 3
@@ -77,25 +72,7 @@ def neighbours(ratings: list[RatingTriple]) -> dict[int, set[int]]:
     for r in ratings:
         if r.stars >= LIKE:
             lovers[r.title_id].add(r.user)
-    items = sorted(lovers)
-    users = sorted({u for us in lovers.values() for u in us})
-    col = {u: i for i, u in enumerate(users)}
-    rows = [i for i, t in enumerate(items) for _ in lovers[t]]
-    cols = [col[u] for t in items for u in lovers[t]]
-    x = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), (len(items), len(users)))
-    co = (x @ x.T).toarray()
-    size = np.diag(co).copy()
-    cosine = co / np.sqrt(np.outer(size, size))
-    np.fill_diagonal(cosine, 0.0)
-    out = {}
-    for i, t in enumerate(items):
-        if size[i] < MIN_LOVERS:
-            continue
-        ok = np.flatnonzero(co[i] >= MIN_CO_LOVERS)
-        best = ok[np.argsort(-cosine[i, ok], kind="stable")][:TOP_NEIGHBOURS]
-        if len(best) >= MIN_RELEVANT:
-            out[t] = {items[j] for j in best}
-    return out
+    return neighbours_of_lovers(lovers)
 
 
 def ndcg(rec: Recommender, weights: HybridWeights, queries: list[tuple[int, set[int]]]) -> float:
