@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from db import models as m
 from db import sql
@@ -422,23 +423,23 @@ class WatchPartyRepository:
 
     async def attendees(self, party_id: int) -> list[tuple[int, str]]:
         """(user id, display name) of everyone who joined, in the order they joined."""
-        rows = await self.session.execute(
-            select(m.User.id, m.User.display_name)
-            .join(m.WatchPartyRsvp, m.WatchPartyRsvp.user_id == m.User.id)
-            .where(m.WatchPartyRsvp.party_id == party_id)
-            .order_by(m.WatchPartyRsvp.joined_at, m.User.id)
-        )
-        return [(int(u), str(n)) for u, n in rows]
+        return [(int(u), n) for u, n in await self._attendees(party_id, m.User.id)]
 
     async def attendee_accounts(self, party_id: int) -> list[tuple[str, str]]:
         """(platform user id, display name) of everyone who joined, in the order they joined."""
+        rows = await self._attendees(party_id, m.User.platform_user_id)
+        return [(str(u), n) for u, n in rows]
+
+    async def _attendees(
+        self, party_id: int, identity: InstrumentedAttribute[Any]
+    ) -> list[tuple[Any, str]]:
         rows = await self.session.execute(
-            select(m.User.platform_user_id, m.User.display_name)
+            select(identity, m.User.display_name)
             .join(m.WatchPartyRsvp, m.WatchPartyRsvp.user_id == m.User.id)
             .where(m.WatchPartyRsvp.party_id == party_id)
             .order_by(m.WatchPartyRsvp.joined_at, m.User.id)
         )
-        return [(str(u), str(n)) for u, n in rows]
+        return [(u, str(n)) for u, n in rows]
 
     # -- scheduler jobs ------------------------------------------------------------------------
 
