@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import discord
 import pytest
 
+from tests.adapters.fake_discord import FakeDiscord
 from tests.adapters.fake_telegram import FakeTelegram
 
 
@@ -16,6 +18,17 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """A loopback Discord (REST and gateway) that the real discord.py client is pointed at."""
+    fake = FakeDiscord()
+    await fake.start()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", fake.gateway)
+    yield fake
+    await fake.stop()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

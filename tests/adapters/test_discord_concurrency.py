@@ -7,11 +7,8 @@ later votes, not every poll's."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import discord
-import pytest
 
 from bot.app import App
 from bot.core.context import CommandContext
@@ -45,16 +42,6 @@ class SlowPoll:
             await self.release.wait()
         self.answered.append((platform_poll_id, voter.user_id, list(option_indices)))
         return None
-
-
-@pytest.fixture
-async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", fake.gateway)
-    yield fake
-    await fake.stop()
 
 
 def vote(user_id: int, message_id: int, answer_id: int) -> dict[str, object]:

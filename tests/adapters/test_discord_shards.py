@@ -6,10 +6,8 @@ Discord, which records every IDENTIFY."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import discord
 import pytest
 
 from bot.app import App, open_app
@@ -17,16 +15,6 @@ from bot.discord_adapter.server import run
 from bot.settings import Settings, SettingsError
 from tests.adapters.fake_discord import FakeDiscord
 from tests.conftest import make_settings
-
-
-@pytest.fixture
-async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    await fake.start()
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", fake.gateway)
-    yield fake
-    await fake.stop()
 
 
 async def identified_shards(fake: FakeDiscord, count: int) -> list[list[int]]:
