@@ -1,12 +1,17 @@
-"""Collaborative signal from members' ratings: an EASE item-item model (Steck 2019).
+"""Collaborative signal from members' ratings: an EASE item-item model (Steck 2019), in blocks.
 
 EASE learns, in closed form, how much rating item i predicts rating item j:
-B = I - P·diag(1/diag(P)) with P = (XᵀX + λI)⁻¹, where X is the users × items matrix of
-interactions. Only titles with enough raters take part (`min_raters`), and at most `max_items`
-of the most rated, so the inverse stays small. The inverse is a float32 Cholesky inverse done in
-place, and B keeps only each item's `neighbours` strongest weights (a sparse CSR matrix): the
-dense B of a few thousand items would be hundreds of MB and slow to score, and the weak tail
-barely moves a ranking. Scoring a user sums the sparse rows of the items they rated.
+B = I - P·diag(1/diag(P)) with P = (XᵀX + λI)⁻¹, where X is the users x items matrix of
+interactions. The dense inverse costs items² memory and items³ time, so every title with
+`min_raters` ratings is covered by exact EASE blocks of at most `block_items` titles: the
+first block is the most rated titles (the whole catalog when it is small enough, which is
+plain EASE); each further block is the `shared_head` most rated titles plus a chunk of the
+long tail, grouped by the head title they share most raters with. A tail title thus gets
+weights to and from the popular titles and the tail titles of its own block, and the cost
+grows linearly with the number of titles. The inverse is a float32 Cholesky inverse done in
+place, and B keeps only each item's strongest weights per block (a sparse CSR matrix): the
+weak tail barely moves a ranking. Scoring a user sums the sparse rows of the items they
+rated, so a new rating folds in without a refit.
 
 Besides the scores it keeps the "loved" matrix (ratings >= `like_stars`) so a pick can be
 explained with real co-ratings: "loved by 12 members who rated I Am Sam 4★+".
@@ -33,16 +38,23 @@ class CollabSettings:
     # (the member chose to watch it), but less than a like.
     disliked_value: float = 0.5
     min_raters: int = 2
-    max_items: int = 6000
     # EASE with side information (Jeunen et al. 2020): content features join the Gram matrix
     # as extra "users", so titles with few raters borrow strength from similar content.
     side_weight: float = 0.0
-    # The strongest item-item weights kept per item (by absolute value); 0 keeps them all.
+    # The titles of the first exact EASE block (its dense inverse is block_items² floats), of
+    # each further block, and how many of the most rated titles every further block shares, so
+    # the long tail is always solved together with the titles that predict it best.
+    block_items: int = 6000
+    tail_block_items: int = 4000
+    shared_head: int = 1000
+    # The strongest item-item weights kept per item (by absolute value) in the first block and
+    # in each further block; 0 keeps them all.
     neighbours: int = 1024
+    tail_neighbours: int = 128
 
 
 class CollabModel:
-    """EASE over the titles that enough members rated; answers for any rating mapping."""
+    """Blocked EASE over every title with enough raters; answers for any rating mapping."""
 
     def __init__(
         self,
@@ -55,7 +67,7 @@ class CollabModel:
     ) -> None:
         self.item_ids = item_ids
         self.col = {int(t): i for i, t in enumerate(item_ids)}
-        self.weights = weights  # B, items x items, sparse float32, zero diagonal
+        self.weights = weights  # B, items x items (source x target), sparse float32
         # The mean weight per column that the sparse B dropped: a user with n interactions
         # gets n times it, so long histories keep the sum of B's weak tail.
         self.residual = residual
@@ -72,35 +84,9 @@ class CollabModel:
     ) -> CollabModel:
         """`side(item_ids)`: content feature rows for those titles (used when side_weight > 0)."""
         settings = settings or CollabSettings()
-        triples = list(ratings)
-        counts: dict[int, int] = {}
-        for r in triples:
-            counts[r.title_id] = counts.get(r.title_id, 0) + 1
-        eligible = [t for t, c in counts.items() if c >= settings.min_raters]
-        eligible.sort(key=lambda t: (-counts[t], t))
-        item_ids = np.array(sorted(eligible[: settings.max_items]), dtype=np.int64)
-        col = {int(t): i for i, t in enumerate(item_ids)}
-        users: dict[str, int] = {}
-        rows, cols, vals, liked = [], [], [], []
-        for r in triples:
-            c = col.get(r.title_id)
-            if c is None:
-                continue
-            rows.append(users.setdefault(r.user, len(users)))
-            cols.append(c)
-            like = r.stars >= settings.like_stars
-            vals.append(1.0 if like else settings.disliked_value)
-            liked.append(1.0 if like else 0.0)
-        shape = (max(len(users), 1), len(item_ids))
-        x = sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=shape)
-        loved = sp.csr_matrix((np.array(liked, dtype=np.float32), (cols, rows)), shape=shape[::-1])
-        loved.eliminate_zeros()
+        x, loved, item_ids = interaction_matrices(ratings, settings)
         features = side(item_ids) if side is not None and settings.side_weight > 0 else None
-        dense = ease_weights(x, settings.ease_lambda, features, settings.side_weight)
-        weights = strongest_per_row(dense, settings.neighbours)
-        residual = dense.sum(axis=0, dtype=np.float64) - np.asarray(weights.sum(axis=0)).ravel()
-        residual = (residual / max(len(item_ids), 1)).astype(np.float32)
-        del dense
+        weights, residual = blocked_ease(x, settings, features)
         raters = np.diff(sp.csc_matrix(x).indptr).astype(np.int64)
         return cls(item_ids, weights, residual, loved, raters, settings)
 
@@ -120,7 +106,8 @@ class CollabModel:
         return vec, n
 
     def user_scores(self, ratings: Mapping[int, float]) -> tuple[np.ndarray, int]:
-        """EASE scores over the model's items for one user, and the user's covered ratings."""
+        """Scores over the model's items for one user (their row of X times B), and the
+        user's covered ratings."""
         vec, n = self.user_vector(ratings)
         if n == 0:
             return np.zeros(len(self.item_ids), dtype=np.float32), 0
@@ -166,6 +153,37 @@ class CollabModel:
         return out
 
 
+def interaction_matrices(
+    ratings: Iterable[RatingTriple], settings: CollabSettings
+) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+    """(X users x items with rating values, loved items x users, the item ids in column
+    order) over the titles with at least `min_raters` ratings."""
+    triples = list(ratings)
+    counts: dict[int, int] = {}
+    for r in triples:
+        counts[r.title_id] = counts.get(r.title_id, 0) + 1
+    item_ids = np.array(
+        sorted(t for t, c in counts.items() if c >= settings.min_raters), dtype=np.int64
+    )
+    col = {int(t): i for i, t in enumerate(item_ids)}
+    users: dict[str, int] = {}
+    rows, cols, vals, liked = [], [], [], []
+    for r in triples:
+        c = col.get(r.title_id)
+        if c is None:
+            continue
+        rows.append(users.setdefault(r.user, len(users)))
+        cols.append(c)
+        like = r.stars >= settings.like_stars
+        vals.append(1.0 if like else settings.disliked_value)
+        liked.append(1.0 if like else 0.0)
+    shape = (max(len(users), 1), len(item_ids))
+    x = sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=shape)
+    loved = sp.csr_matrix((np.array(liked, dtype=np.float32), (cols, rows)), shape=shape[::-1])
+    loved.eliminate_zeros()
+    return x, loved, item_ids
+
+
 def strongest_per_row(dense: np.ndarray, k: int, chunk: int = 256) -> sp.csr_matrix:
     """A CSR copy of `dense` keeping each row's k largest entries by absolute value. Built
     straight into int32/float32 arrays so scipy need not copy them."""
@@ -187,6 +205,85 @@ def strongest_per_row(dense: np.ndarray, k: int, chunk: int = 256) -> sp.csr_mat
     out.has_sorted_indices = True
     out.eliminate_zeros()
     return out
+
+
+def item_blocks(
+    x: sp.csr_matrix, block_items: int, tail_block_items: int, shared_head: int
+) -> list[np.ndarray]:
+    """The item columns of each EASE block. The first block is the `block_items` most rated
+    titles; each further block is the `shared_head` most rated plus a chunk of the rest (up
+    to `tail_block_items` in all), the
+    rest ordered by the head title they share most raters with (then by raters), so titles
+    liked by the same members tend to land in the same block."""
+    n = x.shape[1]
+    raters = np.diff(sp.csc_matrix(x).indptr)
+    by_raters = np.lexsort((np.arange(n), -raters))
+    if n <= block_items:
+        return [np.sort(by_raters)]
+    head = by_raters[:shared_head]
+    rest = by_raters[block_items:]
+    xc = sp.csc_matrix(x)
+    co = sp.csr_matrix(xc[:, rest].T @ xc[:, head])  # rest x head co-ratings
+    best = np.full(len(rest), shared_head, dtype=np.int64)  # no co-rated head title: last
+    has = np.diff(co.indptr) > 0
+    if has.any():
+        best[has] = np.asarray(co[has].argmax(axis=1)).ravel()
+    rest = rest[np.lexsort((rest, -raters[rest], best))]
+    chunk = max(tail_block_items - shared_head, 1)
+    blocks = [np.sort(by_raters[:block_items])]
+    for lo in range(0, len(rest), chunk):
+        blocks.append(np.sort(np.concatenate([head, rest[lo : lo + chunk]])))
+    return blocks
+
+
+def blocked_ease(
+    x: sp.csr_matrix,
+    settings: CollabSettings,
+    side: sp.csr_matrix | None = None,
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """(B, residual) over every column of x, EASE solved exactly inside each block of
+    `item_blocks`. The first block owns all weights among its titles (it is the capped EASE
+    of old); a later block adds only the weights to or from its own chunk, so each pair comes
+    from one block. Per row, the first block keeps `neighbours` weights, later blocks
+    `tail_neighbours` each. residual: the mean weight per column the sparse B dropped, from
+    the block that owns the column."""
+    n = x.shape[1]
+    xc = sp.csc_matrix(x)
+    residual = np.zeros(n, dtype=np.float32)
+    sources: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    first_block = np.zeros(0, dtype=np.int64)
+    for b, cols in enumerate(
+        item_blocks(x, settings.block_items, settings.tail_block_items, settings.shared_head)
+    ):
+        sub_side = side[cols] if side is not None else None
+        dense = ease_weights(
+            sp.csr_matrix(xc[:, cols]), settings.ease_lambda, sub_side, settings.side_weight
+        )
+        if b == 0:
+            first_block, owned = cols, np.ones(len(cols), dtype=bool)
+        else:  # weights among the shared head belong to the first block
+            owned = ~np.isin(cols, first_block)
+            dense[np.ix_(~owned, ~owned)] = 0.0
+        k = settings.neighbours if b == 0 else settings.tail_neighbours
+        kept = strongest_per_row(dense, k)
+        dropped = dense.sum(axis=0, dtype=np.float64) - np.asarray(kept.sum(axis=0)).ravel()
+        residual[cols[owned]] = (dropped[owned] / len(cols)).astype(np.float32)
+        del dense
+        local = cols.astype(np.int32)
+        sources.append(np.repeat(local, np.diff(kept.indptr)))
+        targets.append(local[kept.indices])
+        values.append(kept.data.astype(np.float32, copy=False))
+    rows = np.concatenate(sources)
+    del sources
+    columns = np.concatenate(targets)
+    del targets
+    vals = np.concatenate(values)
+    del values
+    weights = sp.csr_matrix((vals, (rows, columns)), shape=(n, n))
+    weights.sort_indices()
+    return weights, residual
 
 
 def _gram(x: sp.csr_matrix, side: sp.csr_matrix | None, side_weight: float) -> np.ndarray:
