@@ -30,6 +30,7 @@ from bot.discord_adapter.delivery import (
     send_to_channel,
 )
 from bot.discord_adapter.generic import install_commands
+from bot.discord_adapter.installs import user_installable
 from bot.discord_adapter.render import cut
 from bot.settings import Settings
 from db.models import MAX_REVIEW_CHARS
@@ -241,6 +242,7 @@ class ReelbotCog(commands.Cog):
     async def help(self, interaction: discord.Interaction) -> None:
         await self.run(interaction, "/help")
 
+    @user_installable
     @app_commands.command(name="search", description="Find titles, typos welcome")
     @app_commands.describe(query="Part of a title, an original title or an alias")
     async def search(
@@ -248,12 +250,14 @@ class ReelbotCog(commands.Cog):
     ) -> None:
         await self.run(interaction, f"/search {query}")
 
+    @user_installable
     @app_commands.command(name="title", description="A title card: facts, rating, where to watch")
     @app_commands.describe(title="Start typing and pick one; typos are fine")
     @app_commands.autocomplete(title=title_choices)
     async def title(self, interaction: discord.Interaction, title: str) -> None:
         await self.run(interaction, f"/title {title}")
 
+    @user_installable
     @app_commands.command(name="recommend", description="Similar titles, or your own picks")
     @app_commands.describe(title="Leave empty for picks from your own ratings", n="How many")
     @app_commands.autocomplete(title=title_choices)
@@ -266,6 +270,7 @@ class ReelbotCog(commands.Cog):
         # The dispatcher reads a trailing number as n; autocompleted titles are "#id".
         await self.run(interaction, f"/recommend {title} {n}" if title else f"/recommend {n}")
 
+    @user_installable
     @app_commands.command(name="where", description="Where to stream, rent or buy a title")
     @app_commands.describe(title="Start typing and pick one", region="Country, e.g. US or KR")
     @app_commands.autocomplete(title=title_choices, region=region_choices)
@@ -274,6 +279,7 @@ class ReelbotCog(commands.Cog):
     ) -> None:
         await self.run(interaction, f"/where {title} {region}" if region else f"/where {title}")
 
+    @user_installable
     @app_commands.command(name="review", description="Rate 0.5-5 stars and optionally review")
     @app_commands.describe(
         title="Start typing and pick one",

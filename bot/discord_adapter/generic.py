@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from bot.core.dispatch import CommandSpec
+from bot.discord_adapter.installs import server_install_only
 from bot.discord_adapter.render import cut
 
 log = logging.getLogger(__name__)
@@ -151,5 +152,6 @@ def install_commands(
 
 
 def _restrict(command: SlashCommand, spec: CommandSpec) -> None:
+    server_install_only(command)
     if spec.admin_only:
         command.default_permissions = ADMIN_PERMISSIONS

@@ -29,6 +29,8 @@ class FakeDiscord:
     identifies: list[dict[str, Any]] = field(default_factory=list)  # IDENTIFY payloads' "d"
     gateway_closed: asyncio.Event = field(default_factory=asyncio.Event)
     posted: asyncio.Condition = field(default_factory=asyncio.Condition)
+    commands: list[dict[str, Any]] = field(default_factory=list)  # the last synced set
+    callbacks: dict[str, dict[str, Any]] = field(default_factory=dict)  # interaction id -> body
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10_000))
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -50,6 +52,9 @@ class FakeDiscord:
         app.router.add_get("/api/v10/gateway/bot", self._gateway_url)
         app.router.add_put("/api/v10/applications/{app}/commands", self._commands)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
+        app.router.add_post(
+            "/api/v10/interactions/{interaction}/{token}/callback", self._interaction_callback
+        )
         app.router.add_get("/gateway", self._gateway)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
@@ -77,6 +82,18 @@ class FakeDiscord:
         """Send a gateway event (e.g. MESSAGE_POLL_VOTE_ADD) to every connected bot."""
         for ws in self._sockets:
             await ws.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+
+    async def interact(self, payload: dict[str, Any], seconds: float = 20) -> dict[str, Any]:
+        """Send an INTERACTION_CREATE and wait for the bot's callback (its response body)."""
+        await self.dispatch("INTERACTION_CREATE", payload)
+
+        async def answered() -> dict[str, Any]:
+            async with self.posted:
+                while payload["id"] not in self.callbacks:
+                    await self.posted.wait()
+                return self.callbacks[payload["id"]]
+
+        return await asyncio.wait_for(answered(), seconds)
 
     def _authorised(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bot {self.token}"
@@ -117,6 +134,7 @@ class FakeDiscord:
 
     async def _commands(self, request: web.Request) -> web.Response:
         commands = await request.json()
+        self.commands = commands
         return _json(
             [
                 {**c, "id": str(next(self._ids)), "application_id": APP_ID, "version": "1"}
@@ -150,6 +168,15 @@ class FakeDiscord:
                 "components": body.get("components") or [],
             }
         )
+
+    async def _interaction_callback(self, request: web.Request) -> web.Response:
+        # Interaction tokens authorise themselves: no bot token on this call, as on Discord.
+        interaction = request.match_info["interaction"]
+        body = await request.json() if request.content_type == "application/json" else {}
+        async with self.posted:
+            self.callbacks[interaction] = body
+            self.posted.notify_all()
+        return _json({"interaction": {"id": interaction, "type": 2}})
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()

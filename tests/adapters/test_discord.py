@@ -487,3 +487,34 @@ def test_poll_durations_are_whole_hours_within_discord_bounds() -> None:
     poll = native_poll(Poll("party:1", "q" * 400, options, multiple=True), now)
     assert poll is not None and poll.multiple
     assert len(poll.question or "") == 300 and all(len(a.text) == 55 for a in poll.answers)
+
+
+USER_INSTALLABLE = {"recommend", "where", "title", "search", "review"}
+
+
+def synced_commands(server: Server) -> dict[str, dict[str, Any]]:
+    [sync] = [
+        r for r in server.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")
+    ]
+    return {c["name"]: c for c in sync.json}
+
+
+async def test_lookups_are_user_installable_and_chat_commands_stay_with_the_server(
+    server: Server,
+) -> None:
+    synced = synced_commands(server)
+    for name in USER_INSTALLABLE:
+        assert sorted(synced[name]["integration_types"]) == [0, 1], name  # guild, user install
+        assert sorted(synced[name]["contexts"]) == [0, 1, 2], name  # guild, bot DM, group DM
+    for name in set(synced) - USER_INSTALLABLE:
+        assert synced[name]["integration_types"] == [0], name
+
+
+async def test_recommend_and_title_answer_in_a_direct_message(server: Server) -> None:
+    assert set(server.alice_user.available_commands()) >= USER_INSTALLABLE
+    picks = await server.alice_user.slash("recommend", n=2)
+    assert len(button_ids(picks)) == 2
+
+    found = await server.alice_user.slash("title", title="Miracle in Cell No. 7")
+    [card] = embeds_of(found)
+    assert card.title == "Miracle in Cell No. 7 (2013)"
