@@ -496,7 +496,7 @@ def synced_commands(server: Server) -> dict[str, dict[str, Any]]:
     [sync] = [
         r for r in server.env.http_requests if r.method == "PUT" and r.path.endswith("/commands")
     ]
-    return {c["name"]: c for c in sync.json}
+    return {c["name"]: c for c in sync.json or []}
 
 
 async def test_lookups_are_user_installable_and_chat_commands_stay_with_the_server(
