@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -34,6 +36,10 @@ _FILLER_WORDS = frozenset({"a", "an", "the", "of", "in", "on", "at", "to", "and"
 _CHARS_PER_TYPO = 6
 _MIN_WORD_FOR_TYPO = 5
 _SHORTEST_GUESS = 3
+# Names scored per fuzzy search: the ones sharing the most trigrams with the query. A name
+# rapidfuzz would rank near the top shares most of the query's trigrams, so it is among them
+# (tests/test_title_index.py checks the results against a scan of every name).
+MAX_CANDIDATES = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,26 +81,37 @@ def parse_query(raw: str) -> Query:
 
 
 class TitleIndex:
+    """Exact names in dicts; fuzzy ones scored with rapidfuzz on the few names that share
+    trigrams with the query (`_Trigrams`) rather than on every name. `put` and `remove`
+    change one title's entries in place (an alias or title edit), findable at once."""
+
     def __init__(self, titles: Iterable[TitleFacts]) -> None:
         self.titles: dict[int, TitleFacts] = {}
         # Two tiers: the name as spelled, then without a leading article ("The Host" ~ "Host"),
         # so "Taxi Driver" and "A Taxi Driver" stay two different titles.
         self._exact: dict[str, set[int]] = defaultdict(set)
         self._loose: dict[str, set[int]] = defaultdict(set)
-        keys: dict[str, set[int]] = defaultdict(set)
+        self._names = _Trigrams()
         for t in titles:
-            self.titles[t.id] = t
-            for name in (t.name, t.original_name, *t.aliases):
-                if not name:
-                    continue
-                key = normalise_title(name)
-                if not key:
-                    continue
-                self._exact[key].add(t.id)
-                self._loose[without_article(key)].add(t.id)
-                keys[key].add(t.id)
-        self._keys = list(keys)
-        self._key_titles = [tuple(keys[k]) for k in self._keys]
+            self.put(t)
+
+    def put(self, title: TitleFacts) -> None:
+        """Add a title, or replace what is indexed for it (its names, original name, aliases)."""
+        self.remove(title.id)
+        self.titles[title.id] = title
+        for key in _keys_of(title):
+            self._exact[key].add(title.id)
+            self._loose[without_article(key)].add(title.id)
+            self._names.add(key, title.id)
+
+    def remove(self, title_id: int) -> None:
+        title = self.titles.pop(title_id, None)
+        if title is None:
+            return
+        for key in _keys_of(title):
+            _discard(self._exact, key, title_id)
+            _discard(self._loose, without_article(key), title_id)
+            self._names.discard(key, title_id)
 
     def exact(self, text: str) -> set[int]:
         key = normalise_title(text)
@@ -124,13 +141,13 @@ class TitleIndex:
         if best and not fuzzy_after_exact:
             return sorted(best.values(), key=lambda m: self.titles[m.title_id].year or 0)[:limit]
         for found, score, i in process.extract(
-            key, self._keys, scorer=fuzz.WRatio, limit=limit * 5, score_cutoff=60
+            key, self._names.candidates(key), scorer=fuzz.WRatio, limit=limit * 5, score_cutoff=60
         ):
             # WRatio scores a short name inside a long query as a near match ("er" in
             # "oppenheimer" is 90); a name under a third of what was typed is not a guess.
             if len(found) * _SHORTEST_GUESS < len(key):
                 continue
-            for tid in self._key_titles[i]:
+            for tid in self._names.titles_of(i):
                 if tid not in best or best[tid].score < score:
                     best[tid] = Match(tid, float(score), False)
         matches = [m for m in best.values() if self._fits(m.title_id, query)]
@@ -168,6 +185,85 @@ class TitleIndex:
         if query.year is not None and t.year != query.year:
             return False
         return query.country is None or query.country in t.countries
+
+
+def _keys_of(title: TitleFacts) -> list[str]:
+    """The title's search keys: its name, original name and aliases, normalised, each once."""
+    names = (title.name, title.original_name, *title.aliases)
+    keys = (normalise_title(name) for name in names if name)
+    return list(dict.fromkeys(key for key in keys if key))
+
+
+def _discard(index: dict[str, set[int]], key: str, title_id: int) -> None:
+    ids = index.get(key)
+    if ids is not None:
+        ids.discard(title_id)
+        if not ids:
+            del index[key]
+
+
+def trigrams(key: str) -> set[str]:
+    """The trigrams of each word, padded with a space ("okja": " ok", "okj", "kja", "ja "), so a
+    typo changes only the few around it and word order does not matter. A one-letter word is
+    its own padded gram."""
+    grams: set[str] = set()
+    for word in key.split():
+        padded = f" {word} "
+        grams.update(padded[i : i + 3] for i in range(max(1, len(padded) - 2)))
+    return grams
+
+
+class _Trigrams:
+    """An inverted index from word trigrams to the normalised names that have them. A fuzzy
+    search scores the names sharing the most trigrams with the query, in the order the
+    names were first indexed, as a scan of every name would order them (rapidfuzz keeps that
+    order between equal scores). A name keeps its id when its last title goes (the postings
+    only grow); it is skipped while no title has it, and reused if one gets it back."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self._ids: dict[str, int] = {}
+        self._titles: list[set[int]] = []
+        self._postings: dict[str, array[int]] = {}
+
+    def add(self, key: str, title_id: int) -> None:
+        i = self._ids.get(key)
+        if i is None:
+            i = self._ids[key] = len(self.keys)
+            self.keys.append(key)
+            self._titles.append(set())
+            for gram in trigrams(key):
+                self._postings.setdefault(gram, array("i")).append(i)
+        self._titles[i].add(title_id)
+
+    def discard(self, key: str, title_id: int) -> None:
+        if (i := self._ids.get(key)) is not None:
+            self._titles[i].discard(title_id)
+
+    def titles_of(self, key_id: int) -> set[int]:
+        return self._titles[key_id]
+
+    def candidates(self, key: str, most: int | None = None) -> dict[int, str]:
+        """Up to `most` names (id -> name) sharing the most trigrams with `key`, plus the
+        names spelled inside it ("ice" in "pricelets", which rapidfuzz scores 90 but which
+        shares one trigram), by id."""
+        most = MAX_CANDIDATES if most is None else most
+        inside = {
+            i
+            for size in range(max(1, -(-len(key) // _SHORTEST_GUESS)), len(key) + 1)
+            for start in range(len(key) - size + 1)
+            if (i := self._ids.get(key[start : start + size])) is not None
+        }
+        lists = [self._postings[g] for g in trigrams(key) if g in self._postings]
+        ids = np.zeros(0, dtype=np.intp)
+        if lists:
+            hits = np.concatenate([np.frombuffer(p, dtype=np.intc) for p in lists])
+            shared = np.bincount(hits)
+            ids = np.flatnonzero(shared)
+            if len(ids) > most:
+                ids = ids[np.argpartition(shared[ids], -most)[-most:]]
+        chosen = sorted(inside.union(ids.tolist()))
+        return {i: self.keys[i] for i in chosen if self._titles[i]}
 
 
 def _same_name(typed: str, key: str) -> bool:

@@ -1,0 +1,78 @@
+"""The trigram index behind fuzzy title search: the same best match as a scan of every name,
+on a catalog big enough that the index scores only a part of it, and edits findable at once."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from bot.app import App
+from bot.core import title_index
+from bot.core.title_index import TitleIndex
+from recommender import TitleFacts
+
+
+class ScanEveryName(TitleIndex):
+    """The reference: rapidfuzz on every indexed name, as before the trigram index."""
+
+    def __init__(self, titles: list[TitleFacts]) -> None:
+        super().__init__(titles)
+        names = self._names
+        names.candidates = lambda key, most=None: {  # type: ignore[method-assign]
+            i: k for i, k in enumerate(names.keys) if names.titles_of(i)
+        }
+
+
+def grown(titles: list[TitleFacts], copies: int, rng: random.Random) -> list[TitleFacts]:
+    """Made-up siblings joining halves of two real names, so the catalog outgrows the cap."""
+    out, next_id = list(titles), max(t.id for t in titles) + 1
+    for _ in range(copies):
+        for t in titles:
+            head, tail = t.name.split(), rng.choice(titles).name.split()
+            name = " ".join(head[: max(1, len(head) // 2)] + tail[len(tail) // 2 :])
+            out.append(TitleFacts(id=next_id, name=name, year=rng.randint(1950, 2026), kind="film"))
+            next_id += 1
+    return out
+
+
+def with_typo(name: str, rng: random.Random) -> str:
+    words = name.split()
+    long = [i for i, w in enumerate(words) if len(w) >= 5]
+    if not long:
+        return name
+    i = rng.choice(long)
+    w = words[i]
+    j = rng.randrange(len(w) - 1)
+    words[i] = w[:j] + w[j + 1 :]
+    return " ".join(words)
+
+
+async def test_typo_queries_find_what_a_scan_of_every_name_finds(app: App, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(3)
+    titles = grown(list((await app.core.catalog.get()).titles.values()), 12, rng)
+    monkeypatch.setattr(title_index, "MAX_CANDIDATES", 150)  # a fraction of ~4,000 names
+    indexed, scanned = TitleIndex(titles), ScanEveryName(titles)
+    queries = [with_typo(t.name, rng) for t in rng.sample(titles, 300)]
+    differ = {}
+    for q in queries:
+        want = scanned.search(q, limit=10)
+        got = indexed.search(q, limit=10)
+        if want and want[0].score >= 85 and (not got or got[0].title_id != want[0].title_id):
+            differ[q] = (want[0].title_id, got[0].title_id if got else None)
+    assert len(indexed._names.candidates("prison playbok")) < len(titles) // 4
+    assert differ == {}
+
+
+async def test_an_alias_added_or_a_title_renamed_is_found_at_once(app: App) -> None:
+    snap = await app.core.catalog.get()
+    index = TitleIndex(list(snap.titles.values()))
+    playbook = next(t for t in snap.titles.values() if t.name == "Prison Playbook")
+    assert index.exact_ids("Gamppang") == set()
+    index.put(replace(playbook, aliases=(*playbook.aliases, "Gamppang")))
+    assert index.exact_ids("Gamppang") == {playbook.id}
+    assert index.search("Gampang")[0].title_id == playbook.id
+    index.put(replace(playbook, name="Cell Block Lessons", aliases=()))
+    assert index.exact_ids("Prison Playbook") == set()
+    assert index.search("Cell Blok Lessons")[0].title_id == playbook.id
+    index.remove(playbook.id)
+    assert all(m.title_id != playbook.id for m in index.search("Cell Block Lessons"))
