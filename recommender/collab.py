@@ -208,21 +208,21 @@ def strongest_per_row(dense: np.ndarray, k: int, chunk: int = 256) -> sp.csr_mat
 
 
 def item_blocks(
-    x: sp.csr_matrix, block_items: int, tail_block_items: int, shared_head: int
+    x: sp.spmatrix, block_items: int, tail_block_items: int, shared_head: int
 ) -> list[np.ndarray]:
     """The item columns of each EASE block. The first block is the `block_items` most rated
     titles; each further block is the `shared_head` most rated plus a chunk of the rest (up
-    to `tail_block_items` in all), the
-    rest ordered by the head title they share most raters with (then by raters), so titles
-    liked by the same members tend to land in the same block."""
+    to `tail_block_items` in all), the rest ordered by the head title they share most raters
+    with (then by raters), so titles liked by the same members tend to land in the same
+    block."""
     n = x.shape[1]
-    raters = np.diff(sp.csc_matrix(x).indptr)
+    xc = sp.csc_matrix(x)
+    raters = np.diff(xc.indptr)
     by_raters = np.lexsort((np.arange(n), -raters))
     if n <= block_items:
         return [np.sort(by_raters)]
     head = by_raters[:shared_head]
     rest = by_raters[block_items:]
-    xc = sp.csc_matrix(x)
     co = sp.csr_matrix(xc[:, rest].T @ xc[:, head])  # rest x head co-ratings
     best = np.full(len(rest), shared_head, dtype=np.int64)  # no co-rated head title: last
     has = np.diff(co.indptr) > 0
@@ -255,7 +255,7 @@ def blocked_ease(
     values: list[np.ndarray] = []
     first_block = np.zeros(0, dtype=np.int64)
     for b, cols in enumerate(
-        item_blocks(x, settings.block_items, settings.tail_block_items, settings.shared_head)
+        item_blocks(xc, settings.block_items, settings.tail_block_items, settings.shared_head)
     ):
         sub_side = side[cols] if side is not None else None
         dense = ease_weights(
