@@ -30,14 +30,12 @@ FIT COST (each fit in a fresh child process; median of --runs, load average prin
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,6 +52,7 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 import movielens as ml  # noqa: E402
+from old_code import module_at  # noqa: E402
 
 from recommender import RatingTriple, load_weights  # noqa: E402
 from recommender import collab as new_collab  # noqa: E402
@@ -64,20 +63,7 @@ LARGE_TITLES, LARGE_RATINGS = 130_000, 1_000_000
 
 def old_collab(rev: str) -> ModuleType:
     """recommender/collab.py as it was at `rev`, importable beside today's."""
-    source = subprocess.run(
-        ["git", "-C", str(REPO), "show", f"{rev}:recommender/collab.py"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "old_collab.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("old_collab", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["old_collab"] = module
-    spec.loader.exec_module(module)
-    return module
+    return module_at(rev, "recommender/collab.py", "old_collab")
 
 
 def synthetic_ratings(

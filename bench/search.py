@@ -21,16 +21,16 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import types
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "bench")]
+
+from old_code import module_at  # noqa: E402
 
 from bot.core.title_index import TitleIndex  # noqa: E402
 from recommender import TitleFacts  # noqa: E402
@@ -102,18 +102,7 @@ def queries(titles: list[TitleFacts], n: int, seed: int = 11) -> list[str]:
 
 
 def old_index_class(revision: str) -> Any:
-    source = subprocess.run(
-        ["git", "show", f"{revision}:bot/core/title_index.py"],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    module = types.ModuleType("old_title_index")
-    module.__dict__["__name__"] = "old_title_index"
-    sys.modules["old_title_index"] = module
-    exec(compile(source, "old_title_index.py", "exec"), module.__dict__)
-    return module.TitleIndex
+    return module_at(revision, "bot/core/title_index.py", "old_title_index").TitleIndex
 
 
 def timed(index: Any, texts: list[str]) -> tuple[float, float, list[list[int]]]:
