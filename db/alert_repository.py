@@ -9,7 +9,9 @@ it commits with the offers, a crash loses neither."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -60,6 +62,14 @@ class AlertRepository:
             ).where(m.Availability.title_id.in_(watched), m.Availability.kind.in_(ALERT_KINDS))
         )
         return {(t, p, r) for t, p, r in rows}
+
+    @asynccontextmanager
+    async def owed_for_new_offers(self, default_region: str | None) -> AsyncIterator[None]:
+        """Around an admin edit that may add offers: what it added is owed as one batch."""
+        before = await self.watched_offers()
+        yield
+        added = await self.watched_offers() - before
+        await self.queue(added, f"edit:{uuid.uuid4().hex}", default_region)
 
     async def queue(
         self, added: Iterable[OfferKey], batch: str, default_region: str | None = None

@@ -7,7 +7,6 @@ the log never records something that did not happen. Callers check permissions f
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -297,16 +296,11 @@ class Curator:
             raise UsageError("A link starts with http:// or https://.")
         offer = {"provider": provider, "region": region, "kind": kind, "link": link}
         async with self.core.db.unit_of_work(write=True) as repos:
-            watched_before = await repos.alerts.watched_offers()
-            await repos.catalog.add_offer(
-                t.id, provider, region, kind, date.today(), link, f"{SOURCE}:{actor(ctx)}"
-            )
+            async with repos.alerts.owed_for_new_offers(self.core.settings.default_region):
+                await repos.catalog.add_offer(
+                    t.id, provider, region, kind, date.today(), link, f"{SOURCE}:{actor(ctx)}"
+                )
             await repos.catalog.bump_revision()
-            await repos.alerts.queue(
-                await repos.alerts.watched_offers() - watched_before,
-                f"edit:{uuid.uuid4().hex}",
-                self.core.settings.default_region,
-            )
             await self._audit(repos, ctx, "where.add", f"{t.name} #{t.id}", None, offer)
         self._changed()
         return Reply(
