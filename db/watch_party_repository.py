@@ -42,6 +42,8 @@ class PartyRecord:
     poll_message_id: str | None
     created_at: datetime
     decided_at: datetime | None
+    event_id: str | None = None  # the platform's scheduled event, once published
+    event_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,8 @@ def _record(party: m.WatchParty, platform: str, chat_id: str, host_name: str) ->
         poll_message_id=party.poll_message_id,
         created_at=sql.as_utc(party.created_at),
         decided_at=sql.as_utc_or_none(party.decided_at),
+        event_id=party.event_id,
+        event_url=party.event_url,
     )
 
 
@@ -282,6 +286,14 @@ class WatchPartyRepository:
             update(m.WatchParty)
             .where(m.WatchParty.id == party_id)
             .values(poll_platform_id=platform_poll_id, poll_message_id=message_id)
+        )
+
+    async def set_event(self, party_id: int, event_id: str | None, url: str | None) -> None:
+        """The platform event published for the party (None, None: there is none any more)."""
+        await self.session.execute(
+            update(m.WatchParty)
+            .where(m.WatchParty.id == party_id)
+            .values(event_id=event_id, event_url=url)
         )
 
     async def claim_close(self, party_id: int, closed_by: str, now: datetime) -> bool:

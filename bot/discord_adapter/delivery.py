@@ -34,7 +34,7 @@ def _kwargs(outgoing: OutgoingMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
     if outgoing.embeds:
         kwargs["embeds"] = list(outgoing.embeds)
-    if view := view_for(outgoing.actions, outgoing.rate_title):
+    if view := view_for(outgoing.actions, outgoing.rate_title, outgoing.links):
         kwargs["view"] = view
     if outgoing.poll is not None:
         kwargs["poll"] = outgoing.poll

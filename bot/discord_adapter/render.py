@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import discord
 
-from bot.core.replies import Action, Item, Poll, Reply
+from bot.core.replies import Action, Item, Link, Poll, Reply
 from bot.discord_adapter.rating import STARS, star_buttons
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class OutgoingMessage:
     ephemeral: bool = False
     poll_key: str | None = field(default=None)  # the core's name for `poll`
     rate_title: int | None = None  # 1★–5★ buttons for this title, under the others
+    links: tuple[Link, ...] = ()  # buttons that open a web page (an event)
 
 
 def _item_blocks(n: int, item: Item) -> list[str]:
@@ -273,7 +274,8 @@ def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
     # Stars only under a title's card: a card about anything else has no title to rate.
     card = reply.card
     rate_title = card.title_id if card is not None and not reply.is_error else None
-    room = BUTTONS - (len(STARS) if rate_title is not None else 0)
+    links = tuple(link for link in reply.links if urlparse(link.url).scheme == "https")
+    room = BUTTONS - (len(STARS) if rate_title is not None else 0) - len(links)
     for i, group in enumerate(groups):
         last = i == len(groups) - 1
         messages.append(
@@ -282,6 +284,7 @@ def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
                 buttons(reply.actions, room) if last else (),
                 ephemeral=ephemeral,
                 rate_title=rate_title if last else None,
+                links=links if last else (),
             )
         )
     if poll is not None and reply.poll is not None:
@@ -289,12 +292,14 @@ def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
     return messages
 
 
-def view_for(actions: Sequence[Action], rate_title: int | None = None) -> discord.ui.View | None:
+def view_for(
+    actions: Sequence[Action], rate_title: int | None = None, links: Sequence[Link] = ()
+) -> discord.ui.View | None:
     """Buttons whose custom_id is the command to run, then the stars for `rate_title`. A global
     listener (and, for the stars, a registered DynamicItem) answers them, so they need no state
     and keep working after a restart; the view is stopped before sending so discord.py does not
     keep every message's view in memory."""
-    if not actions and rate_title is None:
+    if not actions and rate_title is None and not links:
         return None
     view = discord.ui.View(timeout=None)
     for action in actions:
@@ -305,6 +310,8 @@ def view_for(actions: Sequence[Action], rate_title: int | None = None) -> discor
                 style=discord.ButtonStyle.secondary,
             )
         )
+    for link in links:
+        view.add_item(discord.ui.Button(label=cut(link.label, BUTTON_LABEL) or "…", url=link.url))
     if rate_title is not None:
         for star in star_buttons(rate_title):
             view.add_item(star)
