@@ -296,6 +296,16 @@ class WatchPartyRepository:
             .values(event_id=event_id, event_url=url)
         )
 
+    async def move(self, party_id: int, starts_at: datetime, closes_at: datetime) -> bool:
+        """A new start (and voting deadline) for a party still ahead; False once it ended."""
+        moved = await self.session.scalar(
+            update(m.WatchParty)
+            .where(m.WatchParty.id == party_id, m.WatchParty.state.in_(("voting", "scheduled")))
+            .values(starts_at=starts_at, closes_at=closes_at)
+            .returning(m.WatchParty.id)
+        )
+        return moved is not None
+
     async def claim_close(self, party_id: int, closed_by: str, now: datetime) -> bool:
         """voting -> scheduled, in exactly one transaction of one process."""
         claimed = await self.session.scalar(
@@ -468,6 +478,44 @@ class WatchPartyRepository:
                 done_at=job.due_at if job.state != "pending" else None,
             )
             await self.session.execute(stmt.on_conflict_do_nothing())
+
+    async def replan_jobs(
+        self, party_id: int, platform: str, kinds: Iterable[str], jobs: Iterable[NewJob]
+    ) -> None:
+        """The party's jobs of `kinds` become `jobs` (after a new start): pending ones are
+        dropped, and one that already ran is due again at its new time. A job being sent right
+        now is left to finish."""
+        pending = and_(m.WatchPartyJob.party_id == party_id, m.WatchPartyJob.state == "pending")
+        await self.session.execute(
+            delete(m.WatchPartyJob).where(pending, m.WatchPartyJob.kind.in_(list(kinds)))
+        )
+        for job in jobs:
+            stmt = sql.insert(self.session, m.WatchPartyJob).values(
+                party_id=party_id,
+                platform=platform,
+                kind=job.kind,
+                offset_minutes=job.offset_minutes,
+                due_at=job.due_at,
+                state="pending",
+                attempts=0,
+            )
+            again = {
+                "due_at": job.due_at,
+                "state": "pending",
+                "attempts": 0,
+                "done_at": None,
+                "claimed_at": None,
+                "claimed_by": None,
+                "lease_until": None,
+                "message_id": None,
+            }
+            await self.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["party_id", "kind", "offset_minutes"],
+                    set_=again,
+                    where=m.WatchPartyJob.state != "sending",
+                )
+            )
 
     async def claim_jobs(
         self,

@@ -5,6 +5,7 @@ Commands (registered on the Dispatcher by `register`):
     /watchparty                                             the active party with its vote count
     /watchparty join | leave                                RSVP for reminders and the rating ask
     /watchparty close | cancel                              host or admin
+    /watchparty move <when>                                 a new start (host or admin)
     /watchparty history                                     past parties
     /vote <n> | /vote 0 | /vote none                        vote, change, withdraw
 
@@ -84,7 +85,8 @@ POLL_OPTION_CHARS = 55  # Telegram allows 100, Discord 55
 
 WATCHPARTY_SPEC = CommandSpec(
     "watchparty",
-    "/watchparty [new [when] [title; title; …] | join | leave | close | cancel | history]",
+    "/watchparty [new [when] [title; title; …] | join | leave | move <when> | close | cancel "
+    "| history]",
     "pick what to watch together: a poll, the winner, reminders",
     "/watchparty new sat 8pm; Parasite; Okja; The Host",
 )
@@ -150,6 +152,8 @@ class WatchParties:
         }
         if verb in {"new", "start", "create", "open"}:
             return await self.open(ctx, rest.strip())
+        if verb in {"move", "time", "reschedule"}:
+            return await self.move(ctx, rest.strip())
         if verb in simple:
             if rest.strip() and verb != "":
                 raise UsageError(f"/watchparty {verb} takes nothing after it.")
@@ -387,6 +391,46 @@ class WatchParties:
             await repos.parties.add_jobs(party.id, party.platform, jobs)
         self._jobs_added()
         return Reply(text=f"Watch party cancelled by {by}.", notes=("Start a new one any time.",))
+
+    async def move(self, ctx: CommandContext, when_text: str) -> Reply:
+        """A new start: the reminders, the rating ask and the party's event follow it; a vote
+        still open closes by the new start at the latest."""
+        if not when_text:
+            raise UsageError("Say when it starts now, e.g. /watchparty move sat 9pm")
+        now = self.clock()
+        snap = await self.core.catalog.get()
+        async with self.db.unit_of_work(write=True) as repos:
+            view = await enter_chat(self.core, repos, ctx)
+            party = await self._require_active(repos, view)
+            self._check_may_manage(ctx, party, view.user_id, "move")
+            zone = ZoneInfo(party.timezone)
+            starts_at = parse_when(when_text, zone, now)
+            if starts_at - now < MIN_VOTING:
+                raise UsageError("Pick a start at least 5 minutes from now.")
+            # A vote still open ends by the new start at the latest.
+            closes_at = min(party.closes_at, starts_at)
+            if not await repos.parties.move(party.id, starts_at, closes_at):
+                raise UserError("That party has just ended; see /watchparty history.")
+            moved = await repos.parties.get(party.id)
+            records = await repos.parties.candidates(party.id)
+            assert moved is not None
+            winner = next((c for c in records if c.position == moved.winner_position), None)
+            if moved.state == "scheduled" and winner is not None:
+                jobs = self._start_jobs(snap, moved, winner, now)
+                kinds = ["remind", "review"]
+                if self.events.can_publish_here(moved.platform):
+                    jobs.append(NewJob(PUBLISH_JOB, now))  # the event follows: edited in place
+                    kinds.append(PUBLISH_JOB)
+                await repos.parties.replan_jobs(moved.id, moved.platform, kinds, jobs)
+        self._jobs_added()
+        notes = ["Those who joined are reminded for the new time."]
+        if moved.state == "voting":
+            notes.insert(0, f"Voting closes {format_local(moved.closes_at, zone)}.")
+        what = self._what(snap, moved, records)  # "the watch party for Okja (2017)"
+        return Reply(
+            text=f"{what[:1].upper()}{what[1:]} now starts {format_local(starts_at, zone)}.",
+            notes=tuple(notes),
+        )
 
     async def history(self, ctx: CommandContext) -> Reply:
         snap = await self.core.catalog.get()
@@ -648,8 +692,17 @@ class WatchParties:
             jobs.append(NewJob("announce", now))
         elif party.poll_message_id:  # not stopped yet (no messenger here): the scheduler will
             jobs.append(NewJob("stop_poll", now))
-        if party.starts_at is None or winner is None:
+        if winner is None:
             return jobs
+        return jobs + self._start_jobs(snap, party, winner, now)
+
+    def _start_jobs(
+        self, snap: CatalogSnapshot, party: PartyRecord, winner: CandidateRecord, now: datetime
+    ) -> list[NewJob]:
+        """The reminders and the rating ask for the party's start (none without one)."""
+        if party.starts_at is None:
+            return []
+        jobs: list[NewJob] = []
         for minutes in reminders_ahead(party.starts_at, party.reminder_minutes, now):
             # Never before the result: a late close (the deadline is the start) would otherwise
             # say "starts now" before saying what starts.

@@ -451,3 +451,37 @@ async def test_without_manage_events_the_result_still_goes_out_and_admins_are_to
     async with club.app.db.unit_of_work() as repos:
         jobs = await repos.parties.jobs_of(await only_party_id(club.app))
     assert ("event", 0, "skipped") in jobs and ("announce", 0, "sent") in jobs
+
+
+async def test_moving_the_party_moves_its_event_and_its_reminders(
+    club: Club, clock: FakeClock
+) -> None:
+    await decide_at_deadline(club, clock)
+    [before] = server_events(club)
+    assert "You joined" in await say(club, club.joon, "/watchparty join")
+
+    moved = await say(club, club.host, "/watchparty move 2026-11-28 21:30")
+    assert "now starts Sat 28 Nov 2026 21:30 (UTC)" in moved, moved
+    await club.tick()
+    [event] = server_events(club)
+    assert event.id == before.id and event.status == 1  # the same event, edited
+    start = datetime(2026, 11, 28, 21, 30, tzinfo=UTC)
+    assert datetime.fromisoformat(event.scheduled_start_time) == start
+    assert event.scheduled_end_time is not None
+    length = datetime.fromisoformat(before.scheduled_end_time or "") - datetime.fromisoformat(
+        before.scheduled_start_time
+    )
+    assert datetime.fromisoformat(event.scheduled_end_time) == start + length
+
+    def dms() -> list[discord.Message]:
+        return [m for m in club.joon.user.dm_channel.history() if "⏰" in shown(m)]
+
+    clock.now = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)  # an hour before the old start
+    await club.tick()
+    assert dms() == []
+    clock.now = start - timedelta(minutes=60)
+    await club.tick()
+    [reminder] = dms()
+    assert "starts in 1 hour (Sat 28 Nov 2026 21:30 (UTC))" in shown(reminder)
+
+    assert "Only the host" in await say(club, club.sora, "/watchparty move sun 8pm")
