@@ -2,7 +2,7 @@
 the scheduler's jobs that publish and cancel it
 
 Revision ID: 0011_party_events
-Revises: 0009_member_settings
+Revises: 0010_member_library
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_party_events"
-down_revision: str | None = "0009_member_settings"
+down_revision: str | None = "0010_member_library"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
