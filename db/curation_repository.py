@@ -677,6 +677,15 @@ class CurationRepository:
             return None
         return DraftRecord(row.id, row.created_by, dict(row.payload), row.expires_at)
 
+    async def drafts_by(self, created_by: str, now: datetime) -> list[DraftRecord]:
+        """One person's unexpired drafts, newest first."""
+        rows = await self.session.scalars(
+            select(m.ReviewDraft)
+            .where(m.ReviewDraft.created_by == created_by, m.ReviewDraft.expires_at >= now)
+            .order_by(m.ReviewDraft.id.desc())
+        )
+        return [DraftRecord(r.id, r.created_by, dict(r.payload), r.expires_at) for r in rows]
+
     async def update_draft(self, draft_id: int, payload: dict[str, Any]) -> None:
         await self.session.execute(
             update(m.ReviewDraft).where(m.ReviewDraft.id == draft_id).values(payload=payload)
