@@ -626,7 +626,7 @@ class Core:
             text=f"Removed your {what} of {self.label(t)} ({stars_number(removed.half_stars)}).",
             notes=(*notes, f"Members' rating now: {self.summary_text(summary)}."),
             actions=(
-                Action("Undo", f"/review #{t.id} restore"),
+                Action("Undo", f"/review #{t.id} restore", owner_only=True),
                 Action("Reviews", f"/reviews #{t.id}"),
                 Action("My ratings", "/myratings"),
             ),

@@ -83,6 +83,7 @@ class OutgoingMessage:
     poll: discord.Poll | None = None
     ephemeral: bool = False
     poll_key: str | None = field(default=None)  # the core's name for `poll`
+    owner: str | None = None  # the user it is for: their own buttons answer only them
 
 
 def _item_blocks(n: int, item: Item) -> list[str]:
@@ -110,7 +111,7 @@ def _blocks(reply: Reply, heading_in_title: bool) -> list[str]:
         blocks += [f"*{p}*" for p in pieces(plain(reply.card.subheading), EMBED_DESCRIPTION - 2)]
         if reply.card.body:
             blocks += pieces(plain(reply.card.body), EMBED_DESCRIPTION)
-    for n, item in enumerate(reply.items, 1):
+    for n, item in enumerate(reply.items, reply.numbered_from):
         blocks += _item_blocks(n, item)
     return blocks
 
@@ -192,16 +193,40 @@ def _group(embeds: Sequence[discord.Embed]) -> list[tuple[discord.Embed, ...]]:
     return [tuple(g) for g in groups]
 
 
-def buttons(actions: Sequence[Action]) -> tuple[Action, ...]:
+def custom_id(action: Action, owner: str | None) -> str | None:
+    """What the button carries: its command line, or for an owner's button "me:<user>:<line>"
+    ("ed:…" when its answer replaces the message); None when there is no owner to bind it to."""
+    if not action.for_owner:
+        return action.command
+    if owner is None:
+        return None
+    return f"{'ed' if action.in_place else 'me'}:{owner}:{action.command}"
+
+
+def parse_custom_id(data: str) -> tuple[str | None, str, bool] | None:
+    """(owner or None, command line, in place) of a button, or None for a foreign one."""
+    if data.startswith("/"):
+        return None, data, False
+    kind, _, rest = data.partition(":")
+    owner, _, command = rest.partition(":")
+    if kind in {"me", "ed"} and owner and command.startswith("/"):
+        return owner, command, kind == "ed"
+    return None
+
+
+def buttons(actions: Sequence[Action], owner: str | None = None) -> tuple[Action, ...]:
     """The actions Discord can show: custom_id within 100 characters, unique, at most 25."""
     seen: set[str] = set()
     kept: list[Action] = []
     for action in actions:
-        if len(action.command) > CUSTOM_ID:
+        data = custom_id(action, owner)
+        if data is None:
+            continue
+        if len(data) > CUSTOM_ID:
             log.warning("button %r dropped: its command is over %d characters", action, CUSTOM_ID)
             continue
-        if action.command not in seen:
-            seen.add(action.command)
+        if data not in seen:
+            seen.add(data)
             kept.append(action)
     return tuple(kept[:BUTTONS])
 
@@ -257,9 +282,12 @@ def _has_content(reply: Reply) -> bool:
     return bool(reply.text or reply.card or reply.items or reply.notes)
 
 
-def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
+def render(
+    reply: Reply, now: datetime | None = None, owner: str | None = None
+) -> list[OutgoingMessage]:
     """The messages that show `reply`, in order. Errors are ephemeral (only the asker sees
-    them); buttons ride on the last embed message; a poll comes last, on its own."""
+    them); buttons ride on the last embed message; a poll comes last, on its own. `owner`:
+    the user the reply is for, whose own buttons (Remove, Next) answer only them."""
     ephemeral = reply.is_error
     messages: list[OutgoingMessage] = []
     poll = native_poll(reply.poll, now or datetime.now(UTC)) if reply.poll else None
@@ -269,14 +297,14 @@ def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
     groups = _group(embeds)
     for i, group in enumerate(groups):
         last = i == len(groups) - 1
-        actions = buttons(reply.actions) if last else ()
-        messages.append(OutgoingMessage(group, actions, ephemeral=ephemeral))
+        actions = buttons(reply.actions, owner) if last else ()
+        messages.append(OutgoingMessage(group, actions, ephemeral=ephemeral, owner=owner))
     if poll is not None and reply.poll is not None:
         messages.append(OutgoingMessage(poll=poll, poll_key=reply.poll.key))
     return messages
 
 
-def view_for(actions: Sequence[Action]) -> discord.ui.View | None:
+def view_for(actions: Sequence[Action], owner: str | None = None) -> discord.ui.View | None:
     """Buttons whose custom_id is the command to run. A global listener answers them, so they
     need no state and keep working after a restart; the view is stopped before sending so
     discord.py does not keep every message's view in memory."""
@@ -284,10 +312,13 @@ def view_for(actions: Sequence[Action]) -> discord.ui.View | None:
         return None
     view = discord.ui.View(timeout=None)
     for action in actions:
+        data = custom_id(action, owner)
+        if data is None:
+            continue
         view.add_item(
             discord.ui.Button(
                 label=cut(action.label, BUTTON_LABEL) or "…",
-                custom_id=action.command,
+                custom_id=data,
                 style=discord.ButtonStyle.secondary,
             )
         )

@@ -58,8 +58,9 @@ def read_letterboxd(
     files: LetterboxdFiles, *, encoding: str | None = None
 ) -> Iterator[RatingRow | BadRow]:
     """One `RatingRow` per film. The current rating comes from ratings.csv, or else the latest
-    diary entry; the review text is the latest review. Films are collected by their Letterboxd
-    URI first: one member's history is thousands of rows at most."""
+    diary entry; the review text is the latest review; the diary date is the latest "Watched
+    Date" (else the day ratings.csv has). Films are collected by name and year first: one
+    member's history is thousands of rows at most."""
     films: dict[str, _Film] = {}
     for kind, source, columns in (
         ("diary", files.diary, DIARY_COLUMNS),
@@ -86,7 +87,9 @@ def read_letterboxd(
             watched = parse_date(row.get("Watched Date"))
             day = watched or parse_date(row["Date"])
             when = datetime.combine(day, time(12), UTC) if day else None
-            key = clean(row["Letterboxd URI"]) or f"{name} ({year})"
+            # By film, not by URI: diary and review URIs name the entry, not the film, and
+            # one film's rating, reviews and diary entries are one rating here.
+            key = f"{name.casefold()} ({year})"
             film = films.setdefault(key, _Film(where, name, year))
             if watched and (film.watched_on is None or watched > film.watched_on):
                 film.watched_on = watched
