@@ -259,6 +259,11 @@ def admin(words: tuple[str, ...]) -> None:
 )
 @click.option("--user", help="Whose Letterboxd export this is: platform:user id (telegram:123).")
 @click.option("--name", "display_name", help="That member's display name (Letterboxd).")
+@click.option(
+    "--no-publish",
+    is_flag=True,
+    help="Do not build the catalog snapshot for the bots afterwards (more imports follow).",
+)
 def import_(
     path: Path,
     fmt: str | None,
@@ -272,13 +277,16 @@ def import_(
     max_size: int,
     user: str | None,
     display_name: str | None,
+    no_publish: bool,
 ) -> None:
     """Import titles (and ratings) from FILE: a CSV/JSON file, a folder or a zip archive.
 
     The format is detected from the header: reelbot's own schema, a streaming-catalog list
     (Netflix, Prime Video, Disney+, Hulu), MovieLens, a Letterboxd export, or the MyDramaList
     Korean drama lists. The import is one transaction: a bad row stops it with nothing written,
-    unless --skip-bad.
+    unless --skip-bad. Afterwards the new catalog snapshot is built and published to the
+    snapshot directory (REELBOT_CACHE_DIR), unless a running bot already did, so bots load it
+    instead of each building it.
     """
     from bot.app import open_app
     from bot.core.permissions import actor
@@ -306,7 +314,8 @@ def import_(
     async def go() -> list[str]:
         app = await open_app(settings, seed=False)
         try:
-            async with app.publishing():
+            publishing = app.publishing() if not no_publish else contextlib.nullcontext()
+            async with publishing:
                 with _progress_bar() as progress:
                     summary = await import_file(app.db, path, options, progress)
             return summary.lines()

@@ -61,11 +61,11 @@ class Bot:
                 raise AssertionError(f"{self.name}: no log line like {pattern!r}:\n{log}")
             await asyncio.sleep(0.01)
 
-    async def ask(self, text: str, user_id: int) -> str:
+    async def ask(self, text: str, user_id: int, seconds: float = 60) -> str:
         seen = len(self.fake.all("sendMessage"))
         self.fake.send_text(text, user_id=user_id, chat_id=user_id)
         try:
-            sent = await self.fake.wait_for("sendMessage", seen + 1, seconds=60)
+            sent = await self.fake.wait_for("sendMessage", seen + 1, seconds=seconds)
         except TimeoutError:
             log = "\n".join(line for _, line in self.lines)
             raise AssertionError(f"{self.name} did not answer {text!r}:\n{log}") from None
@@ -120,14 +120,14 @@ async def reelbot_telegram(
         await fake.stop()
 
 
-async def _ready(*bots: Bot) -> None:
+async def ready(*bots: Bot) -> None:
     """Each has its snapshot of the current catalog (built or loaded) and answers commands."""
     for bot in bots:
         await bot.fake.wait_for("setMyCommands", seconds=60)
         await bot.wait_line(f"{BUILT}|{LOADED}")
 
 
-async def _add_title(bot: Bot, name: str) -> float:
+async def add_title(bot: Bot, name: str) -> float:
     """An admin adds a title through `bot`; when the command was sent (its commit is between
     that and the reply, so times from here are upper bounds)."""
     sent = time.monotonic()
@@ -145,7 +145,7 @@ async def test_an_edit_in_one_process_reaches_the_other_at_once_and_is_built_onc
         reelbot_telegram("A", db_url, cache, tmp_path / "a") as a,
         reelbot_telegram("B", db_url, cache, tmp_path / "b") as b,
     ):
-        await _ready(a, b)
+        await ready(a, b)
         # Started together on an unpublished revision: one of them built it, the other loaded it.
         assert a.count(BUILT) + b.count(BUILT) == 1, (a.lines, b.lines)
 
@@ -153,7 +153,7 @@ async def test_an_edit_in_one_process_reaches_the_other_at_once_and_is_built_onc
         for n in range(3):
             since_a, since_b = len(a.lines), len(b.lines)
             name = f"Harbour Lights Number {n + 1}"
-            edited = await _add_title(a, name)
+            edited = await add_title(a, name)
             # B is not asked anything until it has the new revision: only the notice can
             # have told it (its revision poll runs on commands, and every 30 s with a
             # listener up).
@@ -177,7 +177,7 @@ async def test_the_listener_survives_a_dropped_connection(db_url: str, tmp_path:
             reelbot_telegram("A", db_url, cache, tmp_path / "a") as a,
             reelbot_telegram("B", proxy.url(db_url), cache, tmp_path / "b") as b,
         ):
-            await _ready(a, b)
+            await ready(a, b)
             for cut in range(2):
                 since_b = len(b.lines)
                 await proxy.cut()  # every connection of B's, the listener's too, is gone
@@ -188,7 +188,7 @@ async def test_the_listener_survives_a_dropped_connection(db_url: str, tmp_path:
 
                 since_b = len(b.lines)
                 name = f"After The Blip {cut + 1}"
-                edited = await _add_title(a, name)
+                edited = await add_title(a, name)
                 loaded = await b.wait_line(f"{BUILT}|{LOADED}", since_b, seconds=30)
                 print(f"\nafter cut {cut + 1}: edit in A -> snapshot in B {loaded - edited:.3f} s")
                 assert loaded - edited < NOTICE_BOUND
@@ -198,7 +198,7 @@ async def test_the_listener_survives_a_dropped_connection(db_url: str, tmp_path:
         await proxy.close()
 
 
-async def _cli(database_url: str, cache_dir: Path, *args: str) -> str:
+async def reelbot_cli(database_url: str, cache_dir: Path, *args: str) -> str:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -230,8 +230,8 @@ async def test_a_process_started_after_an_import_answers_at_once(
     data = shared_data()
     url = await backend.empty()
     cache = tmp_path / "cache"
-    await _cli(url, cache, "db", "upgrade")
-    await _cli(url, cache, "seed", "import", str(data / "movielens-latest-small"))
+    await reelbot_cli(url, cache, "db", "upgrade")
+    await reelbot_cli(url, cache, "seed", "import", str(data / "movielens-latest-small"))
     assert list(cache.glob("catalog-*.pickle")), "the import published no snapshot"
 
     answers = []

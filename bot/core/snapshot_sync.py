@@ -204,6 +204,7 @@ class CatalogListener:
             self._task = None
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        log.info("catalog change notice: revision %s", payload)
         self.on_change(int(payload) if payload.isdigit() else None)
 
     async def _run(self) -> None:
