@@ -245,3 +245,31 @@ async def test_a_process_started_after_an_import_answers_at_once(
     median = sorted(answers)[1]
     print(f"\nstart -> first /recommend answered: {[round(x, 2) for x in answers]} s")
     assert median < FIRST_ANSWER_BOUND
+
+
+async def test_processes_on_one_sqlite_file_build_each_revision_once(tmp_path: Path) -> None:
+    """SQLite (one machine): no notices, the revision is polled on commands as before, and the
+    builder is elected with a file lock beside the snapshots."""
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    cache = tmp_path / "cache"
+    async with (
+        reelbot_telegram("A", url, cache, tmp_path / "a") as a,
+        reelbot_telegram("B", url, cache, tmp_path / "b") as b,
+    ):
+        await ready(a, b)
+        assert a.count(BUILT) + b.count(BUILT) == 1, (a.lines, b.lines)
+
+        since_a, since_b = len(a.lines), len(b.lines)
+        await add_title(a, "Harbour Lights On Disk")
+        deadline = time.monotonic() + 60
+        user = 400
+        while "Harbour Lights On Disk (2024)" not in await b.ask(
+            "/title Harbour Lights On Disk", user
+        ):
+            assert time.monotonic() < deadline, b.lines
+            user += 1
+            await asyncio.sleep(0.5)
+        assert "Harbour Lights On Disk (2024)" in await a.ask("/title Harbour Lights On Disk", 499)
+        await a.wait_line(f"{BUILT}|{LOADED}", since_a)
+        await b.wait_line(f"{BUILT}|{LOADED}", since_b)
+        assert a.count(BUILT, since_a) + b.count(BUILT, since_b) == 1, (a.lines, b.lines)
