@@ -14,9 +14,11 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.app import App
+from bot.core.catalog import SnapshotStore
 from tests.adapters.fake_telegram import FakeTelegram
 from tests.conftest import Backend, postgres_only
 from tests.tcp_proxy import TcpProxy
@@ -273,3 +275,18 @@ async def test_processes_on_one_sqlite_file_build_each_revision_once(tmp_path: P
         await a.wait_line(f"{BUILT}|{LOADED}", since_a)
         await b.wait_line(f"{BUILT}|{LOADED}", since_b)
         assert a.count(BUILT, since_a) + b.count(BUILT, since_b) == 1, (a.lines, b.lines)
+
+
+async def test_saving_an_older_revision_keeps_a_newer_one_another_process_published(
+    app: App, tmp_path: Path
+) -> None:
+    """A process refitting the ratings of revision 5 saves it after another published 6: the
+    6 stays for the processes about to load it; the 4 goes."""
+    snapshot = await app.core.catalog.get()
+    store = SnapshotStore(tmp_path / "shared", "postgresql+asyncpg://db/one")
+    for revision in (4, 6, 5):
+        await asyncio.to_thread(store.save, replace(snapshot, revision=revision))
+    assert not store.path(4).exists()
+    assert store.path(5).exists()
+    loaded = await asyncio.to_thread(store.load, 6)
+    assert loaded is not None and loaded.revision == 6

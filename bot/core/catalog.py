@@ -23,6 +23,7 @@ import gc
 import hashlib
 import logging
 import pickle
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -207,8 +208,16 @@ class SnapshotStore:
             pickle.dump(snapshot, f, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(path)  # atomic: readers see the old file or the whole new one
         for old in self.directory.glob(f"catalog-{self.database}-*.pickle"):
-            if old != path:
+            # Never a newer revision: another process sharing the directory may have published
+            # it while this one refitted an older snapshot.
+            if old != path and _revision_in(old.name) <= snapshot.revision:
                 old.unlink(missing_ok=True)
+
+
+def _revision_in(name: str) -> int:
+    """The revision in a snapshot file's name (`catalog-<db>-r<revision>-...`)."""
+    match = re.search(r"-r(\d+)-", name)
+    return int(match.group(1)) if match else 0
 
 
 class CatalogCache:
