@@ -56,11 +56,20 @@ def _dsn(url: str) -> str:
 
 
 async def first_answer(url: str, cache: Path, workdir: Path, run: int) -> float:
+    """Seconds from starting a bot to its answer; prints when its log said what, on the way."""
     started = time.monotonic()
     async with reelbot_telegram(f"fresh{run}", url, cache, workdir / f"fresh{run}") as bot:
         reply = await bot.ask("/recommend Toy Story", 300 + run, seconds=600)
         took = time.monotonic() - started
         assert "Toy Story" in reply, reply
+    steps = {"Application started": "telegram up", BUILT: "built", LOADED: "loaded"}
+    marks = [
+        f"{label} {at - started:.2f}"
+        for at, line in bot.lines
+        for key, label in steps.items()
+        if key in line
+    ]
+    print(f"  start {run}: {', '.join(marks)}, answered {took:.2f} s")
     return took
 
 

@@ -290,3 +290,37 @@ async def test_saving_an_older_revision_keeps_a_newer_one_another_process_publis
     assert store.path(5).exists()
     loaded = await asyncio.to_thread(store.load, 6)
     assert loaded is not None and loaded.revision == 6
+
+
+@postgres_only
+async def test_a_process_started_after_an_admin_import_in_chat_loads_its_snapshot(
+    db_url: str, tmp_path: Path
+) -> None:
+    """`/admin import` in a running bot: the change notice has that bot (the only one running)
+    build and publish the snapshot, so a bot started afterwards loads it."""
+    netflix = shared_data() / "netflix-titles" / "netflix_titles.csv"
+    cache = tmp_path / "cache"
+    async with reelbot_telegram("A", db_url, cache, tmp_path / "a") as a:
+        await ready(a)
+        since = len(a.lines)
+        content = await asyncio.to_thread(netflix.read_bytes)
+        seen = len(a.fake.all("sendMessage"))
+        a.fake.send_document(
+            "/admin import --provider Netflix --region US",
+            "netflix_titles.csv",
+            content,
+            user_id=OWNER,
+            chat_id=OWNER,
+        )
+        [done] = (await a.fake.wait_for("sendMessage", seen + 1, seconds=300))[seen:]
+        assert "Imported netflix_titles.csv" in done.text, done.text
+        await a.wait_line(BUILT, since, seconds=300)
+
+    started = time.monotonic()
+    async with reelbot_telegram("B", db_url, cache, tmp_path / "b") as b:
+        reply = await b.ask("/recommend Kingdom", 500, seconds=120)
+        took = time.monotonic() - started
+        assert "Kingdom" in reply, reply
+        assert b.count(BUILT) == 0 and b.count(LOADED) == 1, b.lines
+    print(f"\nstart after /admin import -> first /recommend answered: {took:.2f} s")
+    assert took < FIRST_ANSWER_BOUND, [(round(at - started, 2), line) for at, line in b.lines]
