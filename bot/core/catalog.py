@@ -254,7 +254,8 @@ class CatalogCache:
 
     async def follow_changes(self) -> None:
         """Load the snapshot now, in the background, and keep it current as the catalog changes
-        in any process (long-running bots; on SQLite the periodic check stays how)."""
+        in any process (the long-running bots). On SQLite there are no notices: the revision is
+        still checked on commands, every `check_every` seconds."""
         if not self.db.is_sqlite and self._listener is None:
             url = self.db.engine.url.render_as_string(hide_password=False)
             self._listener = CatalogListener(url, self._catalog_changed)
@@ -276,11 +277,6 @@ class CatalogCache:
             self._catching_up.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._catching_up
-
-    @property
-    def builds(self) -> int:
-        """Snapshots this process built (and published) itself, rather than loaded."""
-        return self._sync.builds if self._sync is not None else 0
 
     def _catalog_changed(self, revision: int | None) -> None:
         current = self._snapshot

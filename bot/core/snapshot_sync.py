@@ -98,12 +98,11 @@ async def _file_lock(path: Path) -> AsyncIterator[None]:
 
 class SnapshotSync(Generic[S]):
     """Loads the published snapshot of the current revision, or builds and publishes it when no
-    other process is doing so. `builds` counts this process's builds (tests, logs)."""
+    other process is doing so."""
 
     def __init__(self, db: Database, store: Store[S]) -> None:
         self.db = db
         self.store = store
-        self.builds = 0
         self._local = asyncio.Lock()  # one at a time in this process: the second finds the first's
         self._last: weakref.ref[S] | None = None
 
@@ -157,7 +156,6 @@ class SnapshotSync(Generic[S]):
 
     async def _build_and_publish(self, build: Callable[[], Awaitable[S]]) -> S:
         snapshot = await build()
-        self.builds += 1
         try:
             await asyncio.to_thread(self.store.save, snapshot)
             log.info(
