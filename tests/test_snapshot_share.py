@@ -28,9 +28,11 @@ REPO = Path(__file__).resolve().parent.parent
 OWNER = 42
 BUILT = "published the snapshot"
 LOADED = "loaded the published snapshot"
-# Generous for a loaded CI machine; the measured values are printed (pytest -s) and reported.
+# Generous for a loaded CI machine (the goals are 1 s and 5 s); the measured values are
+# printed (pytest -s). That a started bot loaded rather than built is checked exactly, from
+# its log; bench/snapshot_share.py times both on the whole imported catalog.
 NOTICE_BOUND = 5.0
-FIRST_ANSWER_BOUND = 5.0
+FIRST_ANSWER_BOUND = 10.0
 
 
 @dataclass
