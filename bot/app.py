@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.core import watchparty
@@ -30,24 +32,47 @@ class App:
     dispatcher: Dispatcher
     parties: watchparty.WatchParties
 
+    @asynccontextmanager
+    async def publishing(self) -> AsyncIterator[None]:
+        """Around a command-line action: when it changed the catalog, publish the new
+        snapshot before exiting, so bots started afterwards load it instead of building it."""
+        before = await self._catalog_revision()
+        yield
+        if await self._catalog_revision() != before:
+            await self.core.catalog.publish()
+
+    async def _catalog_revision(self) -> int:
+        async with self.db.unit_of_work() as repos:
+            return await repos.catalog.revision()
+
     async def close(self) -> None:
+        await self.core.catalog.close()
         await self.parties.answers.close()
         await self.db.dispose()
 
 
 async def open_app(
-    settings: Settings, *, upgrade: bool = True, seed: bool = True, clock: Clock = system_clock
+    settings: Settings,
+    *,
+    upgrade: bool = True,
+    seed: bool = True,
+    clock: Clock = system_clock,
+    follow_catalog: bool = False,
 ) -> App:
-    """Connect, migrate to the latest schema, and load the starter catalog into an empty one."""
+    """Connect, migrate to the latest schema, and load the starter catalog into an empty one.
+    `follow_catalog` (the long-running bots): load the catalog snapshot at once and keep it
+    current as any process changes the catalog."""
     db = Database.from_url(settings.database_url)
     if upgrade or seed:
         await _prepare(db, upgrade=upgrade, seed=seed)
-    store = SnapshotStore(settings.data_dir / "index-cache", settings.database_url)
+    store = SnapshotStore(settings.cache_dir, settings.database_url)
     core = Core(db, settings, CatalogCache(db, store=store), clock)
     dispatcher = Dispatcher(core)
     parties = watchparty.register(dispatcher, core, clock)
     register_admin(dispatcher)
     register_import_commands(dispatcher, db)
+    if follow_catalog:
+        await core.catalog.follow_changes()
     return App(settings, db, core, dispatcher, parties)
 
 

@@ -77,7 +77,7 @@ def chat(user: str | None, region: str | None) -> None:
     _logging(settings, quiet=True)
 
     async def go() -> None:
-        app = await open_app(settings)
+        app = await open_app(settings, follow_catalog=True)
         # Poll results and reminders print into the chat while it runs.
         scheduler = Scheduler(app.parties, [ConsoleMessenger()], interval=5.0)
         stop = asyncio.Event()
@@ -144,7 +144,8 @@ def starter() -> None:
     async def go() -> str:
         app = await open_app(settings, seed=False)
         try:  # the same action as /admin seed starter, audit row included
-            return (await Curator(app.core).seed_starter(_cli_admin())).text
+            async with app.publishing():
+                return (await Curator(app.core).seed_starter(_cli_admin())).text
         finally:
             await app.close()
 
@@ -184,7 +185,8 @@ def seed_review(source: TextIO, yes: bool, region: str | None, grade: str | None
             if not yes and not _ask("Save this editorial review?", from_stdin):
                 click.echo((await desk.cancel(ctx, draft_id)).text)
                 return
-            click.echo(render(await desk.confirm(ctx, draft_id)))
+            async with app.publishing():
+                click.echo(render(await desk.confirm(ctx, draft_id)))
         finally:
             await app.close()
 
@@ -220,7 +222,8 @@ def admin(words: tuple[str, ...]) -> None:
     async def go() -> bool:
         app = await open_app(settings)
         try:
-            reply = await app.dispatcher.handle(_cli_admin(), "/admin " + " ".join(words))
+            async with app.publishing():
+                reply = await app.dispatcher.handle(_cli_admin(), "/admin " + " ".join(words))
             click.echo(render(reply))
             return not reply.is_error
         finally:
@@ -256,6 +259,11 @@ def admin(words: tuple[str, ...]) -> None:
 )
 @click.option("--user", help="Whose Letterboxd export this is: platform:user id (telegram:123).")
 @click.option("--name", "display_name", help="That member's display name (Letterboxd).")
+@click.option(
+    "--no-publish",
+    is_flag=True,
+    help="Do not build the catalog snapshot for the bots afterwards (more imports follow).",
+)
 def import_(
     path: Path,
     fmt: str | None,
@@ -269,13 +277,16 @@ def import_(
     max_size: int,
     user: str | None,
     display_name: str | None,
+    no_publish: bool,
 ) -> None:
     """Import titles (and ratings) from FILE: a CSV/JSON file, a folder or a zip archive.
 
     The format is detected from the header: reelbot's own schema, a streaming-catalog list
     (Netflix, Prime Video, Disney+, Hulu), MovieLens, a Letterboxd export, or the MyDramaList
     Korean drama lists. The import is one transaction: a bad row stops it with nothing written,
-    unless --skip-bad.
+    unless --skip-bad. Afterwards the new catalog snapshot is built and published to the
+    snapshot directory (REELBOT_CACHE_DIR), unless a running bot already did, so bots load it
+    instead of each building it.
     """
     from bot.app import open_app
     from bot.core.permissions import actor
@@ -304,8 +315,10 @@ def import_(
     async def go() -> list[str]:
         app = await open_app(settings, seed=False)
         try:
-            with _progress_bar() as progress:
-                summary = await import_file(app.db, path, options, progress)
+            publishing = app.publishing() if not no_publish else contextlib.nullcontext()
+            async with publishing:
+                with _progress_bar() as progress:
+                    summary = await import_file(app.db, path, options, progress)
             return summary.lines()
         finally:
             await app.close()
@@ -435,7 +448,7 @@ def telegram() -> None:
     _token(settings, "TELEGRAM_TOKEN", "telegram")
 
     async def go() -> None:
-        app = await open_app(settings)
+        app = await open_app(settings, follow_catalog=True)
         try:
             await run(settings, app, _stop_event())
         finally:
@@ -456,7 +469,7 @@ def discord() -> None:
     token = _token(settings, "DISCORD_TOKEN", "discord")
 
     async def go() -> None:
-        app = await open_app(settings)
+        app = await open_app(settings, follow_catalog=True)
         try:
             await run(settings, app, token, _stop_event())
         finally:

@@ -125,6 +125,13 @@ class Settings:
     # Discord shards this process runs, of how many (None: discord.py decides, all here).
     discord_shard_ids: tuple[int, ...] | None = None
     discord_shard_count: int | None = None
+    # Catalog snapshots (pickles), shared by every process on the database when they share
+    # this directory (see bot/core/snapshot_sync.py). None: `index-cache` in data_dir.
+    cache_dir_setting: Path | None = None
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache_dir_setting or self.data_dir / "index-cache"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -167,6 +174,7 @@ class Settings:
             telegram_webhook_port=port,
             discord_shard_ids=shard_ids,
             discord_shard_count=shard_count,
+            cache_dir_setting=Path(cache) if (cache := env.get("REELBOT_CACHE_DIR")) else None,
         )
 
     def require(self, variable: str) -> str:

@@ -43,6 +43,9 @@ from db.watch_party_repository import WatchPartyRepository
 from recommender.models import Offer, RatingTriple, TitleFacts
 
 CATALOG_REVISION = "catalog_revision"
+# PostgreSQL channel that every catalog revision bump notifies (payload: the new revision);
+# bot/core/snapshot_sync.py listens on it.
+CATALOG_CHANNEL = "reelbot_catalog"
 _Select = TypeVar("_Select", bound=Select[*tuple[Any, ...]])
 
 
@@ -201,8 +204,16 @@ class CatalogRepository:
     # -- writing -----------------------------------------------------------------------------
 
     async def bump_revision(self) -> None:
-        """Tell every process's catalog cache that titles changed."""
+        """Tell every process's catalog cache that titles changed. On PostgreSQL the bump is
+        also a NOTIFY in the same transaction, so listeners hear of it when it commits (and
+        never of one rolled back)."""
         await self._meta.increment(CATALOG_REVISION)
+        if sql.dialect(self.session) == "postgresql":
+            await self.session.execute(
+                select(func.pg_notify(CATALOG_CHANNEL, m.Meta.value)).where(
+                    m.Meta.key == CATALOG_REVISION
+                )
+            )
 
     async def add_title(self, spec: TitleSpec, *, source: str, external_id: str) -> int:
         title = m.Title(

@@ -9,16 +9,21 @@
   the collaborative part. A member's own ratings are read per command, so their picks change
   at once; this process's ratings also update the snapshot's popularity tally in place
   (`note_rating`), so cold-start picks reflect them at once without a query per command.
+- Several processes on one database (bot/core/snapshot_sync.py): with a store, a snapshot is
+  built by one process and loaded by the others; `follow_changes` hears of edits at once
+  (PostgreSQL NOTIFY) and loads the new snapshot before the next command asks for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gc
 import hashlib
 import logging
 import pickle
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -27,6 +32,7 @@ from pathlib import Path
 
 from bot.core.notability import Notability
 from bot.core.popularity import RatingTally
+from bot.core.snapshot_sync import CatalogListener, SnapshotSync
 from bot.core.title_index import TitleIndex
 from db.session import Database
 from recommender import (
@@ -204,8 +210,16 @@ class SnapshotStore:
             pickle.dump(snapshot, f, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(path)  # atomic: readers see the old file or the whole new one
         for old in self.directory.glob(f"catalog-{self.database}-*.pickle"):
-            if old != path:
+            # Never a newer revision: another process sharing the directory may have published
+            # it while this one refitted an older snapshot.
+            if old != path and _revision_in(old.name) <= snapshot.revision:
                 old.unlink(missing_ok=True)
+
+
+def _revision_in(name: str) -> int:
+    """The revision in a snapshot file's name (`catalog-<db>-r<revision>-...`)."""
+    match = re.search(r"-r(\d+)-", name)
+    return int(match.group(1)) if match else 0
 
 
 class CatalogCache:
@@ -234,6 +248,65 @@ class CatalogCache:
         # Ratings noted while a background rebuild runs (member, title, half stars, previous):
         # its read may or may not have seen them, so they are checked against what it read.
         self._noted: list[tuple[int, int, int, int | None]] = []
+        # -- snapshot_sync hooks: shared snapshots and change notices -----------------------
+        self._sync = SnapshotSync[CatalogSnapshot](db, store) if store is not None else None
+        self._listener: CatalogListener | None = None
+        self._catching_up: asyncio.Task[None] | None = None
+        self._notice_pending = False
+
+    async def follow_changes(self) -> None:
+        """Load the snapshot now, in the background, and keep it current as the catalog changes
+        in any process (the long-running bots). On SQLite there are no notices: the revision is
+        still checked on commands, every `check_every` seconds."""
+        if not self.db.is_sqlite and self._listener is None:
+            url = self.db.engine.url.render_as_string(hide_password=False)
+            self._listener = CatalogListener(url, self._catalog_changed)
+            self._listener.start()  # its first connection reports a possible change
+        else:
+            self._catalog_changed(None)
+
+    async def publish(self) -> None:
+        """Make sure the current revision's snapshot is in the shared store, built here if no
+        other process has published it (the command line, after it changed the catalog)."""
+        if self._sync is not None:
+            await self._sync.ensure_published(self._build)
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
+        if self._catching_up is not None:
+            self._catching_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._catching_up
+
+    def _catalog_changed(self, revision: int | None) -> None:
+        current = self._snapshot
+        if current is not None and revision is not None and revision <= current.revision:
+            return  # this process is there already
+        self._notice_pending = True
+        if self._catching_up is None or self._catching_up.done():
+            self._catching_up = asyncio.create_task(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        """Until no notice is left: read the revision, load or build a new one (in the
+        background when a snapshot is there), and wait for that to finish."""
+        while self._notice_pending:
+            self._notice_pending = False
+            self._checked_at = float("-inf")
+            try:
+                await self.get()
+                await self.wait_for_refresh()
+            except Exception:
+                log.warning("could not check the catalog after a change notice", exc_info=True)
+
+    def _check_interval(self) -> float:
+        """With a live listener the revision need not be polled; the ratings still are."""
+        if self._listener is not None and self._listener.live and not self._must_wait:
+            return max(self.check_every, self.ratings_every)
+        return self.check_every
+
+    # -- end of snapshot_sync hooks ---------------------------------------------------------
 
     def note_rating(
         self, user_id: int, title_id: int, half_stars: int, previous_half_stars: int | None
@@ -257,10 +330,13 @@ class CatalogCache:
 
     async def get(self) -> CatalogSnapshot:
         snapshot = self._snapshot
-        if snapshot is not None and self.clock() - self._checked_at < self.check_every:
+        if snapshot is not None and self.clock() - self._checked_at < self._check_interval():
             return snapshot
         async with self._lock:
-            if self._snapshot is not None and self.clock() - self._checked_at < self.check_every:
+            if (
+                self._snapshot is not None
+                and self.clock() - self._checked_at < self._check_interval()
+            ):
                 return self._snapshot
             current = self._snapshot
             # The ratings fingerprint scans the ratings table: read it only when a refit is
@@ -298,17 +374,12 @@ class CatalogCache:
         return _Read(revision, titles, offers, ratings, mark, extras)
 
     async def _load_or_build(self, revision: int) -> CatalogSnapshot:
+        if self._sync is not None:  # snapshot_sync: the published one, or built and published
+            return await self._sync.load_or_build(self._build)
+        return await self._build()
+
+    async def _build(self) -> CatalogSnapshot:
         started = time.perf_counter()
-        if self.store is not None:
-            cached = await asyncio.to_thread(self.store.load, revision)
-            if cached is not None:
-                log.info(
-                    "catalog revision %s: %d titles loaded from the index cache in %.0f ms",
-                    revision,
-                    len(cached.titles),
-                    (time.perf_counter() - started) * 1000,
-                )
-                return cached
         read = await self._read(titles_too=True)
         revision, titles, ratings = read.revision, read.titles, read.ratings
         snapshot = await asyncio.to_thread(
@@ -329,8 +400,6 @@ class CatalogCache:
             len(ratings),
             (time.perf_counter() - started) * 1000,
         )
-        if self.store is not None:
-            await asyncio.to_thread(self._save_quietly, snapshot)
         return snapshot
 
     def _save_quietly(self, snapshot: CatalogSnapshot) -> None:
