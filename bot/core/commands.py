@@ -20,6 +20,7 @@ from bot.core.errors import (
     UsageError,
 )
 from bot.core.list_filters import ListFilters
+from bot.core.params import MAX_QUERY_CHARS
 from bot.core.permissions import is_admin
 from bot.core.preferences import SOURCES, Preferences, PreferenceStore
 from bot.core.ratings import parse_rating, stars, stars_number
@@ -40,7 +41,6 @@ from db.session import Database
 from recommender import Offer, Suggestion, TitleFacts, TitleFilter
 from recommender.models import Evidence
 
-MAX_QUERY_CHARS = 300
 MAX_RECOMMENDATIONS = 20
 DEFAULT_RECOMMENDATIONS = 5
 OFFER_KIND_LABELS = {

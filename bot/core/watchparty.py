@@ -39,7 +39,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.catalog import CatalogSnapshot
 from bot.core.chat_settings import (
-    SETTINGS_SPEC,
+    SETTINGS,
     ChatSettingsCommands,
     ChatView,
     MembershipTracker,
@@ -50,10 +50,12 @@ from bot.core.chat_settings import (
 from bot.core.clock import Clock, system_clock
 from bot.core.commands import Core
 from bot.core.context import CommandContext
-from bot.core.dispatch import CommandSpec, Dispatcher, is_exact_title
+from bot.core.declaration import Command
+from bot.core.dispatch import Dispatcher, is_exact_title
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
 from bot.core.group_picks import DEFAULT_PICKS, available_on, group_picks
 from bot.core.outbox import Messenger
+from bot.core.params import DURATION, TEXT, WHEN, Param
 from bot.core.poll_answers import PollAnswer, PollAnswerQueue
 from bot.core.replies import Action, Item, Poll, PollOption, Reply
 from bot.core.text import clean_user_text, shorten
@@ -78,14 +80,48 @@ HISTORY_LIMIT = 10
 MAX_ARGS_CHARS = 3000  # ten long titles and a time
 POLL_OPTION_CHARS = 55  # Telegram allows 100, Discord 55
 
-WATCHPARTY_SPEC = CommandSpec(
+WATCHPARTY = Command(
     "watchparty",
-    "/watchparty [new [when] [title; title; …] | join | leave | close | cancel | history]",
     "pick what to watch together: a poll, the winner, reminders",
-    "/watchparty new sat 8pm; Parasite; Okja; The Host",
+    subcommands=(
+        Command(
+            "new",
+            "open a vote on 2 to 10 titles (none: I propose picks for the group)",
+            params=(
+                Param("when", WHEN, "When it starts, e.g. sat 8pm or 2026-12-05 20:00"),
+                Param(
+                    "titles",
+                    TEXT,
+                    "2 to 10 titles separated by semicolons; leave empty for group picks",
+                    max_length=MAX_ARGS_CHARS,
+                ),
+                Param(
+                    "voting",
+                    DURATION,
+                    "How long the vote stays open, e.g. 2d (default 24h, or until the start)",
+                    style="flag",
+                    written="for",
+                ),
+            ),
+            separator="; ",
+            example="/watchparty new sat 8pm; Parasite; Okja",
+        ),
+        Command("status", "the open party with its vote count"),
+        Command("join", "get the reminders and the rating ask"),
+        Command("leave", "no more reminders for you"),
+        Command("close", "end the vote now and announce the winner (host or admin)"),
+        Command("cancel", "call the party off (host or admin)"),
+        Command("history", "past watch parties"),
+    ),
+    example="/watchparty new sat 8pm; Parasite; Okja; The Host",
 )
-VOTE_SPEC = CommandSpec(
-    "vote", "/vote <n> | /vote none", "vote in the watch party (change it any time)", "/vote 2"
+VOTE = Command(
+    "vote",
+    "vote in the watch party (change it any time)",
+    params=(
+        Param("choice", TEXT, "The option's number; none withdraws your vote", max_length=100),
+    ),
+    example="/vote 2",
 )
 
 _FOR_FLAG = re.compile(r"(?:^|\s)--?(?:for|vote|until)\s+(\S+)", re.IGNORECASE)
@@ -103,9 +139,9 @@ def register(dispatcher: Dispatcher, core: Core, clock: Clock = system_clock) ->
     """Wire the watch-party and settings commands and chat-membership tracking."""
     parties = WatchParties(core, clock)
     settings = ChatSettingsCommands(core)
-    dispatcher.register(WATCHPARTY_SPEC, parties.watchparty)
-    dispatcher.register(VOTE_SPEC, parties.vote_command)
-    dispatcher.register(SETTINGS_SPEC, settings.settings)
+    dispatcher.register(WATCHPARTY, parties.watchparty)
+    dispatcher.register(VOTE, parties.vote_command)
+    dispatcher.register(SETTINGS, settings.settings)
     dispatcher.observe(MembershipTracker(core))
     return parties
 

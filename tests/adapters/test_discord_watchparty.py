@@ -98,16 +98,17 @@ def posted(club: Club, marker: str) -> list[discord.Message]:
     return [m for m in club.channel.history() if marker in shown(m)]
 
 
-async def say(club: Club, who: MemberActor, line: str) -> str:
-    name, _, arguments = line.removeprefix("/").partition(" ")
-    options = {"arguments": arguments} if arguments else {}
+async def say(club: Club, who: MemberActor, name: str, **options: str) -> str:
+    """A typed slash command ("watchparty new", when=…), and everything it answered."""
     result = await who.slash(club.channel, name, **options)
     messages = ([result.response] if result.response else []) + result.followups
     return "\n".join(shown(m.message) for m in messages if m is not None)
 
 
 async def open_party(club: Club) -> discord.Message:
-    opened = await say(club, club.host, "/watchparty new 2026-11-27 20:00; Parasite; Okja")
+    opened = await say(
+        club, club.host, "watchparty new", when="2026-11-27 20:00", titles="Parasite; Okja"
+    )
     assert "opened a watch party" in opened, opened
     [poll_message] = [m for m in club.channel.history() if m.poll is not None]
     return poll_message
@@ -126,10 +127,10 @@ async def test_a_party_runs_on_a_native_poll_from_vote_to_reminders(
     await club.joon.vote(poll_message, answer=1)  # moves the vote to Parasite
     await club.sora.vote(poll_message, answer=1)
     await club.sora.remove_vote(poll_message, answer=1)  # withdraws
-    status = await say(club, club.host, "/watchparty")
+    status = await say(club, club.host, "watchparty status")
     assert "Parasite (2019) — 1 vote" in status and "Okja (2017) — 1 vote" in status
     assert "2 vote(s)" in status
-    assert "You joined" in await say(club, club.joon, "/watchparty join")
+    assert "You joined" in await say(club, club.joon, "watchparty join")
     await club.sora.vote(poll_message, answer=1)
 
     clock.advance(hours=23, minutes=59)
@@ -179,7 +180,7 @@ async def test_a_restart_mid_vote_keeps_the_poll_and_ends_it_once(
     try:
         await club.joon.vote(poll_message, answer=2)
         await club.sora.vote(poll_message, answer=1)
-        status = await say(club, club.host, "/watchparty")
+        status = await say(club, club.host, "watchparty status")
         assert "Okja (2017) — 2 votes" in status and "Parasite (2019) — 1 vote" in status
 
         clock.advance(hours=30)  # the deadline passed while nobody looked
@@ -209,7 +210,7 @@ async def test_the_host_closing_ends_the_poll_through_the_running_scheduler(
     scheduler = Scheduler(club.app.parties, [DiscordMessenger(club.env.bot, club.app.parties)])
     beside = asyncio.create_task(run_when_ready(club.env.bot, stop, [scheduler.run_forever]))
     try:
-        closed = await say(club, club.host, "/watchparty close")
+        closed = await say(club, club.host, "watchparty close")
         assert "Watch party pick: Parasite" in closed and "closed by mina" in closed
         for _ in range(100):  # the scheduler wakes for the new job at once
             await club.env.settle()
@@ -227,7 +228,7 @@ async def test_the_host_closing_ends_the_poll_through_the_running_scheduler(
 
 async def test_more_candidates_than_a_vote_takes_is_a_clear_message(club: Club) -> None:
     titles = "; ".join(f"Film {n}" for n in range(1, 12))
-    answer = await say(club, club.host, f"/watchparty new {titles}")
+    answer = await say(club, club.host, "watchparty new", titles=titles)
     assert "That is 11 titles; a vote takes at most 10." in answer
     assert [m for m in club.channel.history() if m.poll is not None] == []
 
@@ -301,9 +302,9 @@ async def test_the_poll_is_the_only_ballot_and_the_result_counts_what_it_shows(
     await club.host.vote(poll_message, answer=2)
     await club.joon.vote(poll_message, answer=2)
     cast_unseen(club, poll_message, club.sora, 1)
-    typed = await say(club, club.sora, "/vote 1")
+    typed = await say(club, club.sora, "vote", choice="1")
     assert "Vote in the poll above" in typed, typed
-    result = await club.host.slash(club.channel, "watchparty")
+    result = await club.host.slash(club.channel, "watchparty status")
     assert result.response is not None
     labels = [
         getattr(child, "label", "")

@@ -19,7 +19,8 @@ from telegram.constants import PollLimit
 
 from bot.app import App
 from bot.core.context import CommandContext
-from bot.core.dispatch import COMMANDS, CommandSpec
+from bot.core.declaration import Command
+from bot.core.dispatch import COMMANDS
 from bot.core.replies import Item, Poll, PollOption, Reply
 from bot.settings import Settings
 from bot.telegram_adapter.handlers import MAX_ATTACHMENT_BYTES, build_application, front_end
@@ -152,12 +153,12 @@ async def test_menu_lists_every_command_including_feature_modules(app: App, bot:
     async def ping(ctx: CommandContext, args: str) -> Reply:
         return Reply(text="pong")
 
-    app.dispatcher.register(CommandSpec("ping", "/ping", "check the bot is awake", "/ping"), ping)
+    app.dispatcher.register(Command("ping", "check the bot is awake", example="/ping"), ping)
     await bot.start()
     everyone, admins = bot.fake.all("setMyCommands")
     assert everyone.params["scope"] == {"type": "default"}
     listed = {c["command"]: c["description"] for c in everyone.params["commands"]}
-    assert listed == {c.name: c.summary for c in app.dispatcher.commands if not c.admin_only}
+    assert listed == {c.name: c.description for c in app.dispatcher.commands if not c.admin_only}
     assert "ping" in listed and {c.name for c in COMMANDS} <= set(listed)
     assert {"watchparty", "vote", "settings", "import"} <= set(listed)
     assert "pong" in (await ask(bot.fake, "/ping")).text
@@ -183,9 +184,7 @@ async def test_owners_get_the_admin_menu_in_their_private_chat(app: App, bot: Bo
 
 
 @pytest.mark.parametrize("spec", COMMANDS, ids=lambda s: s.name)
-async def test_every_core_command_answers_in_html(
-    telegram: FakeTelegram, spec: CommandSpec
-) -> None:
+async def test_every_core_command_answers_in_html(telegram: FakeTelegram, spec: Command) -> None:
     sent = await ask(telegram, spec.example)
     assert sent.params["parse_mode"] == "HTML"
     assert "⚠️" not in sent.text, sent.text
@@ -369,9 +368,7 @@ async def test_a_long_card_becomes_several_messages(app: App, bot: Bot) -> None:
         assert reply.card is not None
         return replace(reply, card=replace(reply.card, body=body))
 
-    app.dispatcher.register(
-        CommandSpec("longcard", "/longcard", "a long card", "/longcard"), longcard
-    )
+    app.dispatcher.register(Command("longcard", "a long card", example="/longcard"), longcard)
     await bot.start()
     bot.fake.send_text("/longcard")
     await bot.fake.wait_for("sendMessage", 4)
@@ -529,7 +526,7 @@ def _register_whoami(app: App) -> None:
     async def whoami(ctx: CommandContext, args: str) -> Reply:
         return Reply(text="admin" if ctx.is_admin else "member")
 
-    app.dispatcher.register(CommandSpec("whoami", "/whoami", "admin or not", "/whoami"), whoami)
+    app.dispatcher.register(Command("whoami", "admin or not", example="/whoami"), whoami)
 
 
 async def test_admins_come_from_telegram_and_the_owner_list(app: App, bot: Bot) -> None:
@@ -607,7 +604,7 @@ def _register_vote(app: App, options: int) -> None:
             ),
         )
 
-    app.dispatcher.register(CommandSpec("party", "/party", "a vote", "/party"), party)
+    app.dispatcher.register(Command("party", "a vote", example="/party"), party)
 
 
 async def test_polls_are_native_non_anonymous_and_votes_are_reported(app: App, bot: Bot) -> None:
