@@ -48,7 +48,13 @@ _FIELDS = (
     Param("poster", TEXT, "A poster image's https:// link", style="key", max_length=500),
 )
 _TITLE = Param("title", TITLE, "Start typing and pick one", required=True, question="Which title?")
-_SERVICE = Param("service", SERVICE, "The service, e.g. Netflix", required=True)
+_SERVICE = Param(
+    "service",
+    SERVICE,
+    "The service, e.g. Netflix",
+    required=True,
+    question="On which service? e.g. Netflix or Viki.",
+)
 _OFFER_KIND = Param(
     "kind", CHOICE, "How it is offered (default stream)", options=choices(*OFFER_KINDS)
 )
@@ -109,7 +115,13 @@ ADMIN = Command(
                     params=(
                         _TITLE,
                         _SERVICE,
-                        Param("region", REGION, "Country, e.g. US", required=True),
+                        Param(
+                            "region",
+                            REGION,
+                            "Country, e.g. US",
+                            required=True,
+                            question="In which country? Reply with its code, e.g. US.",
+                        ),
                         _OFFER_KIND,
                         Param("link", TEXT, "An https:// link to it", max_length=500),
                     ),

@@ -5,6 +5,7 @@ mode, documents, polls, and the webhook."""
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -19,9 +20,10 @@ from telegram.constants import PollLimit
 
 from bot.app import App
 from bot.core.context import CommandContext
-from bot.core.declaration import Command
+from bot.core.declaration import Command, usage
 from bot.core.dispatch import COMMANDS
 from bot.core.replies import Item, Poll, PollOption, Reply
+from bot.core.watchparty import WATCHPARTY
 from bot.settings import Settings
 from bot.telegram_adapter.handlers import MAX_ATTACHMENT_BYTES, build_application, front_end
 from bot.telegram_adapter.render import MAX_CAPTION, MAX_MESSAGE, PAGE_SIZE, render
@@ -282,6 +284,50 @@ async def test_commands_missing_their_title_ask_for_it(
     assert prompt.params["reply_markup"]["force_reply"] is True
     sent = await ask(telegram, answer, reply_to=prompt)
     assert expected in sent.text
+
+
+async def test_help_and_the_menu_are_the_declarations(app: App, telegram: FakeTelegram) -> None:
+    everyone = telegram.all("setMyCommands")[0]
+    described = {c["command"]: c["description"] for c in everyone.params["commands"]}
+    declared = {c.name: c for c in app.dispatcher.commands}
+    assert all(described[name] == declared[name].description for name in described)
+    shown = (await ask(telegram, "/help")).text  # the first page of the list
+    for command in app.dispatcher.commands[:PAGE_SIZE]:
+        assert html.escape(usage((command,)), quote=False) in shown, command.name
+    party = (await ask(telegram, "/help watchparty")).text
+    for path, _leaf in WATCHPARTY.leaves():
+        assert html.escape(usage(path), quote=False) in party
+
+
+async def test_a_missing_setting_is_asked_with_the_declared_question(
+    app: App, telegram: FakeTelegram
+) -> None:
+    found = app.dispatcher.leaf_of("/settings region")
+    assert found is not None
+    [value] = found[0][-1].params
+    prompt = await ask(telegram, "/settings region")
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    assert prompt.text == html.escape(value.question, quote=False)
+    assert prompt.params["reply_markup"]["input_field_placeholder"] == "KR"
+    done = await ask(telegram, "kr", reply_to=prompt)
+    assert "Region set to KR (South Korea)" in done.text
+
+
+async def test_an_admin_subcommand_asks_for_each_required_parameter(app: App, bot: Bot) -> None:
+    bot.settings = replace(bot.settings, owner_ids=frozenset({"telegram:42"}))
+    await bot.start()
+    title = await ask(bot.fake, "/admin where add")
+    assert title.text == "Which title?"
+    service = await ask(bot.fake, "okja", reply_to=title)
+    assert service.text == "On which service? e.g. Netflix or Viki."
+    region = await ask(bot.fake, "Viki", reply_to=service)
+    assert "In which country?" in region.text
+    done = await ask(bot.fake, "CA", reply_to=region)
+    assert "Okja (2017): stream on Viki in Canada (CA)." in done.text, done.text
+    # Members are not walked through admin commands: the core says no at once.
+    refused = await ask(bot.fake, "/admin where add", user_id=7)
+    assert "force_reply" not in str(refused.params.get("reply_markup"))
+    assert "admin" in refused.text.lower()
 
 
 async def test_in_a_group_only_a_reply_to_the_question_answers_it(
