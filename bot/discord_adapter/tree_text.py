@@ -70,7 +70,11 @@ async def built_payload() -> list[dict[str, Any]]:
         try:
             tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
 
-            async def run(*_args: object) -> None:
+            async def run(
+                interaction: discord.Interaction,
+                line: str,
+                file: discord.Attachment | None = None,
+            ) -> None:
                 raise RuntimeError("printing only")
 
             for command in build_commands(app.dispatcher.commands, run, app.core):
