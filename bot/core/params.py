@@ -80,13 +80,6 @@ def parse_year(value: str) -> int:
     return int(text)
 
 
-def parse_count(value: str) -> int:
-    text = value.strip().lstrip("#")
-    if not text.isdigit():
-        raise UsageError(f"{shorten(value, 20)!r} is not a whole number.")
-    return int(text)
-
-
 def parse_title(value: str) -> str:
     text = value.strip()
     if not text:
@@ -173,7 +166,7 @@ SERVICE = Kind("service", "text", max_length=100, suggest=_services, placeholder
 TIMEZONE = Kind(
     "timezone", "text", find_timezone, max_length=60, choices=TIMEZONES, placeholder="Asia/Seoul"
 )
-COUNT = Kind("count", "integer", parse_count, min_value=1, max_value=1000, placeholder="5")
+COUNT = Kind("count", "integer", min_value=1, max_value=1000, placeholder="5")
 YEAR = Kind(
     "year", "integer", parse_year, min_value=MIN_YEAR, max_value=MAX_YEAR, placeholder="2019"
 )
