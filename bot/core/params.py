@@ -127,6 +127,12 @@ async def _titles(core: Core, typed: str) -> list[Choice]:
     return await title_choices(core, typed)
 
 
+async def _title_list(core: Core, typed: str) -> list[Choice]:
+    from bot.core.suggestions import title_list_choices
+
+    return await title_list_choices(core, typed)
+
+
 async def _ratings(core: Core, typed: str) -> list[Choice]:
     from bot.core.suggestions import rating_choices
 
@@ -150,6 +156,7 @@ TIMEZONES = tuple(Choice(z.replace("_", " "), z) for z in _ZONES)
 TITLE = Kind(
     "title", "text", parse_title, max_length=MAX_QUERY_CHARS, suggest=_titles, placeholder="Title"
 )
+TITLES = Kind("titles", "text", max_length=3000, suggest=_title_list, placeholder="Parasite; Okja")
 RATING = Kind("rating", "text", parse_rating, max_length=40, suggest=_ratings, placeholder="4.5")
 TEXT = Kind("text", "text", max_length=1000)
 WHEN = Kind("when", "text", max_length=100, placeholder="sat 8pm")

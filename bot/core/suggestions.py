@@ -65,3 +65,15 @@ async def service_choices(core: Core, typed: str) -> list[Choice]:
         key=lambda name: (not slug(name).startswith(wanted), name.casefold()),
     )
     return [Choice(prefix + name, prefix + name) for name in found[:MAX_CHOICES]]
+
+
+async def title_list_choices(core: Core, typed: str) -> list[Choice]:
+    """Titles for the last name of a list ("Parasite; oky" offers "Parasite; Okja (2017, South
+    Korea)"): a watch party's titles are typed one after another, separated by semicolons.
+    The value keeps the name with its year and country, which picks that very title."""
+    head, semicolon, last = typed.rpartition(";")
+    prefix = f"{head.strip()}; " if semicolon else ""
+    if not last.strip():
+        return []
+    found = await title_choices(core, last)
+    return [Choice(prefix + c.label, prefix + c.label) for c in found]

@@ -55,7 +55,7 @@ from bot.core.dispatch import Dispatcher, is_exact_title
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
 from bot.core.group_picks import DEFAULT_PICKS, available_on, group_picks
 from bot.core.outbox import Messenger
-from bot.core.params import DURATION, TEXT, WHEN, Param
+from bot.core.params import DURATION, TEXT, TITLES, WHEN, Param
 from bot.core.poll_answers import PollAnswer, PollAnswerQueue
 from bot.core.replies import Action, Item, Poll, PollOption, Reply
 from bot.core.text import clean_user_text, shorten
@@ -91,7 +91,7 @@ WATCHPARTY = Command(
                 Param("when", WHEN, "When it starts, e.g. sat 8pm or 2026-12-05 20:00"),
                 Param(
                     "titles",
-                    TEXT,
+                    TITLES,
                     "2 to 10 titles separated by semicolons; leave empty for group picks",
                     max_length=MAX_ARGS_CHARS,
                 ),

@@ -257,3 +257,16 @@ async def test_help_on_discord_is_the_declaration(app: App, server: Server) -> N
     assert shown(embeds_of(typed)) == text
     listed = "\n".join(line for embed in text for line in embed)
     assert "/admin where add <title> \\| <service> \\| <region>" in listed, listed
+
+
+async def test_watchparty_titles_autocomplete_one_title_after_another(server: Server) -> None:
+    offered = await server.alice.autocomplete(
+        server.general, "watchparty new", "titles", "Parasite; okja"
+    )
+    assert offered, "no titles offered"
+    picked = offered[0]["value"]
+    assert picked.startswith("Parasite; Okja (2017") and offered[0]["name"] == picked
+    opened = await server.alice.slash(server.general, "watchparty new", titles=picked)
+    [poll] = [m.message.poll for m in opened.followups if m.message.poll is not None]
+    assert [a.text.split(" (")[0] for a in poll.answers] == ["Parasite", "Okja"]
+    assert await server.alice.autocomplete(server.general, "watchparty new", "titles", "x; ") == []
