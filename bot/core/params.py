@@ -119,6 +119,8 @@ def services_line(value: str) -> str:
 
 
 # -- suggestions from the catalog ----------------------------------------------------------------
+# bot.core.suggestions builds on this module (Choice, the limits), so it is imported when a
+# suggestion is first asked for, not at import time.
 
 
 async def _titles(core: Core, typed: str) -> list[Choice]:
