@@ -216,6 +216,9 @@ class User(Base):
     region: Mapped[str | None] = mapped_column(String(2))
     timezone: Mapped[str | None] = mapped_column(String(64))
     services: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # Private messages when a watchlisted title reaches the member's services (/settings me
+    # alerts off).
+    alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -236,8 +239,76 @@ class Rating(Base):
     half_stars: Mapped[int] = mapped_column(SmallInteger)
     review: Mapped[str | None] = mapped_column(Text)
     spoiler: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The diary date: the day the member watched it (/review … --on 2026-11-30, Letterboxd's
+    # "Watched Date"); None for ratings made before diaries existed.
+    watched_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WatchlistEntry(Base):
+    """A title a member wants to watch (/watchlist add, Letterboxd's watchlist.csv)."""
+
+    __tablename__ = "watchlist"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    title_id: Mapped[int] = mapped_column(
+        ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    # How it got there: "chat" (a command or button), "letterboxd", "notify" (/where … --notify).
+    source: Mapped[str] = mapped_column(String(20), default="chat")
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ChatWatchlistEntry(Base):
+    """A title proposed for a chat's shared watchlist; one row per member who wants it, so
+    watch-party proposals can prefer titles several members want."""
+
+    __tablename__ = "chat_watchlist"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    title_id: Mapped[int] = mapped_column(
+        ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AvailabilityAlert(Base):
+    """One private message owed to a member: a watchlisted title became available on one of
+    their services in their region. The primary key makes it exactly once per member, title,
+    service and region, whichever process (or import re-run) finds it."""
+
+    __tablename__ = "availability_alerts"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'sending', 'sent', 'skipped')", name="state"),
+        Index("ix_availability_alerts_state_user", "state", "user_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    title_id: Mapped[int] = mapped_column(
+        ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True
+    )
+    region: Mapped[str] = mapped_column(String(2), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    # The import run (or admin edit) that found it: one batched message per member per batch.
+    batch: Mapped[str] = mapped_column(String(64))
+    # A sender claims pending rows with a lease, so two processes never both send one.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Chat(Base):
@@ -333,6 +404,10 @@ class WatchParty(Base):
     # The native poll's final count per option (poll order), read when it was stopped: the
     # result counts these, so votes the bot never saw (cast while it was down) count too.
     poll_counts: Mapped[list[int] | None] = mapped_column(JSON)
+    # The platform's scheduled event for the party (a Discord guild event), once published:
+    # kept so it can be updated, cancelled and asked who is interested after a restart.
+    event_id: Mapped[str | None] = mapped_column(String(100))
+    event_url: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -391,7 +466,10 @@ class WatchPartyJob(Base):
     __tablename__ = "watch_party_jobs"
     __table_args__ = (
         UniqueConstraint("party_id", "kind", "offset_minutes"),
-        CheckConstraint("kind IN ('announce', 'stop_poll', 'remind', 'review')", name="kind"),
+        CheckConstraint(
+            "kind IN ('announce', 'stop_poll', 'remind', 'review', 'event', 'event_end')",
+            name="kind",
+        ),
         CheckConstraint(
             "state IN ('pending', 'sending', 'sent', 'skipped', 'failed')", name="state"
         ),

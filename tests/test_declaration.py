@@ -13,6 +13,7 @@ from bot.core.admin import ADMIN
 from bot.core.declaration import Command, command_line, find_leaf, required_params, usage
 from bot.core.dispatch import COMMANDS, Dispatcher
 from bot.core.imports import IMPORT
+from bot.core.myratings import RatingsView
 from bot.core.watchparty import WATCHPARTY
 from tests.support import say
 
@@ -55,6 +56,19 @@ def core(name: str) -> Command:
         ),
         (core("review"), "", {"title": "#4", "rating": "4", "spoiler": False}, "/review #4 | 4"),
         (
+            core("review"),
+            "",
+            {"title": "#4", "rating": "4", "on": "30 nov"},
+            "/review #4 | 4 --on 30 nov",  # the day's words as typed: the handler reads them
+        ),
+        (
+            core("myratings"),
+            "",
+            {"page": 2, "sort": "rating", "spoilers": True},
+            RatingsView(2, "rating", True).command(),
+        ),
+        (WATCHPARTY, "move", {"when": "sun 9pm"}, "/watchparty move sun 9pm"),
+        (
             ADMIN,
             "where add",
             {"title": "#1", "service": "Netflix", "region": "us", "link": "https://x.example"},
@@ -90,8 +104,8 @@ def test_a_typed_invocation_compiles_to_the_command_line(
 
 def test_usages_come_from_the_declaration() -> None:
     assert usage((core("where"),)) == "/where <title> [region]"
-    assert usage((core("review"),)) == "/review <title> <rating> [text] [--spoiler]"
-    assert usage((WATCHPARTY,)).startswith("/watchparty new|status|join|leave|close|cancel")
+    assert usage((core("review"),)).startswith("/review <title> <rating> [text] [--spoiler]")
+    assert usage((WATCHPARTY,)).startswith("/watchparty new|status|join|leave|move|close")
     assert usage(path_to(ADMIN, "where add")).startswith(
         "/admin where add <title> | <service> | <region> | [kind]"
     )
@@ -129,6 +143,7 @@ async def test_help_for_one_command_lists_its_subcommands(app: App) -> None:
         "status",
         "join",
         "leave",
+        "move",
         "close",
         "cancel",
         "history",

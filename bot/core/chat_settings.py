@@ -19,6 +19,7 @@ from bot.core.params import (
     REGION,
     REGIONS,
     SERVICES,
+    SWITCH,
     TEXT,
     TIMEZONE,
     TIMEZONES,
@@ -27,6 +28,7 @@ from bot.core.params import (
     Param,
     find_timezone,
     parse_region,
+    parse_switch,
 )
 from bot.core.preferences import SOURCES, decide, load_preferences
 from bot.core.replies import Reply
@@ -115,6 +117,17 @@ SETTINGS = Command(
                 _region("your"),
                 _timezone("your"),
                 _services("your"),
+                _setting(
+                    "alerts",
+                    "watchlist alerts: on or off",
+                    Param(
+                        "value",
+                        SWITCH,
+                        "on or off",
+                        required=True,
+                        question="Watchlist alerts on or off?",
+                    ),
+                ),
             ),
         ),
     ),
@@ -344,7 +357,8 @@ class ChatSettingsCommands:
                 text="Your settings: " + describe_member(member),
                 notes=(
                     "Change one with /settings me region KR, /settings me services "
-                    'netflix, viki or /settings me timezone Seoul ("none" clears it).',
+                    'netflix, viki, /settings me timezone Seoul ("none" clears it) or '
+                    "/settings me alerts off.",
                 ),
             )
         unset = value.lower() in UNSET_WORDS
@@ -368,10 +382,18 @@ class ChatSettingsCommands:
                 else "Your services are cleared."
             )
             await self._save_member(ctx, lambda repos, uid: repos.users.set_services(uid, services))
+        elif what in {"alerts", "alert", "notifications"}:
+            on = parse_switch(value)
+            done = (
+                "I'll message you privately when a title on your watchlist reaches your services."
+                if on
+                else "No more watchlist alerts; /settings me alerts on brings them back."
+            )
+            await self._save_member(ctx, lambda repos, uid: repos.alerts.set_alerts(uid, on))
         else:
             raise UsageError(
                 f'There is no setting "{shorten(what, 40)}" of yours. '
-                "Yours: region, services, timezone."
+                "Yours: region, services, timezone, alerts."
             )
         return await self.show(ctx, done)
 
@@ -434,6 +456,7 @@ def describe_member(member: MemberSettings) -> str:
         f"region {member.region}" if member.region else "region not set",
         f"services {', '.join(member.services)}" if member.services else "services not set",
         f"time zone {member.timezone}" if member.timezone else "time zone not set",
+        "watchlist alerts " + ("on" if member.alerts else "off"),
     ]
     return "; ".join(parts) + "."
 

@@ -108,7 +108,8 @@ def command_line(path: Sequence[Command], values: Mapping[str, object]) -> str:
         elif param.style == "switch":
             named.append(f"--{text}")
         else:
-            named.append(f"--{param.word}" + (f" {_quoted(text)}" if text else ""))
+            value_text = _quoted(text) if param.quoted else text
+            named.append(f"--{param.word}" + (f" {value_text}" if text else ""))
     while positional and not positional[-1]:
         positional.pop()
     if not leaf.by_position:

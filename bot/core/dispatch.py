@@ -14,8 +14,10 @@ from bot.core.catalog import CatalogSnapshot
 from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS, Core
 from bot.core.context import CommandContext
 from bot.core.declaration import Command, find_leaf, usage
+from bot.core.diary import split_watched_on
 from bot.core.errors import UnknownCommandError, UsageError, UserError
 from bot.core.list_filters import ListFilters, split_filters
+from bot.core.myratings import SORTS, parse_view
 from bot.core.params import (
     CHOICE,
     COUNT,
@@ -143,8 +145,16 @@ COMMANDS: tuple[Command, ...] = (
             ),
             Param("text", TEXT, "Your review (optional)", max_length=MAX_REVIEW_CHARS),
             Param("spoiler", FLAG, "Hide the review text behind a spoiler", style="flag"),
+            Param(
+                "on",
+                TEXT,
+                "The day you watched it: 2026-11-30, yesterday, 30 nov (default today)",
+                style="flag",
+                max_length=40,
+                quoted=False,  # the handler reads the day's words after --on itself
+            ),
         ),
-        example="/review Prison Playbook 4.5 funny and warm",
+        example="/review Prison Playbook 4.5 funny and warm --on yesterday",
         needs_chat=False,
         separator=" | ",
         typed_separator="",
@@ -163,7 +173,27 @@ COMMANDS: tuple[Command, ...] = (
         ),
         example="/reviews Okja",
     ),
-    Command("myratings", "everything you have rated", example="/myratings"),
+    Command(
+        "myratings",
+        "your ratings as a diary, 10 a page, newest first (or by rating, by title)",
+        params=(
+            Param("page", COUNT, "Which page (10 ratings a page)", max_value=10_000),
+            Param(
+                "sort",
+                CHOICE,
+                "Newest diary date first, highest rating first, or by title",
+                style="flag",
+                options=choices(*SORTS),
+            ),
+            Param(
+                "spoilers",
+                FLAG,
+                "Show your own spoiler reviews (only outside a server)",
+                style="flag",
+            ),
+        ),
+        example="/myratings 2 --sort rating",
+    ),
 )
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\S+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
@@ -176,6 +206,11 @@ _TITLE_ID = re.compile(r"^#\d+$")
 _SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
 # "/review Okja remove" (or "Okja | remove", as Discord's rating option sends it).
 _REMOVE_REVIEW = re.compile(r"^(?P<title>.*?\S)\s*(?:\|\s*)?\b(?:remove|delete)$", re.IGNORECASE)
+# "/review Okja restore": the Undo of a removal.
+_RESTORE_REVIEW = re.compile(r"^(?P<title>.*?\S)\s*(?:\|\s*)?\brestore$", re.IGNORECASE)
+# "--on <day>": the diary date, up to the next --flag.
+_ON_FLAG = re.compile(r"(?:^|\s)--on(?=\s|$)", re.IGNORECASE)
+_NEXT_FLAG = re.compile(r"\s--[a-z]", re.IGNORECASE)
 
 
 Handler = Callable[[CommandContext, str], Awaitable[Reply]]
@@ -294,12 +329,17 @@ class Dispatcher:
         """What to keep after the title when a choice button re-runs the command."""
         if name != "review":
             return ""
+        args, date_words, after = split_on_flag(args)
+        args = " ".join(p for p in (args, after) if p)
+        on = f" --on {' '.join(date_words)}" if date_words else ""
         try:
             _title, rating, text, spoiler = split_review_args(args, lambda _t: False)
         except UserError:
+            if _RESTORE_REVIEW.match(args):
+                return "restore"
             return "remove" if _REMOVE_REVIEW.match(args) else ""
         extra = f" | {text}" if text else ""
-        return f"| {rating}{extra}{' --spoiler' if spoiler else ''}"
+        return f"| {rating}{extra}{' --spoiler' if spoiler else ''}{on}"
 
     # -- per-command argument parsing ------------------------------------------------------
 
@@ -387,8 +427,15 @@ class Dispatcher:
         snap = await self.core.catalog.get()
         if (title := removal_title(snap, args)) is not None:
             return await self.core.remove_review(ctx, title)
+        if (title := removal_title(snap, args, _RESTORE_REVIEW)) is not None:
+            return await self.core.restore_review(ctx, title)
+        before, date_words, after = split_on_flag(args)
+        watched_on = None
+        if date_words is not None:
+            watched_on, review_words = split_watched_on(date_words, await self.core.today(ctx))
+            args = " ".join(p for p in (before, " ".join(review_words), after) if p)
         title, rating, text, spoiler = split_review_args(args, lambda t: is_exact_title(snap, t))
-        return await self.core.review(ctx, title, rating, text, spoiler)
+        return await self.core.review(ctx, title, rating, text, spoiler, watched_on)
 
     async def _reviews(self, ctx: CommandContext, args: str) -> Reply:
         if not args:
@@ -396,7 +443,7 @@ class Dispatcher:
         return await self.core.reviews(ctx, args)
 
     async def _myratings(self, ctx: CommandContext, args: str) -> Reply:
-        return await self.core.myratings(ctx)
+        return await self.core.myratings(ctx, parse_view(args))
 
 
 def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
@@ -404,10 +451,24 @@ def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
     return bool(_TITLE_ID.match(text) or snap.index.exact_ids(text))
 
 
-def removal_title(snap: CatalogSnapshot, args: str) -> str | None:
-    """The title of "/review <title> remove", or None when the line is a review whose text
-    happens to end in "remove" ("/review Okja 2 would delete")."""
-    removal = _REMOVE_REVIEW.match(args)
+def split_on_flag(args: str) -> tuple[str, list[str] | None, str]:
+    """ "Okja 4 great --on 30 nov --spoiler" -> ("Okja 4 great", ["30", "nov"], "--spoiler"):
+    the words after --on up to the next flag (None without --on), and what is around them."""
+    flag = _ON_FLAG.search(args)
+    if flag is None:
+        return args, None, ""
+    rest = args[flag.end() :]
+    following = _NEXT_FLAG.search(rest)
+    end = following.start() if following else len(rest)
+    return args[: flag.start()].strip(), rest[:end].split(), rest[end:].strip()
+
+
+def removal_title(
+    snap: CatalogSnapshot, args: str, pattern: re.Pattern[str] = _REMOVE_REVIEW
+) -> str | None:
+    """The title of "/review <title> remove" (or restore, with that pattern), or None when the
+    line is a review whose text happens to end in the word ("/review Okja 2 would delete")."""
+    removal = pattern.match(args)
     if removal is None or is_exact_title(snap, args):
         return None
     title = _unquoted(removal.group("title"))

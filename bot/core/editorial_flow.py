@@ -370,7 +370,12 @@ class EditorialDesk:
     async def _load(self, draft_id: int) -> dict[str, Any]:
         async with self.core.db.unit_of_work() as repos:
             draft = await repos.curation.get_draft(draft_id)
-        if draft is None or draft.expires_at.timestamp() < utcnow().timestamp():
+        # The drafts table also keeps members' removed ratings for Undo: those are no article.
+        if (
+            draft is None
+            or draft.expires_at.timestamp() < utcnow().timestamp()
+            or "article" not in draft.payload
+        ):
             raise UserError(
                 f"There is no draft {draft_id}: it was confirmed, cancelled or has expired. "
                 "Paste the article again."
@@ -488,12 +493,13 @@ class EditorialDesk:
             source = f"{SOURCE}:{review_id}"
             offers = []
             if region:
-                for provider in article.where_to_watch:
-                    kind = provider_kind(provider)
-                    await repos.catalog.add_offer(
-                        title_id, provider, region, kind, today(), None, source
-                    )
-                    offers.append({"provider": provider, "region": region, "kind": kind})
+                async with repos.alerts.owed_for_new_offers(self.core.settings.default_region):
+                    for provider in article.where_to_watch:
+                        kind = provider_kind(provider)
+                        await repos.catalog.add_offer(
+                            title_id, provider, region, kind, today(), None, source
+                        )
+                        offers.append({"provider": provider, "region": region, "kind": kind})
             for other in compares:
                 await repos.catalog.link(title_id, other, "compares_with", source)
             await repos.catalog.bump_revision()

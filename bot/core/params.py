@@ -112,6 +112,19 @@ def find_timezone(value: str) -> str:
     )
 
 
+_ON = {"on", "yes", "true", "1", "enable", "enabled"}
+_OFF = {"off", "no", "false", "0", "disable", "disabled", "none", "stop"}
+
+
+def parse_switch(value: str) -> bool:
+    word = value.strip().casefold()
+    if word in _ON:
+        return True
+    if word in _OFF:
+        return False
+    raise UsageError(f'Say on or off, e.g. /settings me alerts off (not "{shorten(value, 20)}").')
+
+
 def services_line(value: str) -> str:
     """ "Prime Video, Viki" as one word per service, "primevideo,viki": filter flags take one
     word, and every service matcher reads slugs (bot.core.services.find_service)."""
@@ -153,6 +166,10 @@ REGIONS = tuple(
 TIMEZONES = tuple(Choice(z.replace("_", " "), z) for z in _ZONES)
 
 
+def choices(*values: str) -> tuple[Choice, ...]:
+    return tuple(Choice(v, v) for v in values)
+
+
 # -- the kinds -----------------------------------------------------------------------------------
 
 TITLE = Kind(
@@ -179,13 +196,10 @@ COUNT = Kind("count", "integer", min_value=1, max_value=1000, placeholder="5")
 YEAR = Kind(
     "year", "integer", parse_year, min_value=MIN_YEAR, max_value=MAX_YEAR, placeholder="2019"
 )
+SWITCH = Kind("switch", "text", parse_switch, choices=choices("on", "off"), placeholder="on")
 FILE = Kind("file", "file", placeholder="file")
 FLAG = Kind("flag", "boolean")
 CHOICE = Kind("choice", "text", max_length=40)  # its choices are the parameter's own
-
-
-def choices(*values: str) -> tuple[Choice, ...]:
-    return tuple(Choice(v, v) for v in values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +222,7 @@ class Param:
     max_length: int | None = None
     options: tuple[Choice, ...] = field(default=())  # the choices, when not the kind's own
     question: str = ""  # how a front end asks for it when it is missing
+    quoted: bool = True  # a flag's value of several words is quoted ("--grade '3.5 stars'")
 
     @property
     def word(self) -> str:

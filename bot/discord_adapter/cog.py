@@ -21,9 +21,12 @@ from bot.discord_adapter.delivery import (
     NO_MENTIONS,
     PLATFORM,
     answer_interaction,
+    replace_message,
     report_polls,
     send_to_channel,
 )
+from bot.discord_adapter.rating import RateButton
+from bot.discord_adapter.render import parse_custom_id
 from bot.discord_adapter.slash import build_commands
 from bot.settings import Settings
 
@@ -96,17 +99,29 @@ class ReelbotCog(commands.Cog):
     # -- running a command line -------------------------------------------------------------
 
     async def run(
-        self, interaction: discord.Interaction, line: str, file: discord.Attachment | None = None
+        self,
+        interaction: discord.Interaction,
+        line: str,
+        file: discord.Attachment | None = None,
+        *,
+        in_place: bool = False,
     ) -> None:
         """Run `line` as the member behind the interaction; `file` (a slash command's
-        attachment option) reaches the command as ctx.attachment."""
+        attachment option) reaches the command as ctx.attachment. `in_place`: the answer
+        replaces the message whose button was pressed."""
         ctx = context_for(interaction, self.settings)
         if file is not None and not ctx.is_admin and self._admin_only(line):
             file = None  # the core refuses anyway: don't download a file for nothing
         if file is not None and file.size > MAX_FILE_BYTES:
             reply = too_big(file.filename)
         else:
-            reply = await self._reply(interaction, ctx, line, file)
+            reply = await self._reply(interaction, ctx, line, file, in_place)
+        if in_place:
+            try:
+                await replace_message(interaction, reply)
+            except discord.HTTPException:
+                log.exception("could not edit for %s in discord channel %s", line[:40], ctx.chat_id)
+            return
         try:
             posted = await answer_interaction(interaction, reply)
         except discord.HTTPException:
@@ -123,6 +138,8 @@ class ReelbotCog(commands.Cog):
         ctx: CommandContext,
         line: str,
         file: discord.Attachment | None,
+        ephemeral: bool = False,
+        in_place: bool = False,
     ) -> Reply:
         task = asyncio.ensure_future(self._handle(ctx, line, file))
         # Downloading and importing a file is slow, and parsing it may hold the event loop
@@ -132,7 +149,8 @@ class ReelbotCog(commands.Cog):
             await asyncio.wait({task}, timeout=defer_after)
         if not task.done():
             try:
-                await interaction.response.defer(thinking=True)
+                # A page being replaced keeps showing until the new one is there.
+                await interaction.response.defer(thinking=not in_place, ephemeral=ephemeral)
             except discord.HTTPException:
                 log.warning("could not defer %s; the answer may arrive too late", line[:40])
         return await task
@@ -170,8 +188,34 @@ class ReelbotCog(commands.Cog):
             return
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = data.get("custom_id")
-        if isinstance(custom_id, str) and custom_id.startswith("/"):
-            await self.run(interaction, custom_id)
+        pressed = parse_custom_id(custom_id) if isinstance(custom_id, str) else None
+        if pressed is None:
+            return
+        owner, line, in_place = pressed
+        if owner is not None and owner != str(interaction.user.id):
+            await answer_interaction(
+                interaction,
+                Reply(
+                    text="These buttons are for the person who asked. Use the command "
+                    "yourself for your own.",
+                    kind="error",
+                ),
+            )
+            return
+        await self.run(interaction, line, in_place=in_place)
+
+    async def rate_pressed(
+        self, interaction: discord.Interaction, title_id: int, stars: int
+    ) -> None:
+        """A 1★–5★ button under a title card (bot/discord_adapter/rating.py): the rating is the
+        presser's, and so is the answer, which only they see."""
+        line = f"/review #{title_id} {stars}"
+        ctx = context_for(interaction, self.settings)
+        reply = await self._reply(interaction, ctx, line, None, ephemeral=True)
+        try:
+            await answer_interaction(interaction, reply, ephemeral=True)
+        except discord.HTTPException:
+            log.exception("could not answer a rating of #%s in channel %s", title_id, ctx.chat_id)
 
     # -- native poll votes ------------------------------------------------------------------
 
@@ -297,6 +341,7 @@ def create_bot(
     async def setup_hook() -> None:
         cog = ReelbotCog(bot, dispatcher, settings, polls, defer_after)
         await bot.add_cog(cog)
+        bot.add_dynamic_items(RateButton)  # stars on title cards, matched by custom_id
         for command in build_commands(dispatcher.commands, cog.run, dispatcher.core):
             bot.tree.add_command(command)
         if shard_ids is not None and 0 not in shard_ids:

@@ -13,7 +13,8 @@ from urllib.parse import urlparse
 
 import discord
 
-from bot.core.replies import Action, Item, Poll, Reply
+from bot.core.replies import Action, Item, Link, Poll, Reply
+from bot.discord_adapter.rating import STARS, star_buttons
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,9 @@ class OutgoingMessage:
     poll: discord.Poll | None = None
     ephemeral: bool = False
     poll_key: str | None = field(default=None)  # the core's name for `poll`
+    rate_title: int | None = None  # 1★–5★ buttons for this title, under the others
+    links: tuple[Link, ...] = ()  # buttons that open a web page (an event)
+    owner: str | None = None  # the user it is for: their own buttons answer only them
 
 
 def _item_blocks(n: int, item: Item) -> list[str]:
@@ -110,7 +114,7 @@ def _blocks(reply: Reply, heading_in_title: bool) -> list[str]:
         blocks += [f"*{p}*" for p in pieces(plain(reply.card.subheading), EMBED_DESCRIPTION - 2)]
         if reply.card.body:
             blocks += pieces(plain(reply.card.body), EMBED_DESCRIPTION)
-    for n, item in enumerate(reply.items, 1):
+    for n, item in enumerate(reply.items, reply.numbered_from):
         blocks += _item_blocks(n, item)
     return blocks
 
@@ -192,18 +196,45 @@ def _group(embeds: Sequence[discord.Embed]) -> list[tuple[discord.Embed, ...]]:
     return [tuple(g) for g in groups]
 
 
-def buttons(actions: Sequence[Action]) -> tuple[Action, ...]:
-    """The actions Discord can show: custom_id within 100 characters, unique, at most 25."""
+def custom_id(action: Action, owner: str | None) -> str | None:
+    """What the button carries: its command line, or for an owner's button "me:<user>:<line>"
+    ("ed:…" when its answer replaces the message); None when there is no owner to bind it to."""
+    if not action.for_owner:
+        return action.command
+    if owner is None:
+        return None
+    return f"{'ed' if action.in_place else 'me'}:{owner}:{action.command}"
+
+
+def parse_custom_id(data: str) -> tuple[str | None, str, bool] | None:
+    """(owner or None, command line, in place) of a button, or None for a foreign one."""
+    if data.startswith("/"):
+        return None, data, False
+    kind, _, rest = data.partition(":")
+    owner, _, command = rest.partition(":")
+    if kind in {"me", "ed"} and owner and command.startswith("/"):
+        return owner, command, kind == "ed"
+    return None
+
+
+def buttons(
+    actions: Sequence[Action], owner: str | None = None, room: int = BUTTONS
+) -> tuple[Action, ...]:
+    """The actions Discord can show: custom_id within 100 characters, unique, at most `room`
+    (25, less what the star row takes)."""
     seen: set[str] = set()
     kept: list[Action] = []
     for action in actions:
-        if len(action.command) > CUSTOM_ID:
+        data = custom_id(action, owner)
+        if data is None:
+            continue
+        if len(data) > CUSTOM_ID:
             log.warning("button %r dropped: its command is over %d characters", action, CUSTOM_ID)
             continue
-        if action.command not in seen:
-            seen.add(action.command)
+        if data not in seen:
+            seen.add(data)
             kept.append(action)
-    return tuple(kept[:BUTTONS])
+    return tuple(kept[:room])
 
 
 def poll_hours(closes_at: datetime | None, now: datetime) -> int:
@@ -257,9 +288,12 @@ def _has_content(reply: Reply) -> bool:
     return bool(reply.text or reply.card or reply.items or reply.notes)
 
 
-def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
+def render(
+    reply: Reply, now: datetime | None = None, owner: str | None = None
+) -> list[OutgoingMessage]:
     """The messages that show `reply`, in order. Errors are ephemeral (only the asker sees
-    them); buttons ride on the last embed message; a poll comes last, on its own."""
+    them); buttons ride on the last embed message; a poll comes last, on its own. `owner`:
+    the user the reply is for, whose own buttons (Remove, Next) answer only them."""
     ephemeral = reply.is_error
     messages: list[OutgoingMessage] = []
     poll = native_poll(reply.poll, now or datetime.now(UTC)) if reply.poll else None
@@ -267,29 +301,56 @@ def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
     if reply.poll is not None and poll is None:
         embeds += _embeds(_poll_fallback(reply.poll))
     groups = _group(embeds)
+    # Stars only under a title's card: a card about anything else has no title to rate.
+    card = reply.card
+    rate_title = card.title_id if card is not None and not reply.is_error else None
+    links = tuple(link for link in reply.links if urlparse(link.url).scheme == "https")
+    room = BUTTONS - (len(STARS) if rate_title is not None else 0) - len(links)
     for i, group in enumerate(groups):
         last = i == len(groups) - 1
-        actions = buttons(reply.actions) if last else ()
-        messages.append(OutgoingMessage(group, actions, ephemeral=ephemeral))
+        messages.append(
+            OutgoingMessage(
+                group,
+                buttons(reply.actions, owner, room) if last else (),
+                ephemeral=ephemeral,
+                rate_title=rate_title if last else None,
+                links=links if last else (),
+                owner=owner,
+            )
+        )
     if poll is not None and reply.poll is not None:
         messages.append(OutgoingMessage(poll=poll, poll_key=reply.poll.key))
     return messages
 
 
-def view_for(actions: Sequence[Action]) -> discord.ui.View | None:
-    """Buttons whose custom_id is the command to run. A global listener answers them, so they
-    need no state and keep working after a restart; the view is stopped before sending so
-    discord.py does not keep every message's view in memory."""
-    if not actions:
+def view_for(
+    actions: Sequence[Action],
+    rate_title: int | None = None,
+    links: Sequence[Link] = (),
+    owner: str | None = None,
+) -> discord.ui.View | None:
+    """Buttons whose custom_id is the command to run, then the stars for `rate_title`. A global
+    listener (and, for the stars, a registered DynamicItem) answers them, so they need no state
+    and keep working after a restart; the view is stopped before sending so discord.py does not
+    keep every message's view in memory."""
+    if not actions and rate_title is None and not links:
         return None
     view = discord.ui.View(timeout=None)
     for action in actions:
+        data = custom_id(action, owner)
+        if data is None:
+            continue
         view.add_item(
             discord.ui.Button(
                 label=cut(action.label, BUTTON_LABEL) or "…",
-                custom_id=action.command,
+                custom_id=data,
                 style=discord.ButtonStyle.secondary,
             )
         )
+    for link in links:
+        view.add_item(discord.ui.Button(label=cut(link.label, BUTTON_LABEL) or "…", url=link.url))
+    if rate_title is not None:
+        for star in star_buttons(rate_title):
+            view.add_item(star)
     view.stop()
     return view

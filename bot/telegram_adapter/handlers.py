@@ -132,7 +132,9 @@ class TelegramFrontEnd:
         self.tracker = tracker
         self.admins = ChatAdmins(settings.owner_ids)
         names = {c.name for c in dispatcher.commands}
-        self.sender = ReplySender(bot, tracker, vote_command="vote" in names)
+        self.sender = ReplySender(
+            bot, tracker, vote_command="vote" in names, clock=dispatcher.core.clock
+        )
         self.messenger = TelegramMessenger(self.sender)
 
     @property
@@ -374,6 +376,18 @@ class TelegramFrontEnd:
             page = Page(pressed.page, pressed.owner, pressed.command)
             await self._show_in_place(query, ctx, pressed.command, page)
             return
+        if isinstance(pressed, callbacks.OwnCommand):
+            if pressed.owner != ctx.user_id:
+                await query.answer(
+                    "These buttons are for the person who asked. Send the command yourself "
+                    "for your own.",
+                    show_alert=True,
+                )
+                return
+            if pressed.in_place or message is None:
+                page = Page(0, pressed.owner, pressed.command)
+                await self._show_in_place(query, ctx, pressed.command, page)
+                return
         if message is None:  # a card shared through inline mode: answer in place
             line = pressed.command
             await self._show_in_place(query, ctx, line, Page(0, ctx.user_id, line))

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
 from db import sql
+from db.alert_repository import AlertRepository
 from db.curation_repository import CurationRepository
 from db.imports.bulk import NAME_CHARS, BulkWriter
 from db.imports.formats import (
@@ -97,6 +98,8 @@ class ImportOptions:
     # Write an audit row with the import_runs row. Catalog imports are admin actions; a member
     # bringing their own Letterboxd history is not.
     audit: bool = True
+    # Where members with no region of their own (nor their chats) watch: for watchlist alerts.
+    default_region: str | None = None
 
 
 @dataclass(slots=True)
@@ -109,6 +112,7 @@ class ImportSummary:
     unchanged: int = 0
     skipped: int = 0
     offers: int = 0
+    alerts: int = 0  # watchlist alerts this import made due
     ratings_added: int = 0
     ratings_updated: int = 0
     ratings_kept: int = 0
@@ -134,6 +138,8 @@ class ImportSummary:
             )
         if self.offers:
             out.append(f"availability: {self.offers:,} entries written or confirmed")
+        if self.alerts:
+            out.append(f"watchlist alerts: {self.alerts:,} members' titles newly available")
         if self.ratings_added or self.ratings_updated or self.ratings_kept or self.users_added:
             out.append(
                 f"ratings: {self.ratings_added:,} added, {self.ratings_updated:,} updated, "
@@ -239,6 +245,8 @@ class _Run:
         self.links: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {}
 
     async def execute(self) -> None:
+        alerts = AlertRepository(self.session)
+        watched_before = await alerts.watched_offers()
         self.index = await load_index(self.session)
         self.titles_before = await self._title_count()
         titles = read_titles(self.bundle, provider=self.options.provider, default_as_of=self.as_of)
@@ -252,7 +260,12 @@ class _Run:
         changed = self.summary.added or self.summary.merged or self.summary.offers
         if changed:
             await _bump_revision(self.session)
-        await self._record()
+        run_id = await self._record()
+        # In the import's own transaction: the alerts exist exactly when its offers do.
+        added = await alerts.watched_offers() - watched_before
+        self.summary.alerts = await alerts.queue(
+            added, f"import:{run_id}", self.options.default_region
+        )
 
     # -- titles ------------------------------------------------------------------------------
 
@@ -547,9 +560,11 @@ class _Run:
         assert member is not None
         user_id = await _ensure_user(self.session, member)
         existing = {
-            tid: when
-            for tid, when in await self.session.execute(
-                select(m.Rating.title_id, m.Rating.updated_at).where(m.Rating.user_id == user_id)
+            tid: (when, day)
+            for tid, when, day in await self.session.execute(
+                select(m.Rating.title_id, m.Rating.updated_at, m.Rating.watched_on).where(
+                    m.Rating.user_id == user_id
+                )
             )
         }
         chosen: dict[int, RatingRow] = {}
@@ -578,17 +593,28 @@ class _Run:
         if self.failed:
             return
         write: list[tuple[int, int, RatingRow]] = []
+        undated: dict[int, date] = {}  # kept ratings without a diary date the export has
         for tid, row in chosen.items():
             when = sql.as_utc_or_none(row.rated_at)
-            previous = existing.get(tid)
+            previous, previous_day = existing.get(tid, (None, None))
             if previous is None:
                 self.summary.ratings_added += 1
             elif when is not None and when > sql.as_utc(previous):
                 self.summary.ratings_updated += 1
             else:
                 self.summary.ratings_kept += 1  # rated here since: the chat rating wins
+                if previous_day is None and row.watched_on is not None:
+                    undated[tid] = row.watched_on
                 continue
             write.append((user_id, tid, row))
+        for tid, day in undated.items():  # few: ratings imported before diary dates existed
+            await self.session.execute(
+                update(m.Rating)
+                .where(m.Rating.user_id == user_id, m.Rating.title_id == tid)
+                .values(watched_on=day)
+            )
+        if undated:
+            self.summary.notes.append(f"{len(undated):,} diary date(s) filled in")
         long_reviews = sum(1 for _, _, r in write if r.review and len(r.review) > MAX_REVIEW_CHARS)
         if long_reviews:
             self.summary.notes.append(
@@ -646,7 +672,7 @@ class _Run:
     async def _title_count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(m.Title)) or 0)
 
-    async def _record(self) -> None:
+    async def _record(self) -> int:
         """The import_runs row and, for catalog imports, the audit row (who, what, when,
         before/after), in the import's own transaction: both exist exactly when it was written."""
         s, options = self.summary, self.options
@@ -665,7 +691,7 @@ class _Run:
         self.session.add(run)
         await self.session.flush()
         if not options.audit:
-            return
+            return run.id
         after: dict[str, object] = {
             "titles": await self._title_count(),
             "format": s.format,
@@ -689,6 +715,7 @@ class _Run:
             {"titles": self.titles_before},
             after,
         )
+        return run.id
 
 
 def _merge_into_pending(
@@ -799,6 +826,7 @@ async def _upsert_ratings(
                 "half_stars": round((row.stars or 0) * 2),
                 "review": review,
                 "spoiler": row.spoiler,
+                "watched_on": row.watched_on,
                 "created_at": when,
                 "updated_at": when,
             }
@@ -814,6 +842,7 @@ async def _upsert_ratings(
             "half_stars": new.half_stars,
             "review": func.coalesce(new.review, table.c.review),
             "spoiler": new.spoiler,
+            "watched_on": func.coalesce(new.watched_on, table.c.watched_on),
             "updated_at": new.updated_at,
         },
         where=new.updated_at > table.c.updated_at,
