@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.app import App
 from bot.console_adapter.chat import console_context, run_chat
 from bot.console_adapter.render import render
+from bot.core.declaration import usage
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
 from tests.support import rating_rows
 
@@ -158,6 +159,15 @@ def test_reelbot_chat_process_answers_piped_commands(tmp_path: Path) -> None:
     again = _reelbot_chat("/myratings\n", tmp_path)
     assert again.returncode == 0, again.stderr
     assert "Prison Playbook" in again.stdout and "brilliant" in again.stdout
+
+
+async def test_help_in_the_console_is_the_declaration(app: App) -> None:
+    out = await chat(app, "/help\n/help admin\n/help settings\n")
+    for command in app.dispatcher.commands:
+        assert usage((command,))[:40] in out, command.name  # long usages wrap
+    assert "/admin where add <title> | <service> | <region> | [kind] | [link]" in out
+    assert "/settings me region <value>" in out
+    assert "/admin review remove <id> <reason>" in out
 
 
 async def test_myratings_pages_and_remove_are_text_commands(app: App) -> None:

@@ -9,45 +9,205 @@ from collections.abc import Callable
 from bot.core.admin_import import AdminImport
 from bot.core.commands import Core
 from bot.core.context import CommandContext
-from bot.core.curation import FIELD_HELP, TITLE_FIELDS, Curator
-from bot.core.dispatch import CommandSpec, Dispatcher
+from bot.core.curation import FIELD_HELP, MAX_LOG, TITLE_FIELDS, Curator
+from bot.core.declaration import Command
+from bot.core.dispatch import Dispatcher, command_help
 from bot.core.editorial_flow import EditorialDesk
 from bot.core.errors import UsageError, UserError
+from bot.core.params import (
+    CHOICE,
+    COUNT,
+    FILE,
+    FLAG,
+    REGION,
+    SERVICE,
+    TEXT,
+    TITLE,
+    YEAR,
+    Param,
+    choices,
+)
 from bot.core.permissions import require_admin
-from bot.core.replies import Action, Item, Reply
+from bot.core.replies import Action, Reply
 from bot.core.text import shorten
+from db.imports.formats import FORMATS
+from db.models import OFFER_KINDS
 from recommender import TitleFacts
 
 MAX_ATTACHMENT_BYTES = 1_000_000
-SPEC = CommandSpec(
+_FIELDS = (
+    Param("year", YEAR, "Release year (first season for a series)", style="key"),
+    Param("kind", CHOICE, "Film or series", style="key", options=choices("film", "series")),
+    Param("country", TEXT, "Country codes, e.g. KR or KR,US", style="key", max_length=100),
+    Param("lang", TEXT, "Language codes, e.g. ko or en,ko", style="key", max_length=100),
+    Param("genres", TEXT, "Genres, e.g. Drama,Comedy", style="key", max_length=300),
+    Param("runtime", COUNT, "Minutes", style="key", max_value=10_000),
+    Param("episodes", COUNT, "Number of episodes", style="key", max_value=10_000),
+    Param("original", TEXT, "The original title", style="key", max_length=300),
+    Param("synopsis", TEXT, "What it is about", style="key", max_length=4000),
+    Param("poster", TEXT, "A poster image's https:// link", style="key", max_length=500),
+)
+_TITLE = Param("title", TITLE, "Start typing and pick one", required=True, question="Which title?")
+_SERVICE = Param(
+    "service",
+    SERVICE,
+    "The service, e.g. Netflix",
+    required=True,
+    question="On which service? e.g. Netflix or Viki.",
+)
+_OFFER_KIND = Param(
+    "kind", CHOICE, "How it is offered (default stream)", options=choices(*OFFER_KINDS)
+)
+ADMIN = Command(
     "admin",
-    "/admin <what>",
     "admins: curate titles, where to watch, reviews; see /admin help",
-    "/admin stats",
+    subcommands=(
+        Command("help", "every admin command"),
+        Command(
+            "title",
+            "add, edit, alias, merge or remove titles",
+            subcommands=(
+                Command(
+                    "add",
+                    "add a title",
+                    params=(
+                        Param("name", TEXT, "Its name", required=True, max_length=300),
+                        *_FIELDS,
+                    ),
+                ),
+                Command(
+                    "edit",
+                    "change facts of a title",
+                    params=(
+                        _TITLE,
+                        Param("name", TEXT, "A new name", style="key", max_length=300),
+                        *_FIELDS,
+                    ),
+                ),
+                Command(
+                    "alias",
+                    "another name it can be found by",
+                    params=(
+                        _TITLE,
+                        Param("alias", TEXT, "The other name", required=True, max_length=300),
+                    ),
+                    separator=" | ",
+                ),
+                Command(
+                    "merge",
+                    "fold a duplicate into the right title",
+                    params=(
+                        Param("duplicate", TITLE, "The duplicate, to remove", required=True),
+                        Param("keep", TITLE, "The title to keep", required=True),
+                    ),
+                    separator=" | ",
+                ),
+                Command("remove", "delete a title (asks first)", params=(_TITLE,)),
+            ),
+        ),
+        Command(
+            "where",
+            "say where a title can be watched",
+            subcommands=(
+                Command(
+                    "add",
+                    "add where to watch it",
+                    params=(
+                        _TITLE,
+                        _SERVICE,
+                        Param(
+                            "region",
+                            REGION,
+                            "Country, e.g. US",
+                            required=True,
+                            question="In which country? Reply with its code, e.g. US.",
+                        ),
+                        _OFFER_KIND,
+                        Param("link", TEXT, "An https:// link to it", max_length=500),
+                    ),
+                    separator=" | ",
+                    by_position=True,
+                ),
+                Command(
+                    "remove",
+                    "take a service off a title",
+                    params=(
+                        _TITLE,
+                        _SERVICE,
+                        Param("region", REGION, "Only in this country"),
+                        _OFFER_KIND,
+                    ),
+                    separator=" | ",
+                    by_position=True,
+                ),
+            ),
+        ),
+        Command(
+            "review",
+            "editorial review articles and moderation",
+            subcommands=(
+                Command(
+                    "article",
+                    "read a review article, pasted or attached as a file",
+                    params=(
+                        Param("text", TEXT, "The pasted article", max_length=6000),
+                        Param("file", FILE, "The article as a .txt file"),
+                        Param("region", REGION, "Where its where-to-watch applies", style="flag"),
+                        Param(
+                            "grade", TEXT, "A grade it does not give, e.g. A-", style="flag",
+                            max_length=20,
+                        ),
+                    ),
+                    written="",
+                ),
+                Command(
+                    "remove",
+                    "take down a review (ids show in /reviews)",
+                    params=(
+                        Param("id", TEXT, "12 (a member's) or e3 (editorial)", required=True,
+                              max_length=12),
+                        Param("reason", TEXT, "Why, for members and admins", required=True,
+                              max_length=500),
+                    ),
+                ),
+            ),
+        ),
+        Command(
+            "import",
+            "import the attached catalog file (CSV, JSON or a zip)",
+            params=(
+                Param("file", FILE, "The catalog: CSV, JSON or a zip"),
+                Param("provider", SERVICE, "The service a title list is from", style="flag"),
+                Param("region", REGION, "Where its offers apply (default US)", style="flag"),
+                Param("as_of", TEXT, "When the list was made, e.g. 2024-05-01", style="flag",
+                      written="as-of", max_length=10),
+                Param("kind", CHOICE, "How its titles are offered", style="flag",
+                      options=choices(*OFFER_KINDS)),
+                Param("format", CHOICE, "The file's format (default: detected)", style="flag",
+                      options=choices(*FORMATS)),
+                Param("encoding", TEXT, "e.g. cp1252 (default UTF-8)", style="flag",
+                      max_length=30),
+                Param("skip_bad", FLAG, "Skip bad rows instead of stopping", style="flag",
+                      written="skip-bad"),
+                Param("dry_run", FLAG, "Show what would change, write nothing", style="flag",
+                      written="dry-run"),
+            ),
+        ),
+        Command(
+            "seed",
+            "load shipped catalogs",
+            subcommands=(Command("starter", "load the starter catalog again (safe)"),),
+        ),
+        Command("stats", "titles, sources, users, ratings, reviews, last import"),
+        Command(
+            "log",
+            "the latest admin actions",
+            params=(Param("n", COUNT, "How many", max_value=MAX_LOG),),
+        ),
+    ),
+    example="/admin stats",
     admin_only=True,
-    takes_file=True,
-)
-ADMIN_COMMANDS = (
-    ("/admin title add <name> [year:2024 kind:series country:KR …]", "add a title"),
-    ("/admin title edit <title> <field:value …>", "change facts; " + FIELD_HELP),
-    ("/admin title alias <title> | <other name>", "another name it can be found by"),
-    ("/admin title merge <duplicate> | <keep>", "fold a duplicate into the right title"),
-    ("/admin title remove <title>", "delete a title (asks first)"),
-    ("/admin where add <title> | <service> | <region> [| stream/free/rent/buy] [| link]", ""),
-    ("/admin where remove <title> | <service> [| region] [| kind]", ""),
-    (
-        "/admin review [--region CC] [--grade A-] <pasted article>",
-        "read a review article (or attach it as a file)",
-    ),
-    ("/admin review remove <id> <reason>", "take down a review (ids show in /reviews)"),
-    (
-        "/admin import [--provider Netflix --region US --skip-bad --dry-run]",
-        "import the attached catalog file (CSV, JSON or a zip)",
-    ),
-    ("/admin seed starter", "load the shipped starter catalog again (safe)"),
-    ("/admin stats", "titles, sources, users, ratings, reviews, last import"),
-    ("/admin log [n]", "the latest admin actions"),
-)
+)  # fmt: skip
 _FIELD = re.compile(r"(?:^|\s)(" + "|".join(sorted(TITLE_FIELDS, key=len, reverse=True)) + r"):")
 _TRAILING_YEAR = re.compile(r"^(?P<name>.+?)\s*\((?P<year>(?:18|19|20)\d\d)\)$")
 _REGION_FLAG = re.compile(r"(?:^|\s)--region[= ](?P<region>[A-Za-z]{2})(?=\s|$)")
@@ -119,10 +279,7 @@ class AdminCommands:
         raise UsageError(f"I don't know /admin {shorten(group, 40)}. Try /admin help.")
 
     def help(self) -> Reply:
-        return Reply(
-            text="Admin commands (every change is written to the audit log):",
-            items=tuple(Item(usage, detail) for usage, detail in ADMIN_COMMANDS),
-        )
+        return command_help(ADMIN, "Admin commands (every change is written to the audit log):")
 
     async def _title(self, query: str, redo: Callable[[int], str]) -> TitleFacts:
         """The title an admin means; when unsure, a reply with one button per candidate."""
@@ -242,5 +399,5 @@ class AdminCommands:
 
 def register_admin(dispatcher: Dispatcher) -> AdminCommands:
     commands = AdminCommands(dispatcher.core)
-    dispatcher.register(SPEC, commands.handle)
+    dispatcher.register(ADMIN, commands.handle)
     return commands

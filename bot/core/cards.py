@@ -3,8 +3,9 @@ inline mode: "@reelbot miracle cell" in any chat)."""
 
 from __future__ import annotations
 
-from bot.core.commands import MAX_QUERY_CHARS, Core
+from bot.core.commands import Core
 from bot.core.context import CommandContext
+from bot.core.params import MAX_QUERY_CHARS
 from bot.core.replies import Reply
 from bot.core.text import clean_user_text
 

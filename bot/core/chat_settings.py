@@ -9,18 +9,31 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo, available_timezones
-
-from rapidfuzz import fuzz, process
+from zoneinfo import ZoneInfo
 
 from bot.core.commands import Core
 from bot.core.context import CommandContext
-from bot.core.dispatch import CommandSpec
+from bot.core.declaration import Command
 from bot.core.errors import UsageError, UserError
+from bot.core.params import (
+    REGION,
+    REGIONS,
+    SERVICES,
+    SWITCH,
+    TEXT,
+    TIMEZONE,
+    TIMEZONES,
+    UNSET_WORDS,
+    Choice,
+    Param,
+    find_timezone,
+    parse_region,
+    parse_switch,
+)
 from bot.core.preferences import SOURCES, decide, load_preferences
 from bot.core.replies import Reply
 from bot.core.services import find_service, known_services
-from bot.core.text import ISO_REGIONS, clean_user_text, country_name, shorten
+from bot.core.text import clean_user_text, country_name, shorten
 from bot.core.when import format_duration, parse_duration
 from db.records import ChatSettings, MemberSettings
 from db.repositories import Repositories
@@ -32,13 +45,93 @@ DEFAULT_REMINDERS = (60, 0)  # minutes before the start
 MAX_REMINDERS = 4
 MAX_REMINDER_MINUTES = 7 * 24 * 60
 MAX_VALUE_CHARS = 500
-UNSET_WORDS = frozenset({"none", "off", "clear", "unset", "reset", "-"})
 
-SETTINGS_SPEC = CommandSpec(
+CLEAR = Choice("none: clear the setting", "none")
+
+
+def _setting(name: str, description: str, value: Param) -> Command:
+    return Command(name, description, params=(value,))
+
+
+def _region(whose: str) -> Command:
+    value = Param(
+        "value",
+        REGION,
+        "Country code, e.g. KR; none clears it",
+        required=True,
+        max_length=5,
+        options=(CLEAR, *REGIONS),
+        question="Which country? Reply with its two-letter code, e.g. KR (none clears it).",
+    )
+    return _setting("region", f"{whose} country, for where to watch", value)
+
+
+def _timezone(whose: str) -> Command:
+    value = Param(
+        "value",
+        TIMEZONE,
+        "Area/City or a city, e.g. Asia/Seoul or Seoul; none clears it",
+        required=True,
+        options=(CLEAR, *TIMEZONES),
+        question="Which time zone? Reply with a city or Area/City, e.g. Asia/Seoul.",
+    )
+    return _setting("timezone", f"{whose} time zone, for watch-party times", value)
+
+
+def _services(whose: str) -> Command:
+    value = Param(
+        "value",
+        SERVICES,
+        "Services separated by commas, e.g. netflix, viki; none clears them",
+        required=True,
+        question="Which services? Reply with their names, e.g. netflix, viki (none clears).",
+    )
+    return _setting("services", f"{whose} streaming services, marked ✓ and preferred", value)
+
+
+SETTINGS = Command(
     "settings",
-    "/settings [me] [region|timezone|services|reminders] [value]",
     "this chat's (or, with me, your own) region, time zone, services and reminders",
-    "/settings timezone Asia/Seoul",
+    subcommands=(
+        Command("show", "the chat's settings and what applies to you here"),
+        _region("the chat's"),
+        _timezone("the chat's"),
+        _services("the chat's"),
+        _setting(
+            "reminders",
+            "when watch-party reminders go out",
+            Param(
+                "value",
+                TEXT,
+                "Times before the start, e.g. 1h, 0 (at the start); none turns them off",
+                required=True,
+                max_length=100,
+                question="When should reminders go out? e.g. 1h, 0 (none turns them off).",
+            ),
+        ),
+        Command(
+            "me",
+            "your own settings, in every chat",
+            subcommands=(
+                Command("show", "your own settings"),
+                _region("your"),
+                _timezone("your"),
+                _services("your"),
+                _setting(
+                    "alerts",
+                    "watchlist alerts: on or off",
+                    Param(
+                        "value",
+                        SWITCH,
+                        "on or off",
+                        required=True,
+                        question="Watchlist alerts on or off?",
+                    ),
+                ),
+            ),
+        ),
+    ),
+    example="/settings timezone Asia/Seoul",
 )
 
 
@@ -164,7 +257,7 @@ class ChatSettingsCommands:
             raise UsageError("That is too long for a setting.")
         what, _, value = clean_user_text(args).strip().partition(" ")
         what, value = what.lower(), value.strip()
-        if not what:
+        if not what or what == "show":
             return await self.show(ctx)
         if what in {"me", "my", "mine"}:
             return await self._member_setting(ctx, value)
@@ -358,28 +451,6 @@ class ChatSettingsCommands:
         return await self.show(ctx, f"Reminders: {describe_reminders(minutes)}.")
 
 
-def parse_region(value: str) -> str:
-    code = value.strip().upper()
-    if code not in ISO_REGIONS:
-        raise UsageError(
-            f'"{shorten(value, 20)}" is not a country code. Use two letters, e.g. US, KR, GB.'
-        )
-    return code
-
-
-_ON = {"on", "yes", "true", "1", "enable", "enabled"}
-_OFF = {"off", "no", "false", "0", "disable", "disabled", "none", "stop"}
-
-
-def parse_switch(value: str) -> bool:
-    word = value.strip().casefold()
-    if word in _ON:
-        return True
-    if word in _OFF:
-        return False
-    raise UsageError(f'Say on or off, e.g. /settings me alerts off (not "{shorten(value, 20)}").')
-
-
 def describe_member(member: MemberSettings) -> str:
     parts = [
         f"region {member.region}" if member.region else "region not set",
@@ -422,26 +493,3 @@ def parse_reminders(value: str) -> list[int]:
     if len(minutes) > MAX_REMINDERS:
         raise UsageError(f"At most {MAX_REMINDERS} reminders per party.")
     return sorted(minutes, reverse=True)
-
-
-_ZONES = sorted(available_timezones())
-_ZONE_KEYS = {z.casefold(): z for z in _ZONES}
-_CITY_KEYS = {z.rsplit("/", 1)[-1].replace("_", " ").casefold(): z for z in _ZONES if "/" in z}
-
-
-def find_timezone(value: str) -> str:
-    """An IANA zone from "Asia/Seoul", "asia/seoul", "Seoul" or "new york"."""
-    text = value.strip()
-    key = text.casefold().replace(" ", "_")
-    if key in _ZONE_KEYS:
-        return _ZONE_KEYS[key]
-    city = text.casefold().replace("_", " ")
-    if city in _CITY_KEYS:
-        return _CITY_KEYS[city]
-    matches = process.extract(city, list(_CITY_KEYS), scorer=fuzz.WRatio, limit=3)
-    hints = ", ".join(_CITY_KEYS[m[0]] for m in matches if m[1] >= 70)
-    raise UsageError(
-        f'"{shorten(text, 40)}" is not a time zone I know. '
-        "Use Area/City, e.g. Asia/Seoul or America/New_York."
-        + (f" Did you mean: {hints}?" if hints else "")
-    )

@@ -23,12 +23,12 @@ from bot.core.errors import (
 )
 from bot.core.list_filters import ListFilters
 from bot.core.myratings import RatingsView, ratings_page
+from bot.core.params import MAX_QUERY_CHARS, parse_region, parse_title
 from bot.core.permissions import actor, is_admin
 from bot.core.preferences import SOURCES, Preferences, PreferenceStore
 from bot.core.ratings import parse_rating, stars, stars_number
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
 from bot.core.text import (
-    ISO_REGIONS,
     clean_user_text,
     country_adjective,
     country_name,
@@ -43,7 +43,6 @@ from db.session import Database
 from recommender import Offer, Suggestion, TitleFacts, TitleFilter
 from recommender.models import Evidence
 
-MAX_QUERY_CHARS = 300
 MAX_RECOMMENDATIONS = 20
 DEFAULT_RECOMMENDATIONS = 5
 OFFER_KIND_LABELS = {
@@ -89,13 +88,7 @@ class Core:
         it; otherwise the member gets the closest titles to choose from. Of several titles with
         the typed name the clearly best known is taken, unless `famous` is False (admin edits
         change the catalog for everyone: they always ask)."""
-        query = clean_user_text(query).strip()
-        if not query:
-            raise UsageError("Which title? Give me a name, e.g. Miracle in Cell No. 7.")
-        if len(query) > MAX_QUERY_CHARS:
-            raise UsageError(
-                f"That is longer than any title ({MAX_QUERY_CHARS} characters at most)."
-            )
+        query = parse_title(clean_user_text(query))
         snap = await self.catalog.get()
         if query.startswith("#") and query[1:].isdigit():  # buttons refer to titles by id
             tid = int(query[1:])
@@ -458,11 +451,7 @@ class Core:
 
     async def where(self, ctx: CommandContext, query: str, region: str | None = None) -> Reply:
         if region is not None:
-            region = region.strip().upper()
-            if region not in ISO_REGIONS:
-                raise UsageError(
-                    f"{region!r} is not a country code. Use two letters, e.g. US, KR, GB."
-                )
+            region = parse_region(region)
         snap, t, notes = await self.resolve(query)
         offers = snap.offers.get(t.id, [])
         async with self.db.unit_of_work() as repos:

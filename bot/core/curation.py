@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core.context import CommandContext
 from bot.core.editorial import PROVIDER_NAMES
 from bot.core.errors import UsageError, UserError
+from bot.core.params import parse_year
 from bot.core.permissions import actor
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
 from bot.core.text import COUNTRIES, ISO_REGIONS, country_name, normalise_title, shorten
@@ -89,12 +90,12 @@ def _split(text: str) -> list[str]:
 
 
 def _number(key: str, text: str, column: str) -> int:
+    if column == "year":
+        return parse_year(text)
     if not text.isdigit():
         raise UsageError(f"{key} must be a whole number, not {text!r}.")
     value = int(text)
-    if column == "year" and not 1870 <= value <= 2100:
-        raise UsageError("year must be between 1870 and 2100.")
-    if column != "year" and not 1 <= value <= 10_000:
+    if not 1 <= value <= 10_000:
         raise UsageError(f"{key} must be between 1 and 10000.")
     return value
 

@@ -8,79 +8,193 @@ import logging
 import re
 import shlex
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.core.catalog import CatalogSnapshot
-from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_QUERY_CHARS, MAX_RECOMMENDATIONS, Core
+from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_RECOMMENDATIONS, Core
 from bot.core.context import CommandContext
+from bot.core.declaration import Command, find_leaf, usage
 from bot.core.diary import split_watched_on
 from bot.core.errors import UnknownCommandError, UsageError, UserError
 from bot.core.list_filters import ListFilters, split_filters
-from bot.core.myratings import parse_view
+from bot.core.myratings import SORTS, parse_view
+from bot.core.params import (
+    CHOICE,
+    COUNT,
+    FLAG,
+    MAX_QUERY_CHARS,
+    RATING,
+    REGION,
+    SERVICES,
+    TEXT,
+    TITLE,
+    YEAR,
+    Param,
+    choices,
+)
 from bot.core.ratings import ACCEPTED, looks_like_rating, parse_rating
 from bot.core.replies import Action, Item, Reply
 from bot.core.services import known_services
-from bot.core.text import ISO_REGIONS, clean_user_text
+from bot.core.text import ISO_REGIONS, clean_user_text, shorten
+from db.models import MAX_REVIEW_CHARS
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
 
 
-@dataclass(frozen=True, slots=True)
-class CommandSpec:
-    name: str
-    usage: str
-    summary: str
-    example: str
-    # Only admins may use it: front ends leave it out of the menu everyone sees.
-    admin_only: bool = False
-    # It reads an attached file (ctx.attachment): front ends offer a file option for it.
-    takes_file: bool = False
-
-
-COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("help", "/help", "every command, with an example", "/help"),
-    CommandSpec(
-        "search", "/search <query>", "find titles, typos welcome", "/search miracle cell 7"
+HELP = Command(
+    "help",
+    "every command, with an example; /help <command> for its subcommands",
+    params=(Param("command", TEXT, "A command to explain, e.g. watchparty", max_length=32),),
+    example="/help",
+)
+COMMANDS: tuple[Command, ...] = (
+    HELP,
+    Command(
+        "search",
+        "find titles, typos welcome",
+        params=(
+            Param(
+                "query",
+                TEXT,
+                "Part of a title, an original title or an alias",
+                required=True,
+                max_length=MAX_QUERY_CHARS,
+                question="What should I look for? Part of a title is enough, e.g. miracle cell.",
+            ),
+        ),
+        example="/search miracle cell 7",
+        needs_chat=False,
     ),
-    CommandSpec(
-        "title", "/title <title>", "a title card: facts, rating, where to watch", "/title Parasite"
+    Command(
+        "title",
+        "a title card: facts, rating, where to watch",
+        params=(
+            Param(
+                "title",
+                TITLE,
+                "Start typing and pick one; typos are fine",
+                required=True,
+                question="Which title? Reply with its name, e.g. Parasite. Typos are fine.",
+            ),
+        ),
+        example="/title Parasite",
+        needs_chat=False,
     ),
-    CommandSpec(
+    Command(
         "recommend",
-        "/recommend [title] [n] [--series|--film] [--on netflix] [--from 2010] [--unrated]",
-        "similar titles with reasons; no title: picks from your ratings. Filters: --series, "
-        "--film, --on <services>, --in <region>, --from/--to <year>, --country KR, --lang ko, "
-        "--unrated",
-        "/recommend Parasite --series --on netflix --from 2010",
+        "similar titles with reasons; no title: picks from your ratings",
+        params=(
+            Param("title", TITLE, "Leave empty for picks from your own ratings"),
+            Param("n", COUNT, "How many", max_value=MAX_RECOMMENDATIONS),
+            Param(
+                "only",
+                CHOICE,
+                "Only series, or only films",
+                style="switch",
+                options=choices("series", "film"),
+            ),
+            Param("on", SERVICES, "Only what streams on these services", style="flag"),
+            Param("in", REGION, "Only what can be watched in this country", style="flag"),
+            Param("from", YEAR, "Released in or after this year", style="flag"),
+            Param("to", YEAR, "Released in or before this year", style="flag"),
+            Param("country", REGION, "Made in this country", style="flag"),
+            Param("lang", TEXT, "In this original language, e.g. ko", style="flag", max_length=20),
+            Param("unrated", FLAG, "Leave out what you have rated", style="flag"),
+        ),
+        example="/recommend Parasite --series --on netflix --from 2010",
+        needs_chat=False,
     ),
-    CommandSpec(
+    Command(
         "where",
-        "/where <title> [region]",
         "where to stream, rent or buy it",
-        "/where Prison Playbook US",
+        params=(
+            Param(
+                "title",
+                TITLE,
+                "Start typing and pick one",
+                required=True,
+                question="Which title do you want to watch? Reply with its name, and a country "
+                "code if you like, e.g. Prison Playbook US.",
+            ),
+            Param("region", REGION, "Country, e.g. US or KR"),
+        ),
+        example="/where Prison Playbook US",
+        needs_chat=False,
     ),
-    CommandSpec(
+    Command(
         "review",
-        "/review <title> <rating> [text] [--on <day>]",
-        "rate 0.5-5★ (or 8/10, A-), optionally review; add --spoiler to hide the text, "
-        "--on 2026-11-30 (or yesterday, 30 nov) for the day you watched it (default today); "
-        "/review <title> remove takes your rating and review back",
-        "/review Prison Playbook 4.5 funny and warm --on yesterday",
+        "rate 0.5-5★ (or 8/10, A-), optionally review; rating remove takes yours back",
+        params=(
+            Param(
+                "title",
+                TITLE,
+                "Start typing and pick one",
+                required=True,
+                question="Which title do you want to rate? Reply with its name, e.g. Okja. "
+                "Typos are fine.",
+            ),
+            Param(
+                "rating",
+                RATING,
+                "4.5, ★★★★, 8/10, 85% or a grade such as A- (or remove, to take yours back)",
+                required=True,
+                question="How many stars for {title}? Reply with 0.5 to 5 (8/10 or A- work "
+                "too), then a few words if you like, e.g. 4.5 funny and warm.",
+            ),
+            Param("text", TEXT, "Your review (optional)", max_length=MAX_REVIEW_CHARS),
+            Param("spoiler", FLAG, "Hide the review text behind a spoiler", style="flag"),
+            Param(
+                "on",
+                TEXT,
+                "The day you watched it: 2026-11-30, yesterday, 30 nov (default today)",
+                style="flag",
+                max_length=40,
+                quoted=False,  # the handler reads the day's words after --on itself
+            ),
+        ),
+        example="/review Prison Playbook 4.5 funny and warm --on yesterday",
+        needs_chat=False,
+        separator=" | ",
+        typed_separator="",
     ),
-    CommandSpec(
-        "reviews", "/reviews <title>", "the community verdict and latest reviews", "/reviews Okja"
+    Command(
+        "reviews",
+        "the community verdict and latest reviews",
+        params=(
+            Param(
+                "title",
+                TITLE,
+                "Start typing and pick one",
+                required=True,
+                question="Whose reviews? Reply with its name, e.g. Okja. Typos are fine.",
+            ),
+        ),
+        example="/reviews Okja",
     ),
-    CommandSpec(
+    Command(
         "myratings",
-        "/myratings [page] [--sort date|rating|title] [--spoilers]",
-        "your ratings as a diary, 10 a page, newest first (or --sort rating, --sort title); "
-        "--spoilers shows your own spoiler reviews",
-        "/myratings 2 --sort rating",
+        "your ratings as a diary, 10 a page, newest first (or by rating, by title)",
+        params=(
+            Param("page", COUNT, "Which page (10 ratings a page)", max_value=10_000),
+            Param(
+                "sort",
+                CHOICE,
+                "Newest diary date first, highest rating first, or by title",
+                style="flag",
+                options=choices(*SORTS),
+            ),
+            Param(
+                "spoilers",
+                FLAG,
+                "Show your own spoiler reviews (only outside a server)",
+                style="flag",
+            ),
+        ),
+        example="/myratings 2 --sort rating",
     ),
 )
-COMMAND_NAMES = frozenset(c.name for c in COMMANDS)
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z_]+)(?:@\S+)?(?:\s+(?P<args>.*))?$", re.DOTALL)
 # A spoiler flag counts only in flag position: first or last word of the arguments, or first
@@ -103,12 +217,28 @@ Handler = Callable[[CommandContext, str], Awaitable[Reply]]
 Observer = Callable[[CommandContext], Awaitable[None]]
 
 
-def help_reply(commands: tuple[CommandSpec, ...] = COMMANDS) -> Reply:
+def help_reply(commands: tuple[Command, ...] = COMMANDS) -> Reply:
     return Reply(
         text="reelbot — talk films and dramas. Commands:",
-        items=tuple(Item(c.usage, c.summary, f"e.g. {c.example}") for c in commands),
-        notes=("Titles can be typed loosely: case, punctuation and small typos are fine.",),
+        items=tuple(Item(usage((c,)), c.description, f"e.g. {c.example}") for c in commands),
+        notes=(
+            "Titles can be typed loosely: case, punctuation and small typos are fine.",
+            "/help <command> shows its subcommands and options, e.g. /help watchparty.",
+        ),
     )
+
+
+def command_help(command: Command, text: str | None = None) -> Reply:
+    """Every (sub)command of one command with its parameters, from its declaration."""
+    items = []
+    for path, leaf in command.leaves():
+        if leaf.name == "help" and len(path) > 1:
+            continue
+        options = "; ".join(f"{p.name}: {p.description}" for p in leaf.params)
+        items.append(Item(usage(path), leaf.description, options))
+    heading = text or f"/{command.name}: {command.description}"
+    notes = (f"e.g. {command.example}",) if command.example else ()
+    return Reply(text=heading, items=tuple(items), notes=notes)
 
 
 def error_reply(error: UserError, command: str | None = None, rest: str = "") -> Reply:
@@ -125,7 +255,7 @@ class Dispatcher:
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self._commands: list[CommandSpec] = list(COMMANDS)
+        self._commands: list[Command] = list(COMMANDS)
         self._handlers: dict[str, Handler] = {
             "help": self._help,
             "start": self._help,
@@ -140,17 +270,29 @@ class Dispatcher:
         self._observers: list[Observer] = []
 
     @property
-    def commands(self) -> tuple[CommandSpec, ...]:
+    def commands(self) -> tuple[Command, ...]:
         """Every command answered here, in /help order (front ends build menus from it)."""
         return tuple(self._commands)
 
-    def register(self, spec: CommandSpec, handler: Handler) -> None:
+    def register(self, command: Command, handler: Handler) -> None:
         """Add a command from a feature module (watch parties, admin, ...) next to the core ones.
-        `handler` gets the argument text; UserErrors it raises are rendered like any other."""
-        if spec.name in self._handlers:
-            raise ValueError(f"/{spec.name} is already registered")
-        self._commands.append(spec)
-        self._handlers[spec.name] = handler
+        `handler` gets the argument text (what the declaration compiles a typed invocation
+        to); UserErrors it raises are rendered like any other."""
+        if command.name in self._handlers:
+            raise ValueError(f"/{command.name} is already registered")
+        self._commands.append(command)
+        self._handlers[command.name] = handler
+
+    def declared(self, name: str) -> Command | None:
+        return next((c for c in self._commands if c.name == name.casefold()), None)
+
+    def leaf_of(self, line: str) -> tuple[tuple[Command, ...], str] | None:
+        """The declared (sub)command a command line names, and its arguments."""
+        match = _COMMAND.match(clean_user_text(line).strip())
+        command = self.declared(match.group("name")) if match else None
+        if match is None or command is None:
+            return None
+        return find_leaf(command, match.group("args") or "")
 
     def observe(self, observer: Observer) -> None:
         """Call `observer` with the context of every command that succeeded (e.g. to record who
@@ -202,7 +344,13 @@ class Dispatcher:
     # -- per-command argument parsing ------------------------------------------------------
 
     async def _help(self, ctx: CommandContext, args: str) -> Reply:
-        return help_reply(self.commands)
+        topic = args.strip().lstrip("/").casefold()
+        if not topic:
+            return help_reply(self.commands)
+        command = self.declared(topic)
+        if command is None:
+            raise UsageError(f"I don't know /{shorten(topic, 32)}. Try /help for the list.")
+        return command_help(command)
 
     async def _search(self, ctx: CommandContext, args: str) -> Reply:
         return await self.core.search(ctx, args)

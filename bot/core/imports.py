@@ -5,19 +5,29 @@ diary.csv)."""
 from __future__ import annotations
 
 from bot.core.context import CommandContext
-from bot.core.dispatch import CommandSpec, Dispatcher
+from bot.core.declaration import Command
+from bot.core.dispatch import Dispatcher
 from bot.core.errors import UsageError, UserError
+from bot.core.params import CHOICE, FILE, Param, choices
 from bot.core.replies import Action, Item, Reply
 from db.imports.formats import ImportFileError, Input
 from db.imports.importer import ImportOptions, ImportSummary, Member, import_file
 from db.session import Database
 
-IMPORT = CommandSpec(
+IMPORT = Command(
     "import",
-    "/import letterboxd (with the export attached)",
     "bring your Letterboxd ratings and reviews (attach the export zip or ratings.csv)",
-    "/import letterboxd",
-    takes_file=True,
+    params=(
+        Param(
+            "source",
+            CHOICE,
+            "Where the export comes from",
+            options=choices("letterboxd"),
+            default="letterboxd",
+        ),
+        Param("file", FILE, "Your Letterboxd export: the zip, or its ratings.csv or reviews.csv"),
+    ),
+    example="/import letterboxd",
 )
 # Front ends cap attachments lower; this is the core's own ceiling for a chat upload.
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.errors import UsageError
+from bot.core.params import parse_year
 from bot.core.services import find_service
 from bot.core.text import COUNTRIES, ISO_REGIONS, LANGUAGES
 from recommender import TitleFilter
@@ -87,9 +88,10 @@ def _language(value: str) -> str:
 
 
 def _year(value: str, flag: str) -> int:
-    if not (value.isdigit() and len(value) == 4 and 1870 <= int(value) <= 2100):
-        raise UsageError(f"--{flag} needs a year, e.g. --{flag} 2010.")
-    return int(value)
+    try:
+        return parse_year(value)
+    except UsageError:
+        raise UsageError(f"--{flag} needs a year, e.g. --{flag} 2010.") from None
 
 
 def split_filters(

@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.catalog import CatalogSnapshot
 from bot.core.chat_settings import (
-    SETTINGS_SPEC,
+    SETTINGS,
     ChatSettingsCommands,
     ChatView,
     MembershipTracker,
@@ -52,10 +52,12 @@ from bot.core.chat_settings import (
 from bot.core.clock import Clock, system_clock
 from bot.core.commands import Core
 from bot.core.context import CommandContext
-from bot.core.dispatch import CommandSpec, Dispatcher, is_exact_title
+from bot.core.declaration import Command
+from bot.core.dispatch import Dispatcher, is_exact_title
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
 from bot.core.group_picks import DEFAULT_PICKS, available_on, group_picks
 from bot.core.outbox import Messenger, PartyEvent
+from bot.core.params import DURATION, TEXT, TITLES, WHEN, Param
 from bot.core.party_events import CANCEL_JOB, PUBLISH_JOB, PartyEvents, runtime
 from bot.core.poll_answers import PollAnswer, PollAnswerQueue
 from bot.core.replies import Action, Item, Link, Poll, PollOption, Reply
@@ -83,15 +85,61 @@ HISTORY_LIMIT = 10
 MAX_ARGS_CHARS = 3000  # ten long titles and a time
 POLL_OPTION_CHARS = 55  # Telegram allows 100, Discord 55
 
-WATCHPARTY_SPEC = CommandSpec(
+WATCHPARTY = Command(
     "watchparty",
-    "/watchparty [new [when] [title; title; …] | join | leave | move <when> | close | cancel "
-    "| history]",
     "pick what to watch together: a poll, the winner, reminders",
-    "/watchparty new sat 8pm; Parasite; Okja; The Host",
+    subcommands=(
+        Command(
+            "new",
+            "open a vote on 2 to 10 titles (none: I propose picks for the group)",
+            params=(
+                Param("when", WHEN, "When it starts, e.g. sat 8pm or 2026-12-05 20:00"),
+                Param(
+                    "titles",
+                    TITLES,
+                    "2 to 10 titles separated by semicolons; leave empty for group picks",
+                    max_length=MAX_ARGS_CHARS,
+                ),
+                Param(
+                    "voting",
+                    DURATION,
+                    "How long the vote stays open, e.g. 2d (default 24h, or until the start)",
+                    style="flag",
+                    written="for",
+                ),
+            ),
+            separator="; ",
+            example="/watchparty new sat 8pm; Parasite; Okja",
+        ),
+        Command("status", "the open party with its vote count"),
+        Command("join", "get the reminders and the rating ask"),
+        Command("leave", "no more reminders for you"),
+        Command(
+            "move",
+            "a new start for a party still ahead (host or admin)",
+            params=(
+                Param(
+                    "when",
+                    WHEN,
+                    "The new start, e.g. sun 9pm or 2026-12-06 21:00",
+                    required=True,
+                    question="When does it start now? e.g. sun 9pm.",
+                ),
+            ),
+        ),
+        Command("close", "end the vote now and announce the winner (host or admin)"),
+        Command("cancel", "call the party off (host or admin)"),
+        Command("history", "past watch parties"),
+    ),
+    example="/watchparty new sat 8pm; Parasite; Okja; The Host",
 )
-VOTE_SPEC = CommandSpec(
-    "vote", "/vote <n> | /vote none", "vote in the watch party (change it any time)", "/vote 2"
+VOTE = Command(
+    "vote",
+    "vote in the watch party (change it any time)",
+    params=(
+        Param("choice", TEXT, "The option's number; none withdraws your vote", max_length=100),
+    ),
+    example="/vote 2",
 )
 
 _FOR_FLAG = re.compile(r"(?:^|\s)--?(?:for|vote|until)\s+(\S+)", re.IGNORECASE)
@@ -109,9 +157,9 @@ def register(dispatcher: Dispatcher, core: Core, clock: Clock = system_clock) ->
     """Wire the watch-party and settings commands and chat-membership tracking."""
     parties = WatchParties(core, clock)
     settings = ChatSettingsCommands(core)
-    dispatcher.register(WATCHPARTY_SPEC, parties.watchparty)
-    dispatcher.register(VOTE_SPEC, parties.vote_command)
-    dispatcher.register(SETTINGS_SPEC, settings.settings)
+    dispatcher.register(WATCHPARTY, parties.watchparty)
+    dispatcher.register(VOTE, parties.vote_command)
+    dispatcher.register(SETTINGS, settings.settings)
     dispatcher.observe(MembershipTracker(core))
     return parties
 

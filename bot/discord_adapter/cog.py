@@ -1,28 +1,22 @@
-"""Slash commands, buttons and poll votes: each builds the same command line the console would
-type and hands it to the core's dispatcher, so parsing and errors are identical on every
-platform."""
+"""Slash commands, buttons and poll votes: each runs the same command line the console would
+type through the core's dispatcher, so parsing and errors are identical on every platform.
+The slash commands themselves are built from the core's declarations (slash.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.commands import MAX_QUERY_CHARS, MAX_RECOMMENDATIONS
 from bot.core.context import Attachment, CommandContext
 from bot.core.dispatch import APOLOGY, Dispatcher
-from bot.core.errors import UserError
-from bot.core.myratings import RatingsView
 from bot.core.outbox import PollEvents
-from bot.core.ratings import parse_rating, stars
 from bot.core.replies import Reply
-from bot.core.text import ISO_REGIONS, country_name
 from bot.discord_adapter.delivery import (
     NO_MENTIONS,
     PLATFORM,
@@ -31,12 +25,10 @@ from bot.discord_adapter.delivery import (
     report_polls,
     send_to_channel,
 )
-from bot.discord_adapter.generic import install_commands
-from bot.discord_adapter.installs import user_installable
 from bot.discord_adapter.rating import RateButton
-from bot.discord_adapter.render import cut, parse_custom_id
+from bot.discord_adapter.render import parse_custom_id
+from bot.discord_adapter.slash import build_commands
 from bot.settings import Settings
-from db.models import MAX_REVIEW_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +36,6 @@ log = logging.getLogger(__name__)
 DEFER_AFTER = 2.0
 # Files are read into memory, so the size Discord reports is checked before downloading.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-CHOICES = 25
-CHOICE_NAME = 100
-_TITLE_ID = re.compile(r"^#\d+$")
 
 
 def is_admin(user: discord.abc.User, settings: Settings) -> bool:
@@ -188,173 +177,6 @@ class ReelbotCog(commands.Cog):
         words = line.removeprefix("/").split(maxsplit=1)
         name = words[0].lower() if words else ""
         return any(spec.name == name and spec.admin_only for spec in self.dispatcher.commands)
-
-    # -- autocomplete -----------------------------------------------------------------------
-
-    async def title_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Titles matching what has been typed, typos welcome; the value is the title's id so
-        the command gets exactly the title that was picked."""
-        core = self.dispatcher.core
-        snap = await core.catalog.get()
-        text = current.strip()[:MAX_QUERY_CHARS]
-        if _TITLE_ID.match(text) and int(text[1:]) in snap.titles:
-            ids = [int(text[1:])]
-        elif text:
-            ids = [m.title_id for m in snap.index.search(text, limit=CHOICES)]
-        else:  # nothing typed yet: the newest titles
-            newest = sorted(snap.titles.values(), key=lambda t: (t.year or 0, t.id), reverse=True)
-            ids = [t.id for t in newest[:CHOICES]]
-        return [
-            app_commands.Choice(
-                name=cut(core.label(snap.titles[t], with_country=True), CHOICE_NAME), value=f"#{t}"
-            )
-            for t in ids
-        ]
-
-    async def rating_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Half-star steps to pick from; anything else the core reads (8/10, A-) is offered
-        back as typed once it parses."""
-        choices: list[app_commands.Choice[str]] = []
-        typed = current.strip()
-        if typed:
-            try:
-                half = parse_rating(typed)
-            except UserError:
-                pass
-            else:
-                shown = f"{typed} = {stars(half)} {half / 2:g}"
-                choices.append(app_commands.Choice(name=cut(shown, CHOICE_NAME), value=typed[:100]))
-        for half in range(10, 0, -1):
-            value = f"{half / 2:g}"
-            if value != typed:
-                choices.append(app_commands.Choice(name=f"{stars(half)} {value}", value=value))
-        # "/review <title> remove" takes a rating back; the core reads "Title | remove".
-        choices.append(app_commands.Choice(name="Remove my rating and review", value="remove"))
-        return choices[:CHOICES]
-
-    async def region_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        typed = current.strip().lower()
-        found = sorted(
-            (
-                code
-                for code in ISO_REGIONS
-                if not typed or code.lower() == typed or typed in country_name(code).lower()
-            ),
-            key=lambda code: (code.lower() != typed, country_name(code)),
-        )
-        return [
-            app_commands.Choice(name=f"{country_name(code)} ({code})", value=code)
-            for code in found[:CHOICES]
-        ]
-
-    # -- the core commands, typed -----------------------------------------------------------
-    # Descriptions are replaced by the dispatcher's CommandSpec summaries at start-up.
-
-    @app_commands.command(name="help", description="Every command, with an example")
-    async def help(self, interaction: discord.Interaction) -> None:
-        await self.run(interaction, "/help")
-
-    @user_installable
-    @app_commands.command(name="search", description="Find titles, typos welcome")
-    @app_commands.describe(query="Part of a title, an original title or an alias")
-    async def search(
-        self, interaction: discord.Interaction, query: app_commands.Range[str, 1, MAX_QUERY_CHARS]
-    ) -> None:
-        await self.run(interaction, f"/search {query}")
-
-    @user_installable
-    @app_commands.command(name="title", description="A title card: facts, rating, where to watch")
-    @app_commands.describe(title="Start typing and pick one; typos are fine")
-    @app_commands.autocomplete(title=title_choices)
-    async def title(self, interaction: discord.Interaction, title: str) -> None:
-        await self.run(interaction, f"/title {title}")
-
-    @user_installable
-    @app_commands.command(name="recommend", description="Similar titles, or your own picks")
-    @app_commands.describe(title="Leave empty for picks from your own ratings", n="How many")
-    @app_commands.autocomplete(title=title_choices)
-    async def recommend(
-        self,
-        interaction: discord.Interaction,
-        title: str | None = None,
-        n: app_commands.Range[int, 1, MAX_RECOMMENDATIONS] = 5,
-    ) -> None:
-        # The dispatcher reads a trailing number as n; autocompleted titles are "#id".
-        await self.run(interaction, f"/recommend {title} {n}" if title else f"/recommend {n}")
-
-    @user_installable
-    @app_commands.command(name="where", description="Where to stream, rent or buy a title")
-    @app_commands.describe(title="Start typing and pick one", region="Country, e.g. US or KR")
-    @app_commands.autocomplete(title=title_choices, region=region_choices)
-    async def where(
-        self, interaction: discord.Interaction, title: str, region: str | None = None
-    ) -> None:
-        await self.run(interaction, f"/where {title} {region}" if region else f"/where {title}")
-
-    @user_installable
-    @app_commands.command(name="review", description="Rate 0.5-5 stars and optionally review")
-    @app_commands.describe(
-        title="Start typing and pick one",
-        rating="4.5, ★★★★, 8/10, 85% or a grade such as A- (or remove, to take yours back)",
-        text="Your review (optional)",
-        spoiler="Hide the review text behind a spoiler",
-        on="The day you watched it: 2026-11-30, yesterday, 30 nov (default today)",
-    )
-    @app_commands.autocomplete(title=title_choices, rating=rating_choices)
-    async def review(
-        self,
-        interaction: discord.Interaction,
-        title: str,
-        rating: str,
-        text: app_commands.Range[str, 1, MAX_REVIEW_CHARS] | None = None,
-        spoiler: bool = False,
-        on: app_commands.Range[str, 1, 40] | None = None,
-    ) -> None:
-        line = f"/review {title} | {rating}" + (f" | {text}" if text else "")
-        line += (" --spoiler" if spoiler else "") + (f" --on {on}" if on else "")
-        await self.run(interaction, line)
-
-    @app_commands.command(name="reviews", description="The community verdict on a title")
-    @app_commands.describe(title="Start typing and pick one")
-    @app_commands.autocomplete(title=title_choices)
-    async def reviews(self, interaction: discord.Interaction, title: str) -> None:
-        await self.run(interaction, f"/reviews {title}")
-
-    @app_commands.command(name="myratings", description="Everything you have rated")
-    @app_commands.describe(
-        page="Which page (10 ratings a page)",
-        sort="Newest diary date first, highest rating first, or by title",
-        spoilers="Show your own spoiler reviews (only outside a server)",
-    )
-    async def myratings(
-        self,
-        interaction: discord.Interaction,
-        page: app_commands.Range[int, 1, 10_000] = 1,
-        sort: Literal["date", "rating", "title"] = "date",
-        spoilers: bool = False,
-    ) -> None:
-        view = RatingsView(page, sort, spoilers)
-        await self.run(interaction, view.command())
-
-    @app_commands.command(name="import", description="Bring your Letterboxd ratings and reviews")
-    @app_commands.describe(
-        file="Your Letterboxd export: the zip, or its ratings.csv / reviews.csv / diary.csv",
-        source="Where the export comes from",
-    )
-    async def import_history(
-        self,
-        interaction: discord.Interaction,
-        file: discord.Attachment | None = None,
-        source: Literal["letterboxd"] = "letterboxd",
-    ) -> None:
-        # Without a file the core explains how to export one.
-        await self.run(interaction, f"/import {source}", file)
 
     # -- buttons ----------------------------------------------------------------------------
 
@@ -520,7 +342,8 @@ def create_bot(
         cog = ReelbotCog(bot, dispatcher, settings, polls, defer_after)
         await bot.add_cog(cog)
         bot.add_dynamic_items(RateButton)  # stars on title cards, matched by custom_id
-        install_commands(bot.tree, dispatcher.commands, cog.run, cog.title_choices)
+        for command in build_commands(dispatcher.commands, cog.run, dispatcher.core):
+            bot.tree.add_command(command)
         if shard_ids is not None and 0 not in shard_ids:
             return  # slash commands are global: the process with shard 0 syncs them, once
         try:

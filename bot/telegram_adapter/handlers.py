@@ -36,15 +36,24 @@ from telegram.ext import (
 
 from bot.core.cards import MAX_CARDS, title_cards
 from bot.core.context import Attachment, CommandContext
+from bot.core.declaration import Command, required_params
 from bot.core.dispatch import Dispatcher, error_reply, title_without_rating
 from bot.core.errors import UserError
 from bot.core.outbox import PollEvents
+from bot.core.params import TITLE
 from bot.core.replies import Reply
 from bot.core.text import shorten
 from bot.settings import Settings
 from bot.telegram_adapter import callbacks
 from bot.telegram_adapter.admins import ChatAdmins
-from bot.telegram_adapter.flows import GUIDES, Flow, flows_of
+from bot.telegram_adapter.flows import (
+    Flow,
+    command_words,
+    completed_line,
+    flows_of,
+    next_param,
+    placeholder,
+)
 from bot.telegram_adapter.identity import is_user_id, sender_of
 from bot.telegram_adapter.inbox import DurableUpdateQueue, UpdateInbox
 from bot.telegram_adapter.ordering import PerChatUpdateProcessor
@@ -245,43 +254,53 @@ class TelegramFrontEnd:
     ) -> None:
         """Run a command line; a guided command without its arguments asks for them."""
         ctx = await self.context_for(update)
-        guided = await self.guided_answers(command)
+        guided = await self.guided_answers(command, ctx)
         if guided is not None:
-            await self.ask(context, ctx, command.name, guided, target)
+            await self.ask(context, ctx, *guided, target)
             return
         reply = await self.dispatcher.handle(ctx, command.line)
         await self.send(target, reply, Page(0, ctx.user_id, command.line))
 
     # -- guided flows ------------------------------------------------------------------------
 
-    async def guided_answers(self, command: CommandLine) -> tuple[str, ...] | None:
-        """The answers a guided command already has, or None when it runs as it is: no
-        arguments at all, or only a title for /review (then it asks for the stars)."""
-        if command.name not in GUIDES or command.name not in self.command_names:
+    async def guided_answers(
+        self, command: CommandLine, ctx: CommandContext
+    ) -> tuple[tuple[Command, ...], tuple[str, ...]] | None:
+        """The (sub)command a guided command fills in and the answers it already has, or None
+        when it runs as it is. A command asks when a required parameter is missing: it came
+        without arguments, or with only the title where more follows (/review Okja: the
+        stars). Admin commands ask admins only: the core tells anyone else no."""
+        found = self.dispatcher.leaf_of(command.line)
+        if found is None or (found[0][0].admin_only and not ctx.is_admin):
             return None
-        if not command.args:
-            return ()
-        if command.name == "review":
+        path, rest = found
+        required = required_params(path[-1])
+        if not required:
+            return None
+        if not rest:
+            return path, ()
+        if len(required) > 1 and required[0].kind is TITLE:
             snap = await self.dispatcher.core.catalog.get()
-            title = title_without_rating(snap, command.args)
-            return (title,) if title is not None else None
+            title = title_without_rating(snap, rest)
+            return (path, (title,)) if title is not None else None
         return None
 
     async def ask(
         self,
         context: ContextTypes.DEFAULT_TYPE,
         ctx: CommandContext,
-        name: str,
+        path: tuple[Command, ...],
         answers: tuple[str, ...],
         target: Target,
     ) -> None:
-        step = GUIDES[name].steps[len(answers)]
-        question = step.question
+        param = next_param(path, answers)
+        assert param is not None
+        question = param.ask()
         if "{title}" in question:
             try:
                 _snap, title, _notes = await self.dispatcher.core.resolve(answers[0])
             except UserError as error:
-                await self.send(target, error_reply(error, name))
+                await self.send(target, error_reply(error, command_words(path)))
                 return
             question = question.replace("{title}", self.dispatcher.core.label(title))
         text = escape(question)
@@ -294,7 +313,7 @@ class TelegramFrontEnd:
             target.chat_id,
             text,
             parse_mode=ParseMode.HTML,
-            reply_markup=ForceReply(selective=True, input_field_placeholder=step.placeholder),
+            reply_markup=ForceReply(selective=True, input_field_placeholder=placeholder(param)),
             reply_parameters=(
                 ReplyParameters(target.reply_to, allow_sending_without_reply=True)
                 if target.reply_to
@@ -303,7 +322,7 @@ class TelegramFrontEnd:
             message_thread_id=target.thread_id,
         )
         flows_of(context.chat_data)[ctx.user_id] = Flow(
-            name, answers, prompt.message_id, time.monotonic()
+            path, answers, prompt.message_id, time.monotonic()
         )
 
     async def answer_flow(
@@ -312,19 +331,21 @@ class TelegramFrontEnd:
         answer = (message.text or "").strip()
         target = Target.of(message, _is_group(message))
         ctx = await self.context_for(update)
+        answered = next_param(flow.path, flow.answers)
         answers = (*flow.answers, answer)
-        if flow.command == "review" and len(answers) == 1:
-            # Pin the title down before asking for stars, so a typo is caught now.
+        more = next_param(flow.path, answers) is not None
+        if answered is not None and answered.kind is TITLE and more:
+            # Pin the title down before asking for the rest, so a typo is caught now.
             try:
                 _snap, title, _notes = await self.dispatcher.core.resolve(answer, write=True)
             except UserError as error:
                 await self.send(target, error_reply(error, flow.command))
                 return
-            answers = (f"#{title.id}",)
-        if len(answers) < len(flow.guide.steps):
-            await self.ask(context, ctx, flow.command, answers, target)
+            answers = (*flow.answers, f"#{title.id}")
+        if more:
+            await self.ask(context, ctx, flow.path, answers, target)
             return
-        line = flow.guide.command_line(flow.command, answers)
+        line = completed_line(flow.path, answers)
         reply = await self.dispatcher.handle(ctx, line)
         await self.send(target, reply, Page(0, ctx.user_id, line))
 
@@ -376,10 +397,10 @@ class TelegramFrontEnd:
             await query.answer()
             return
         target = Target.of(message, False)
-        guided = await self.guided_answers(command)
+        guided = await self.guided_answers(command, ctx)
         if guided is not None:  # e.g. "/review #12" from a "which one?" button: ask for stars
             await query.answer()
-            await self.ask(context, ctx, command.name, guided, target)
+            await self.ask(context, ctx, *guided, target)
             return
         reply = await self.dispatcher.handle(ctx, command.line)
         if reply.is_error:

@@ -25,7 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.app import App
-from bot.core.dispatch import CommandSpec
+from bot.core.declaration import Command
 from bot.core.scheduler import Scheduler
 from bot.logs import redact_also
 from bot.settings import Settings
@@ -90,8 +90,8 @@ async def set_menu(application: Application) -> None:  # type: ignore[type-arg]
             log.warning("could not set the command menu for %s: %s", who, error)
 
 
-def _menu_entry(spec: CommandSpec) -> BotCommand:
-    return BotCommand(spec.name, spec.summary[:256] or spec.name)
+def _menu_entry(command: Command) -> BotCommand:
+    return BotCommand(command.name, command.description[:256] or command.name)
 
 
 Companion = Callable[[asyncio.Event], Coroutine[Any, Any, None]]

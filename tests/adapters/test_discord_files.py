@@ -82,6 +82,17 @@ def buttons(result: InteractionResult) -> dict[str, str]:
     }
 
 
+def leaf_options(
+    node: discord.app_commands.AppCommand | discord.app_commands.AppCommandGroup, path: str = ""
+) -> list[tuple[str, list[discord.app_commands.Argument]]]:
+    """("admin review article", its options) for every invocable command of a synced tree."""
+    path = f"{path} {node.name}".strip()
+    groups = [o for o in node.options if isinstance(o, discord.app_commands.AppCommandGroup)]
+    if not groups:
+        return [(path, [o for o in node.options if isinstance(o, discord.app_commands.Argument)])]
+    return [leaf for group in groups for leaf in leaf_options(group, path)]
+
+
 def callback_types(env: Env) -> list[int]:
     return [r.json["type"] for r in env.http_requests if r.path.endswith("/callback")]
 
@@ -117,40 +128,48 @@ async def test_admin_commands_carry_manage_server_and_are_hidden_from_members(
     assert synced["search"].default_member_permissions is None
     assert synced["import"].default_member_permissions is None
 
-    alice_sees = set(server.alice.available_commands(server.channel))
-    mod_sees = set(server.mod.available_commands(server.channel))
+    alice_sees = {n.split()[0] for n in server.alice.available_commands(server.channel)}
+    mod_sees = {n.split()[0] for n in server.mod.available_commands(server.channel)}
     names = {c.name for c in app.dispatcher.commands}
     admin_only = {c.name for c in app.dispatcher.commands if c.admin_only}
     assert admin_only == {"admin"}
     assert names <= mod_sees
     assert alice_sees & names == names - admin_only
     with pytest.raises(Exception, match="default-member-permissions"):
-        await server.alice.slash(server.channel, "admin", arguments="stats")
+        await server.alice.slash(server.channel, "admin stats")
 
 
 async def test_file_options_are_offered_where_the_command_reads_a_file(server: Server) -> None:
-    synced = {c.name: c for c in await server.env.bot.tree.fetch_commands()}
+    leaves = {
+        path: options
+        for command in await server.env.bot.tree.fetch_commands()
+        for path, options in leaf_options(command)
+    }
     attachment = discord.AppCommandOptionType.attachment
 
     def file_options(name: str) -> list[str]:
-        return [o.name for o in synced[name].options if o.type is attachment]
+        return [o.name for o in leaves[name] if o.type is attachment]
 
-    assert file_options("admin") == ["file"]
-    assert file_options("import") == ["file"]
-    assert file_options("search") == file_options("review") == []
+    assert {name for name in leaves if file_options(name)} == {
+        "admin import",
+        "admin review article",
+        "import",
+    }
+    assert file_options("admin import") == file_options("import") == ["file"]
 
 
 async def test_an_admin_imports_a_streaming_catalog_and_it_becomes_searchable(
     server: Server, app: App
 ) -> None:
-    asked = await server.mod.slash(server.channel, "admin", arguments="import")
+    asked = await server.mod.slash(server.channel, "admin import")
     assert "Attach the catalog file" in text_of(asked) and "file option" in text_of(asked)
 
     downloads = record_downloads(server.env)
     result = await server.mod.slash(
         server.channel,
-        "admin",
-        arguments="import --provider Netflix --region US",
+        "admin import",
+        provider="Netflix",
+        region="US",
         file=("netflix.csv", CATALOG),
     )
 
@@ -179,8 +198,8 @@ async def test_a_member_allowed_to_see_admin_is_still_refused_and_nothing_is_wri
 
     result = await server.alice.slash(
         server.channel,
-        "admin",
-        arguments="import --provider Netflix",
+        "admin import",
+        provider="Netflix",
         file=("netflix.csv", CATALOG),
     )
 
@@ -197,9 +216,7 @@ async def test_a_file_over_the_limit_is_refused_before_it_is_downloaded(
     downloads = record_downloads(server.env)
     huge = CATALOG + b"x" * (MAX_FILE_BYTES + 1 - len(CATALOG))
 
-    result = await server.mod.slash(
-        server.channel, "admin", arguments="import", file=("huge.csv", huge)
-    )
+    result = await server.mod.slash(server.channel, "admin import", file=("huge.csv", huge))
 
     assert result.ephemeral
     assert "huge.csv is too big" in text_of(result) and "20 MB" in text_of(result)
@@ -229,8 +246,8 @@ async def test_a_member_imports_letterboxd_ratings(server: Server, app: App) -> 
 async def test_an_admin_reviews_an_attached_article_then_confirms(server: Server, app: App) -> None:
     result = await server.mod.slash(
         server.channel,
-        "admin",
-        arguments="review --region US",
+        "admin review article",
+        region="US",
         file=("miracle.txt", articles.MIRACLE.encode("cp1252", "replace")),
     )
 
@@ -249,7 +266,7 @@ async def test_an_admin_reviews_an_attached_article_then_confirms(server: Server
 
 async def test_an_article_that_is_not_text_is_explained(server: Server, app: App) -> None:
     result = await server.mod.slash(
-        server.channel, "admin", arguments="review", file=("poster.png", b"\x89PNG\x00\x00\x00")
+        server.channel, "admin review article", file=("poster.png", b"\x89PNG\x00\x00\x00")
     )
     assert "poster.png is not a text file" in text_of(result)
     assert await count(app, select(func.count()).select_from(m.ReviewDraft)) == 0

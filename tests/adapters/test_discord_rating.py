@@ -136,7 +136,7 @@ async def test_error_replies_and_admin_stats_have_no_stars(simcord_env: Env) -> 
     mods = guild.create_role("Mods", permissions=discord.Permissions(manage_guild=True))
     mod = guild.add_member(simcord_env.create_user("mod"), roles=[mods])
 
-    stats = await mod.slash(channel, "admin", arguments="stats")
+    stats = await mod.slash(channel, "admin stats")
     assert "Titles" in text_of(stats) or "titles" in text_of(stats)
     assert stats.response is not None and stats.response.embeds  # a card, about no title
     assert not [i for i in custom_ids(stats) if i.startswith("rate:")]

@@ -100,16 +100,17 @@ def posted(club: Club, marker: str) -> list[discord.Message]:
     return [m for m in club.channel.history() if marker in shown(m)]
 
 
-async def say(club: Club, who: MemberActor, line: str) -> str:
-    name, _, arguments = line.removeprefix("/").partition(" ")
-    options = {"arguments": arguments} if arguments else {}
+async def say(club: Club, who: MemberActor, name: str, **options: str) -> str:
+    """A typed slash command ("watchparty new", when=…), and everything it answered."""
     result = await who.slash(club.channel, name, **options)
     messages = ([result.response] if result.response else []) + result.followups
     return "\n".join(shown(m.message) for m in messages if m is not None)
 
 
 async def open_party(club: Club) -> discord.Message:
-    opened = await say(club, club.host, "/watchparty new 2026-11-27 20:00; Parasite; Okja")
+    opened = await say(
+        club, club.host, "watchparty new", when="2026-11-27 20:00", titles="Parasite; Okja"
+    )
     assert "opened a watch party" in opened, opened
     [poll_message] = [m for m in club.channel.history() if m.poll is not None]
     return poll_message
@@ -128,10 +129,10 @@ async def test_a_party_runs_on_a_native_poll_from_vote_to_reminders(
     await club.joon.vote(poll_message, answer=1)  # moves the vote to Parasite
     await club.sora.vote(poll_message, answer=1)
     await club.sora.remove_vote(poll_message, answer=1)  # withdraws
-    status = await say(club, club.host, "/watchparty")
+    status = await say(club, club.host, "watchparty status")
     assert "Parasite (2019) — 1 vote" in status and "Okja (2017) — 1 vote" in status
     assert "2 vote(s)" in status
-    assert "You joined" in await say(club, club.joon, "/watchparty join")
+    assert "You joined" in await say(club, club.joon, "watchparty join")
     await club.sora.vote(poll_message, answer=1)
 
     clock.advance(hours=23, minutes=59)
@@ -181,7 +182,7 @@ async def test_a_restart_mid_vote_keeps_the_poll_and_ends_it_once(
     try:
         await club.joon.vote(poll_message, answer=2)
         await club.sora.vote(poll_message, answer=1)
-        status = await say(club, club.host, "/watchparty")
+        status = await say(club, club.host, "watchparty status")
         assert "Okja (2017) — 2 votes" in status and "Parasite (2019) — 1 vote" in status
 
         clock.advance(hours=30)  # the deadline passed while nobody looked
@@ -211,7 +212,7 @@ async def test_the_host_closing_ends_the_poll_through_the_running_scheduler(
     scheduler = Scheduler(club.app.parties, [DiscordMessenger(club.env.bot, club.app.parties)])
     beside = asyncio.create_task(run_when_ready(club.env.bot, stop, [scheduler.run_forever]))
     try:
-        closed = await say(club, club.host, "/watchparty close")
+        closed = await say(club, club.host, "watchparty close")
         assert "Watch party pick: Parasite" in closed and "closed by mina" in closed
         for _ in range(100):  # the scheduler wakes for the new job at once
             await club.env.settle()
@@ -229,7 +230,7 @@ async def test_the_host_closing_ends_the_poll_through_the_running_scheduler(
 
 async def test_more_candidates_than_a_vote_takes_is_a_clear_message(club: Club) -> None:
     titles = "; ".join(f"Film {n}" for n in range(1, 12))
-    answer = await say(club, club.host, f"/watchparty new {titles}")
+    answer = await say(club, club.host, "watchparty new", titles=titles)
     assert "That is 11 titles; a vote takes at most 10." in answer
     assert [m for m in club.channel.history() if m.poll is not None] == []
 
@@ -303,9 +304,9 @@ async def test_the_poll_is_the_only_ballot_and_the_result_counts_what_it_shows(
     await club.host.vote(poll_message, answer=2)
     await club.joon.vote(poll_message, answer=2)
     cast_unseen(club, poll_message, club.sora, 1)
-    typed = await say(club, club.sora, "/vote 1")
+    typed = await say(club, club.sora, "vote", choice="1")
     assert "Vote in the poll above" in typed, typed
-    result = await club.host.slash(club.channel, "watchparty")
+    result = await club.host.slash(club.channel, "watchparty status")
     assert result.response is not None
     labels = [
         getattr(child, "label", "")
@@ -382,8 +383,8 @@ async def test_the_winner_becomes_a_server_event_and_interested_members_are_remi
     # id is in the database), each of them gets the reminder once, in private.
     await club.sora.subscribe_event(event.id)
     await club.host.subscribe_event(event.id)
-    assert "You joined" in await say(club, club.joon, "/watchparty join")
-    assert "You joined" in await say(club, club.host, "/watchparty join")
+    assert "You joined" in await say(club, club.joon, "watchparty join")
+    assert "You joined" in await say(club, club.host, "watchparty join")
     old = club.app
     await club.restart(tmp_path, clock)
     try:
@@ -406,23 +407,23 @@ async def test_the_hosts_close_links_the_event_and_cancel_cancels_it(
     club: Club, clock: FakeClock
 ) -> None:
     await open_party(club)
-    result = await club.host.slash(club.channel, "watchparty", arguments="close")
+    result = await club.host.slash(club.channel, "watchparty close")
     assert result.response is not None
     [event] = server_events(club)
     assert link_buttons(result.response.message) == {
         "Event": f"https://discord.com/events/{event.guild_id}/{event.id}"
     }
 
-    assert "cancelled" in await say(club, club.host, "/watchparty cancel")
+    assert "cancelled" in await say(club, club.host, "watchparty cancel")
     await club.tick()
     [event] = server_events(club)
     assert event.status == 4  # cancelled, so members who were interested see it
 
 
 async def test_no_event_without_a_start_time(club: Club, clock: FakeClock) -> None:
-    opened = await say(club, club.host, "/watchparty new Parasite; Okja")
+    opened = await say(club, club.host, "watchparty new", titles="Parasite; Okja")
     assert "opened a watch party" in opened
-    closed = await say(club, club.host, "/watchparty close")
+    closed = await say(club, club.host, "watchparty close")
     assert "Watch party pick" in closed
     clock.advance(hours=25)
     await club.tick()
@@ -458,9 +459,9 @@ async def test_moving_the_party_moves_its_event_and_its_reminders(
 ) -> None:
     await decide_at_deadline(club, clock)
     [before] = server_events(club)
-    assert "You joined" in await say(club, club.joon, "/watchparty join")
+    assert "You joined" in await say(club, club.joon, "watchparty join")
 
-    moved = await say(club, club.host, "/watchparty move 2026-11-28 21:30")
+    moved = await say(club, club.host, "watchparty move", when="2026-11-28 21:30")
     assert "now starts Sat 28 Nov 2026 21:30 (UTC)" in moved, moved
     await club.tick()
     [event] = server_events(club)
@@ -484,4 +485,4 @@ async def test_moving_the_party_moves_its_event_and_its_reminders(
     [reminder] = dms()
     assert "starts in 1 hour (Sat 28 Nov 2026 21:30 (UTC))" in shown(reminder)
 
-    assert "Only the host" in await say(club, club.sora, "/watchparty move sun 8pm")
+    assert "Only the host" in await say(club, club.sora, "watchparty move", when="sun 8pm")

@@ -5,6 +5,7 @@ mode, documents, polls, and the webhook."""
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -19,8 +20,10 @@ from telegram.constants import PollLimit
 
 from bot.app import App
 from bot.core.context import CommandContext
-from bot.core.dispatch import COMMANDS, CommandSpec
+from bot.core.declaration import Command, usage
+from bot.core.dispatch import COMMANDS
 from bot.core.replies import Item, Poll, PollOption, Reply
+from bot.core.watchparty import WATCHPARTY
 from bot.settings import Settings
 from bot.telegram_adapter.handlers import MAX_ATTACHMENT_BYTES, build_application, front_end
 from bot.telegram_adapter.render import MAX_CAPTION, MAX_MESSAGE, PAGE_SIZE, render
@@ -152,12 +155,12 @@ async def test_menu_lists_every_command_including_feature_modules(app: App, bot:
     async def ping(ctx: CommandContext, args: str) -> Reply:
         return Reply(text="pong")
 
-    app.dispatcher.register(CommandSpec("ping", "/ping", "check the bot is awake", "/ping"), ping)
+    app.dispatcher.register(Command("ping", "check the bot is awake", example="/ping"), ping)
     await bot.start()
     everyone, admins = bot.fake.all("setMyCommands")
     assert everyone.params["scope"] == {"type": "default"}
     listed = {c["command"]: c["description"] for c in everyone.params["commands"]}
-    assert listed == {c.name: c.summary for c in app.dispatcher.commands if not c.admin_only}
+    assert listed == {c.name: c.description for c in app.dispatcher.commands if not c.admin_only}
     assert "ping" in listed and {c.name for c in COMMANDS} <= set(listed)
     assert {"watchparty", "vote", "settings", "import"} <= set(listed)
     assert "pong" in (await ask(bot.fake, "/ping")).text
@@ -183,9 +186,7 @@ async def test_owners_get_the_admin_menu_in_their_private_chat(app: App, bot: Bo
 
 
 @pytest.mark.parametrize("spec", COMMANDS, ids=lambda s: s.name)
-async def test_every_core_command_answers_in_html(
-    telegram: FakeTelegram, spec: CommandSpec
-) -> None:
+async def test_every_core_command_answers_in_html(telegram: FakeTelegram, spec: Command) -> None:
     sent = await ask(telegram, spec.example)
     assert sent.params["parse_mode"] == "HTML"
     assert "⚠️" not in sent.text, sent.text
@@ -285,6 +286,50 @@ async def test_commands_missing_their_title_ask_for_it(
     assert expected in sent.text
 
 
+async def test_help_and_the_menu_are_the_declarations(app: App, telegram: FakeTelegram) -> None:
+    everyone = telegram.all("setMyCommands")[0]
+    described = {c["command"]: c["description"] for c in everyone.params["commands"]}
+    declared = {c.name: c for c in app.dispatcher.commands}
+    assert all(described[name] == declared[name].description for name in described)
+    shown = (await ask(telegram, "/help")).text  # the first page of the list
+    for command in app.dispatcher.commands[:PAGE_SIZE]:
+        assert html.escape(usage((command,)), quote=False) in shown, command.name
+    party = (await ask(telegram, "/help watchparty")).text
+    for path, _leaf in WATCHPARTY.leaves():
+        assert html.escape(usage(path), quote=False) in party
+
+
+async def test_a_missing_setting_is_asked_with_the_declared_question(
+    app: App, telegram: FakeTelegram
+) -> None:
+    found = app.dispatcher.leaf_of("/settings region")
+    assert found is not None
+    [value] = found[0][-1].params
+    prompt = await ask(telegram, "/settings region")
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    assert prompt.text == html.escape(value.question, quote=False)
+    assert prompt.params["reply_markup"]["input_field_placeholder"] == "KR"
+    done = await ask(telegram, "kr", reply_to=prompt)
+    assert "Region set to KR (South Korea)" in done.text
+
+
+async def test_an_admin_subcommand_asks_for_each_required_parameter(app: App, bot: Bot) -> None:
+    bot.settings = replace(bot.settings, owner_ids=frozenset({"telegram:42"}))
+    await bot.start()
+    title = await ask(bot.fake, "/admin where add")
+    assert title.text == "Which title?"
+    service = await ask(bot.fake, "okja", reply_to=title)
+    assert service.text == "On which service? e.g. Netflix or Viki."
+    region = await ask(bot.fake, "Viki", reply_to=service)
+    assert "In which country?" in region.text
+    done = await ask(bot.fake, "CA", reply_to=region)
+    assert "Okja (2017): stream on Viki in Canada (CA)." in done.text, done.text
+    # Members are not walked through admin commands: the core says no at once.
+    refused = await ask(bot.fake, "/admin where add", user_id=7)
+    assert "force_reply" not in str(refused.params.get("reply_markup"))
+    assert "admin" in refused.text.lower()
+
+
 async def test_in_a_group_only_a_reply_to_the_question_answers_it(
     app: App, telegram: FakeTelegram
 ) -> None:
@@ -369,9 +414,7 @@ async def test_a_long_card_becomes_several_messages(app: App, bot: Bot) -> None:
         assert reply.card is not None
         return replace(reply, card=replace(reply.card, body=body))
 
-    app.dispatcher.register(
-        CommandSpec("longcard", "/longcard", "a long card", "/longcard"), longcard
-    )
+    app.dispatcher.register(Command("longcard", "a long card", example="/longcard"), longcard)
     await bot.start()
     bot.fake.send_text("/longcard")
     await bot.fake.wait_for("sendMessage", 4)
@@ -458,7 +501,7 @@ async def test_long_lists_turn_pages_in_place(app: App, bot: Bot) -> None:
     async def longlist(ctx: CommandContext, args: str) -> Reply:
         return Reply(text="many", items=tuple(Item(f"entry {n}") for n in range(PAGE_SIZE + 3)))
 
-    app.dispatcher.register(CommandSpec("longlist", "/longlist", "a long list", "/x"), longlist)
+    app.dispatcher.register(Command("longlist", "a long list", example="/x"), longlist)
     await bot.start()
     telegram = bot.fake
     first = await ask(telegram, "/longlist")
@@ -596,7 +639,7 @@ def _register_whoami(app: App) -> None:
     async def whoami(ctx: CommandContext, args: str) -> Reply:
         return Reply(text="admin" if ctx.is_admin else "member")
 
-    app.dispatcher.register(CommandSpec("whoami", "/whoami", "admin or not", "/whoami"), whoami)
+    app.dispatcher.register(Command("whoami", "admin or not", example="/whoami"), whoami)
 
 
 async def test_admins_come_from_telegram_and_the_owner_list(app: App, bot: Bot) -> None:
@@ -674,7 +717,7 @@ def _register_vote(app: App, options: int) -> None:
             ),
         )
 
-    app.dispatcher.register(CommandSpec("party", "/party", "a vote", "/party"), party)
+    app.dispatcher.register(Command("party", "a vote", example="/party"), party)
 
 
 async def test_polls_are_native_non_anonymous_and_votes_are_reported(app: App, bot: Bot) -> None:
