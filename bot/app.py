@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.core import watchparty
-from bot.core.admin import register_admin
 from bot.core.catalog import CatalogCache, SnapshotStore
 from bot.core.clock import Clock, system_clock
 from bot.core.commands import Core
 from bot.core.dispatch import Dispatcher
-from bot.core.imports import register_import_commands
+from bot.features.admin.commands import register_admin
+from bot.features.library.letterboxd import register_import_commands
+from bot.features.watchparty import parties as watchparty
 from bot.settings import Settings
 from db import migrate
 from db.repositories import Repositories

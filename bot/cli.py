@@ -71,7 +71,7 @@ def chat(user: str | None, region: str | None) -> None:
     from bot.app import open_app
     from bot.console_adapter.chat import console_context, run_chat
     from bot.console_adapter.messenger import ConsoleMessenger
-    from bot.core.scheduler import Scheduler
+    from bot.features.watchparty.scheduler import Scheduler
 
     settings = _settings()
     _logging(settings, quiet=True)
@@ -136,7 +136,7 @@ def _cli_admin(region: str | None = None) -> CommandContext:
 def starter() -> None:
     """Load the shipped starter catalog (safe to run again)."""
     from bot.app import open_app
-    from bot.core.curation import Curator
+    from bot.features.admin.curation import Curator
 
     settings = _settings()
     _logging(settings)
@@ -162,8 +162,8 @@ def seed_review(source: TextIO, yes: bool, region: str | None, grade: str | None
     editorial review once you confirm."""
     from bot.app import open_app
     from bot.console_adapter.render import render
-    from bot.core.editorial_flow import EditorialDesk
     from bot.core.errors import UserError
+    from bot.features.admin.editorial_desk import EditorialDesk
 
     settings = _settings()
     _logging(settings, quiet=True)

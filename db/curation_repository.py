@@ -15,7 +15,7 @@ from db import models as m
 from db import sql
 
 if TYPE_CHECKING:
-    from db.repositories import CatalogRepository
+    from db.catalog_repository import CatalogRepository
 
 TITLE_COLUMNS = (
     "name",

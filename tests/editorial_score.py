@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.core.editorial import Article, extract
+from bot.features.admin.articles import Article, extract
 
 CORPUS = Path(__file__).parent / "editorial_corpus"
 FIELDS = ("title", "grade", "verdict", "providers", "region", "compares", "credits", "spoilers")

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.cli import main
-from bot.core.admin_import import MAX_CHAT_IMPORT_BYTES, parse_import_args
 from bot.core.context import Attachment, CommandContext
 from bot.core.errors import UsageError
 from bot.core.replies import Reply
+from bot.features.admin.catalog_import import MAX_CHAT_IMPORT_BYTES, parse_import_args
 from db import models as m
 from tests.support import all_text, field, say
 

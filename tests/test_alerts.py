@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.core.context import CommandContext
-from bot.core.scheduler import Scheduler
+from bot.features.watchparty.scheduler import Scheduler
 from db import models as m
 from db.imports.importer import ImportOptions, import_file
 from recommender.models import TitleFacts

@@ -9,12 +9,12 @@ import re
 import pytest
 
 from bot.app import App
-from bot.core.admin import ADMIN
 from bot.core.declaration import Command, command_line, find_leaf, required_params, usage
 from bot.core.dispatch import COMMANDS, Dispatcher
-from bot.core.imports import IMPORT
 from bot.core.myratings import RatingsView
-from bot.core.watchparty import WATCHPARTY
+from bot.features.admin.commands import ADMIN
+from bot.features.library.letterboxd import IMPORT
+from bot.features.watchparty.parties import WATCHPARTY
 from tests.support import say
 
 NAME = re.compile(r"^[a-z0-9_-]{1,32}$")

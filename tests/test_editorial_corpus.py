@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.core.editorial import extract
+from bot.features.admin.articles import extract
 from tests.editorial_score import CORPUS, FIELDS, run
 
 GOAL = 0.95

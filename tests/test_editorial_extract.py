@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.core.editorial import Article, extract
+from bot.features.admin.articles import Article, extract
 from tests import articles
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.console_adapter.messenger import ConsoleMessenger
 from bot.core.outbox import SentMessage
 from bot.core.replies import Reply
-from bot.core.scheduler import Scheduler
+from bot.features.watchparty.scheduler import Scheduler
 from db import models as m
 from db import sql
 from tests.conftest import postgres_only

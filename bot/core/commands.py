@@ -12,8 +12,8 @@ from bot.core import removed_ratings
 from bot.core.catalog import CatalogCache, CatalogSnapshot
 from bot.core.clock import Clock, system_clock
 from bot.core.context import CommandContext
+from bot.core.critics import editorial_field, reviewer_mentions
 from bot.core.diary import format_day
-from bot.core.editorial_flow import editorial_field, reviewer_mentions
 from bot.core.errors import (
     AmbiguousTitleError,
     TextTooLongError,

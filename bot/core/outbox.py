@@ -18,8 +18,8 @@ either method makes the scheduler retry the job later. `send_private` writes to 
 member never opened a chat with the bot, closed their DMs, or there are no private chats).
 
 A platform with scheduled events (Discord) also implements `EventCalendar`: a watch party with
-a start time and a winner is published as one (bot/core/party_events.py), and members who mark
-themselves interested there are reminded like those who joined.
+a start time and a winner is published as one (bot/features/watchparty/events.py), and
+members who mark themselves interested there are reminded like those who joined.
 """
 
 from __future__ import annotations
@@ -50,8 +50,9 @@ class Messenger(Protocol):
 
 
 class PollEvents(Protocol):
-    """The core's side of native polls (bot/core/watchparty.py `WatchParties`), which both chat
-    front ends call: told which platform poll stands for which vote, and of every answer."""
+    """The core's side of native polls (bot/features/watchparty/parties.py `WatchParties`),
+    which both chat front ends call: told which platform poll stands for which vote, and of
+    every answer."""
 
     async def poll_opened(
         self,

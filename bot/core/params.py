@@ -5,9 +5,9 @@ options, Telegram into questions, the console into /help lines."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from zoneinfo import available_timezones
 
 from rapidfuzz import fuzz, process
@@ -17,9 +17,6 @@ from bot.core.ratings import parse_rating
 from bot.core.services import slug
 from bot.core.text import ISO_REGIONS, country_name, shorten
 from bot.core.when import parse_duration
-
-if TYPE_CHECKING:
-    from bot.core.commands import Core
 
 ValueType = Literal["text", "integer", "boolean", "file"]
 MAX_CHOICES = 25  # Discord's cap on choices and autocomplete answers alike
@@ -34,9 +31,6 @@ class Choice:
     value: str  # what goes into the command line
 
 
-Suggest = Callable[["Core", str], Awaitable[list[Choice]]]
-
-
 @dataclass(frozen=True, slots=True)
 class Kind:
     name: str
@@ -46,7 +40,8 @@ class Kind:
     max_value: int | None = None
     max_length: int | None = None
     choices: tuple[Choice, ...] = ()  # a fixed set to pick from
-    suggest: Suggest | None = None  # values to offer while typing, from the catalog
+    # Values to offer while typing, from the catalog: a name in bot.core.suggestions.SUGGESTERS.
+    suggest: str | None = None
     to_line: Callable[[str], str] = str  # how a picked value is written in the command line
     placeholder: str = ""
 
@@ -131,35 +126,6 @@ def services_line(value: str) -> str:
     return ",".join(slug(part) for part in value.replace(";", ",").split(",") if slug(part))
 
 
-# -- suggestions from the catalog ----------------------------------------------------------------
-# bot.core.suggestions builds on this module (Choice, the limits), so it is imported when a
-# suggestion is first asked for, not at import time.
-
-
-async def _titles(core: Core, typed: str) -> list[Choice]:
-    from bot.core.suggestions import title_choices
-
-    return await title_choices(core, typed)
-
-
-async def _title_list(core: Core, typed: str) -> list[Choice]:
-    from bot.core.suggestions import title_list_choices
-
-    return await title_list_choices(core, typed)
-
-
-async def _ratings(core: Core, typed: str) -> list[Choice]:
-    from bot.core.suggestions import rating_choices
-
-    return rating_choices(typed)
-
-
-async def _services(core: Core, typed: str) -> list[Choice]:
-    from bot.core.suggestions import service_choices
-
-    return await service_choices(core, typed)
-
-
 REGIONS = tuple(
     sorted((Choice(f"{country_name(c)} ({c})", c) for c in ISO_REGIONS), key=lambda c: c.label)
 )
@@ -173,10 +139,10 @@ def choices(*values: str) -> tuple[Choice, ...]:
 # -- the kinds -----------------------------------------------------------------------------------
 
 TITLE = Kind(
-    "title", "text", parse_title, max_length=MAX_QUERY_CHARS, suggest=_titles, placeholder="Title"
+    "title", "text", parse_title, max_length=MAX_QUERY_CHARS, suggest="titles", placeholder="Title"
 )
-TITLES = Kind("titles", "text", max_length=3000, suggest=_title_list, placeholder="Parasite; Okja")
-RATING = Kind("rating", "text", parse_rating, max_length=40, suggest=_ratings, placeholder="4.5")
+TITLES = Kind("titles", "text", max_length=3000, suggest="title_list", placeholder="Parasite; Okja")
+RATING = Kind("rating", "text", parse_rating, max_length=40, suggest="ratings", placeholder="4.5")
 TEXT = Kind("text", "text", max_length=1000)
 WHEN = Kind("when", "text", max_length=100, placeholder="sat 8pm")
 DURATION = Kind("duration", "text", parse_duration, max_length=20, placeholder="2d")
@@ -185,10 +151,10 @@ REGION = Kind(
     placeholder="KR",
 )  # fmt: skip
 SERVICES = Kind(
-    "services", "text", max_length=300, suggest=_services, to_line=services_line,
+    "services", "text", max_length=300, suggest="services", to_line=services_line,
     placeholder="netflix,viki",
 )  # fmt: skip
-SERVICE = Kind("service", "text", max_length=100, suggest=_services, placeholder="Netflix")
+SERVICE = Kind("service", "text", max_length=100, suggest="services", placeholder="Netflix")
 TIMEZONE = Kind(
     "timezone", "text", find_timezone, max_length=60, choices=TIMEZONES, placeholder="Asia/Seoul"
 )

@@ -1,7 +1,7 @@
 """One catalog snapshot for many processes on one database.
 
 - Hearing of changes: on PostgreSQL every catalog revision bump is a NOTIFY on
-  `CATALOG_CHANNEL` (sent in the bump's own transaction, db/repositories.py), which
+  `CATALOG_CHANNEL` (sent in the bump's own transaction, db/catalog_repository.py), which
   `CatalogListener` hears within milliseconds of the commit on a dedicated connection; a lost
   connection is reconnected (with backoff, never giving up), and each (re)connection reports a
   possible change, for what was missed while away. While it is not connected, and on SQLite
@@ -31,8 +31,8 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from db.catalog_repository import CATALOG_CHANNEL
 from db.connection_errors import is_connection_error
-from db.repositories import CATALOG_CHANNEL
 from db.session import Database
 
 log = logging.getLogger(__name__)

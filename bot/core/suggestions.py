@@ -4,6 +4,7 @@ catalog: titles, ratings, streaming services. Labels may be long; front ends cut
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.core.errors import UserError
@@ -77,3 +78,23 @@ async def title_list_choices(core: Core, typed: str) -> list[Choice]:
         return []
     found = await title_choices(core, last)
     return [Choice(prefix + c.label, prefix + c.label) for c in found]
+
+
+Suggester = Callable[["Core", str], Awaitable[list[Choice]]]
+
+
+async def _ratings(core: Core, typed: str) -> list[Choice]:
+    return rating_choices(typed)
+
+
+# What a parameter kind's `suggest` names (bot/core/params.py).
+SUGGESTERS: dict[str, Suggester] = {
+    "titles": title_choices,
+    "title_list": title_list_choices,
+    "ratings": _ratings,
+    "services": service_choices,
+}
+
+
+async def suggest(name: str, core: Core, typed: str) -> list[Choice]:
+    return await SUGGESTERS[name](core, typed)

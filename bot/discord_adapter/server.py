@@ -13,9 +13,9 @@ from typing import Any
 import discord
 
 from bot.app import App
-from bot.core.scheduler import Scheduler
 from bot.discord_adapter.cog import create_bot
 from bot.discord_adapter.messenger import DiscordMessenger
+from bot.features.watchparty.scheduler import Scheduler
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

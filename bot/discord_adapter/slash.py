@@ -15,6 +15,7 @@ from typing import Any, Optional, Protocol
 import discord
 from discord import app_commands
 
+from bot.core import suggestions
 from bot.core.commands import Core
 from bot.core.declaration import Command, command_line
 from bot.core.params import FILE, MAX_CHOICES, Choice, Param, matching
@@ -178,7 +179,11 @@ def _autocomplete(param: Param, core: Core) -> Autocomplete | None:
     async def complete(
         interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        found = await suggest(core, current) if suggest is not None else matching(fixed, current)
+        found = (
+            await suggestions.suggest(suggest, core, current)
+            if suggest is not None
+            else matching(fixed, current)
+        )
         return _discord_choices([c for c in found if len(c.value) <= CHOICE_TEXT][:MAX_CHOICES])
 
     return complete

@@ -26,7 +26,7 @@ from telegram.ext import Application
 
 from bot.app import App
 from bot.core.declaration import Command
-from bot.core.scheduler import Scheduler
+from bot.features.watchparty.scheduler import Scheduler
 from bot.logs import redact_also
 from bot.settings import Settings
 from bot.telegram_adapter.handlers import build_application, front_end

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import models as m
 from db import sql
 from db.alert_repository import AlertRepository
+from db.catalog_repository import CatalogRepository
 from db.curation_repository import CurationRepository
 from db.imports.bulk import NAME_CHARS, BulkWriter
 from db.imports.formats import (
@@ -55,7 +56,6 @@ from db.imports.index import (
 )
 from db.models import MAX_REVIEW_CHARS
 from db.records import OfferSpec, TitleSpec
-from db.repositories import CatalogRepository
 from db.session import Database
 
 BATCH = 1000

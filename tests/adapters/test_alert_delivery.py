@@ -13,9 +13,9 @@ import pytest
 from simcord import Env
 
 from bot.app import App, open_app
-from bot.core.scheduler import Scheduler
 from bot.discord_adapter.cog import create_bot
 from bot.discord_adapter.messenger import DiscordMessenger
+from bot.features.watchparty.scheduler import Scheduler
 from db import models as m
 from db.imports.importer import ImportOptions, import_file
 from tests.adapters.fake_telegram import GROUP_ID, FakeTelegram, FloodLimits

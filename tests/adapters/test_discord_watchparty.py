@@ -22,10 +22,10 @@ from simcord.backend.models import ScheduledEvent as ScheduledEventModel
 from simcord.builders import ChannelHandle
 
 from bot.app import App, open_app
-from bot.core.scheduler import Scheduler
 from bot.discord_adapter.cog import create_bot
 from bot.discord_adapter.messenger import DiscordMessenger
 from bot.discord_adapter.server import run, run_when_ready, serve
+from bot.features.watchparty.scheduler import Scheduler
 from tests.adapters.fake_discord import FakeDiscord
 from tests.conftest import make_settings
 from tests.party_support import FakeClock, member, only_party_id, party_rows

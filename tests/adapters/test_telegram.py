@@ -23,7 +23,7 @@ from bot.core.context import CommandContext
 from bot.core.declaration import Command, usage
 from bot.core.dispatch import COMMANDS
 from bot.core.replies import Item, Poll, PollOption, Reply
-from bot.core.watchparty import WATCHPARTY
+from bot.features.watchparty.parties import WATCHPARTY
 from bot.settings import Settings
 from bot.telegram_adapter.handlers import MAX_ATTACHMENT_BYTES, build_application, front_end
 from bot.telegram_adapter.render import MAX_CAPTION, MAX_MESSAGE, PAGE_SIZE, render

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.catalog import CatalogSnapshot
 from bot.core.context import CommandContext
-from bot.core.editorial import Article, extract, parse_grade_text, provider_kind
+from bot.core.critics import reviewer_points_to
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
 from bot.core.permissions import actor
 from bot.core.ratings import stars_number
 from bot.core.replies import Action, Field, Reply, TitleCard
 from bot.core.text import ISO_REGIONS, country_name, normalise_title
-from db.curation_repository import EditorialRecord, today
+from bot.features.admin.articles import Article, extract, parse_grade_text, provider_kind
+from db.curation_repository import today
 from db.models import utcnow
 from db.records import TitleSpec
 
@@ -41,44 +42,6 @@ class Match:
     compares: tuple[int, ...]
     unknown_compares: tuple[str, ...]
     reader_compares: tuple[int, ...]  # named in comments and quoted reader reviews only
-
-
-def editorial_field(review: EditorialRecord, show_id: bool = False) -> Field:
-    """One editorial review as a card field, shown apart from members' reviews."""
-    by = " · ".join(x for x in (review.reviewer, review.site) if x) or "editorial"
-    grade = ""
-    if review.grade_text and review.half_stars is not None:
-        normalised = stars_number(review.half_stars)
-        grade = (
-            review.grade_text
-            if review.grade_text == normalised
-            else (f"{review.grade_text} ({normalised})")
-        )
-    parts = [p for p in (grade, f"“{review.verdict}”" if review.verdict else "") if p]
-    if review.where_to_watch:
-        parts.append(reviewer_points_to(review.where_to_watch))
-    name = f"Editorial review — {by}" + (f" (id e{review.id})" if show_id else "")
-    return Field(name, " · ".join(parts) or "no grade or verdict")
-
-
-def reviewer_points_to(providers: list[str] | tuple[str, ...]) -> str:
-    """A reviewer's where-to-watch: a mention with no region or date, not an offer."""
-    names = list(providers)
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"the reviewer points to {listed}"
-
-
-def reviewer_mentions(reviews: list[EditorialRecord], offered: set[str]) -> list[str]:
-    """Notes for /where: each editorial review's services that no dated offer lists."""
-    notes = []
-    for review in reviews:
-        named = [p for p in review.where_to_watch if p.casefold() not in offered]
-        if named:
-            by = review.reviewer or review.site or "An editorial review"
-            notes.append(
-                f"{by} (editorial review): {reviewer_points_to(named)}, with no region or date."
-            )
-    return notes
 
 
 def titles_in_phrase(snap: CatalogSnapshot, phrase: str, prefer_kind: str | None) -> list[int]:

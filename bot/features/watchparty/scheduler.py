@@ -28,11 +28,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import NamedTuple
 
-from bot.core.alerts import AlertSender
 from bot.core.clock import Clock
 from bot.core.outbox import Messenger
-from bot.core.party_events import EVENT_JOBS
-from bot.core.watchparty import WatchParties
+from bot.features.library.alerts import AlertSender
+from bot.features.watchparty.events import EVENT_JOBS
+from bot.features.watchparty.parties import WatchParties
 from db.watch_party_repository import JobRecord
 
 log = logging.getLogger(__name__)

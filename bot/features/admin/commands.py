@@ -6,13 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.core.admin_import import AdminImport
 from bot.core.commands import Core
 from bot.core.context import CommandContext
-from bot.core.curation import FIELD_HELP, MAX_LOG, TITLE_FIELDS, Curator
 from bot.core.declaration import Command
 from bot.core.dispatch import Dispatcher, command_help
-from bot.core.editorial_flow import EditorialDesk
 from bot.core.errors import UsageError, UserError
 from bot.core.params import (
     CHOICE,
@@ -30,6 +27,9 @@ from bot.core.params import (
 from bot.core.permissions import require_admin
 from bot.core.replies import Action, Reply
 from bot.core.text import shorten
+from bot.features.admin.catalog_import import AdminImport
+from bot.features.admin.curation import FIELD_HELP, MAX_LOG, TITLE_FIELDS, Curator
+from bot.features.admin.editorial_desk import EditorialDesk
 from db.imports.formats import FORMATS
 from db.models import OFFER_KINDS
 from recommender import TitleFacts

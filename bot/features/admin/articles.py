@@ -2,11 +2,12 @@
 written, the verdict, where to watch, the people, and the titles it compares with.
 
 Pure text in, an `Article` out: no database and no catalog. Matching the names to catalog titles
-happens in bot/core/editorial_flow.py. Spoiler sections are cut out before anything else is read,
-so nothing inside them can reach a synopsis, a verdict or a reply; the facts stated inside them
-(a grade, a comparison, credits, where to watch) are still read. Page clutter (share buttons,
-subscribe boxes, affiliate notes) is dropped; the comment list and quoted reader reviews are read
-only for the titles readers compare with, kept apart from the author's.
+happens in bot/features/admin/editorial_desk.py. Spoiler sections are cut out before anything
+else is read, so nothing inside them can reach a synopsis, a verdict or a reply; the facts
+stated inside them (a grade, a comparison, credits, where to watch) are still read. Page
+clutter (share buttons, subscribe boxes, affiliate notes) is dropped; the comment list and
+quoted reader reviews are read only for the titles readers compare with, kept apart from the
+author's.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ Adapter-facing API for native polls (stable; Telegram and Discord code against i
         vote arrived after the poll closed), else None.
 
 Outbound messages (results, reminders, rating asks, stopping native polls) go through the
-Scheduler (bot/core/scheduler.py) and each front end's Messenger (bot/core/outbox.py).
+Scheduler (bot/features/watchparty/scheduler.py) and each front end's Messenger
+(bot/core/outbox.py).
 """
 
 from __future__ import annotations
@@ -40,26 +41,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.catalog import CatalogSnapshot
-from bot.core.chat_settings import (
-    SETTINGS,
-    ChatSettingsCommands,
-    ChatView,
-    MembershipTracker,
-    describe_reminders,
-    enter_chat,
-    peek_chat,
-)
 from bot.core.clock import Clock, system_clock
 from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.declaration import Command
 from bot.core.dispatch import Dispatcher, is_exact_title
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
-from bot.core.group_picks import DEFAULT_PICKS, available_on, group_picks
 from bot.core.outbox import Messenger, PartyEvent
 from bot.core.params import DURATION, TEXT, TITLES, WHEN, Param
-from bot.core.party_events import CANCEL_JOB, PUBLISH_JOB, PartyEvents, runtime
-from bot.core.poll_answers import PollAnswer, PollAnswerQueue
 from bot.core.replies import Action, Item, Link, Poll, PollOption, Reply
 from bot.core.text import clean_user_text, shorten
 from bot.core.when import (
@@ -70,6 +59,18 @@ from bot.core.when import (
     parse_duration,
     parse_when,
 )
+from bot.features.settings.commands import (
+    SETTINGS,
+    ChatSettingsCommands,
+    ChatView,
+    MembershipTracker,
+    describe_reminders,
+    enter_chat,
+    peek_chat,
+)
+from bot.features.watchparty.events import CANCEL_JOB, PUBLISH_JOB, PartyEvents, runtime
+from bot.features.watchparty.group_picks import DEFAULT_PICKS, available_on, group_picks
+from bot.features.watchparty.poll_answers import PollAnswer, PollAnswerQueue
 from db.models import MAX_PARTY_CANDIDATES, MIN_PARTY_CANDIDATES
 from db.repositories import Repositories
 from db.watch_party_repository import CandidateRecord, JobRecord, NewJob, PartyRecord
@@ -171,7 +172,8 @@ class WatchParties:
         self.clock = clock
         # Called after new scheduler jobs are committed, so a running scheduler acts at once.
         self.on_jobs: Callable[[], None] | None = None
-        # Native poll answers, kept through a database outage (bot/core/poll_answers.py).
+        # Native poll answers, kept through a database outage
+        # (bot/features/watchparty/poll_answers.py).
         self.answers = PollAnswerQueue(self._store_answer)
         # Per platform, the Scheduler's messengers: they stop native polls (a vote on one is
         # decided by the poll's final counts, read as it is stopped) and remind in private.

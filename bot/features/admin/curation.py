@@ -11,12 +11,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.core.context import CommandContext
-from bot.core.editorial import PROVIDER_NAMES
 from bot.core.errors import UsageError, UserError
 from bot.core.params import parse_year
 from bot.core.permissions import actor
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
 from bot.core.text import COUNTRIES, ISO_REGIONS, country_name, normalise_title, shorten
+from bot.features.admin.articles import PROVIDER_NAMES
 from db.curation_repository import AuditRecord
 from db.models import OFFER_KINDS
 from db.records import TitleSpec

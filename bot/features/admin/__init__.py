@@ -1,0 +1,1 @@
+"""Admins curate the catalog: titles, offers, editorial review articles, imports, stats."""

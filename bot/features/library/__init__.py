@@ -1,0 +1,1 @@
+"""A member's own library: their Letterboxd history, watchlists, availability alerts."""

@@ -1,0 +1,1 @@
+"""Per-chat and per-member settings: region, services, time zone, reminders, alerts."""
