@@ -18,9 +18,11 @@ from bot.core.commands import MAX_QUERY_CHARS, MAX_RECOMMENDATIONS
 from bot.core.context import Attachment, CommandContext
 from bot.core.dispatch import APOLOGY, Dispatcher
 from bot.core.errors import UserError
+from bot.core.openers import OpeningTitles
 from bot.core.outbox import PollEvents
 from bot.core.ratings import parse_rating, stars
 from bot.core.replies import Reply
+from bot.core.search import search_titles
 from bot.core.text import ISO_REGIONS, country_name
 from bot.discord_adapter.delivery import (
     NO_MENTIONS,
@@ -100,6 +102,7 @@ class ReelbotCog(commands.Cog):
         self.settings = settings
         self.polls = polls
         self.defer_after = defer_after
+        self.openers = OpeningTitles(CHOICES)
         # A poll's votes are recorded one at a time, in the order Discord sent them, so a quick
         # "remove vote, vote again" cannot land the other way round; other polls go on meanwhile.
         self._votes: dict[int, _PollTurn] = {}
@@ -183,11 +186,10 @@ class ReelbotCog(commands.Cog):
         text = current.strip()[:MAX_QUERY_CHARS]
         if _TITLE_ID.match(text) and int(text[1:]) in snap.titles:
             ids = [int(text[1:])]
-        elif text:
-            ids = [m.title_id for m in snap.index.search(text, limit=CHOICES)]
-        else:  # nothing typed yet: the newest titles
-            newest = sorted(snap.titles.values(), key=lambda t: (t.year or 0, t.id), reverse=True)
-            ids = [t.id for t in newest[:CHOICES]]
+        elif len(text) > 1:
+            ids = [m.title_id for m in await search_titles(snap, text, CHOICES)]
+        else:  # nothing or one letter typed yet: popular titles (with that initial)
+            ids = self.openers.offer(snap, text)
         return [
             app_commands.Choice(
                 name=cut(core.label(snap.titles[t], with_country=True), CHOICE_NAME), value=f"#{t}"
