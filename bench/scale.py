@@ -7,9 +7,9 @@ SIZES
 - large: a synthetic catalog of 130,000 titles and about 1,000,000 ratings (the ratings of
   bench/corating.py `synthetic_ratings`: 200 taste groups, power-law (Zipf 1.0) title
   popularity, power-law member activity), written straight into a unique SQLite file. Titles
-  are films and series named from word lists ("Silent Harbor of the North"), with years,
-  countries, languages and genres drawn at random (genres follow the taste group, so the
-  content model has something to find), no offers. Seeded: every run sees the same catalog.
+  are films and series named from word lists ("Silent Harbor of the North", sequels "... II"),
+  with years, a country and its language, and two or three of 20 genres drawn at random; no
+  offers. Seeded: every run sees the same catalog.
 
 WHAT IS MEASURED (each run is a fresh child process on that database, with an empty data
 directory, so nothing is cached on disk; all through the bot's own path: `open_app`, the
@@ -276,7 +276,13 @@ LANGUAGES = {"US": "en", "KR": "ko", "JP": "ja", "GB": "en", "FR": "fr", "IN": "
 
 
 def synthetic_names(count: int, rng: random.Random) -> list[str]:
-    names = [f"{a} {b} {c}" for a in WORDS_A for b in WORDS_B for c in WORDS_C]
+    names = [
+        f"{a} {b} {c}{sequel}"
+        for sequel in ("", " II", " III")
+        for a in WORDS_A
+        for b in WORDS_B
+        for c in WORDS_C
+    ]
     names += [f"The {a} {b}" for a in WORDS_A for b in WORDS_B]
     names = list(dict.fromkeys(names))
     rng.shuffle(names)
@@ -304,8 +310,6 @@ def build_large(path: Path) -> None:
     rng = random.Random(7)
     names = synthetic_names(LARGE_TITLES, rng)
     ratings = synthetic_ratings()
-    # corating's titles are numbered 0..n-1 and belong to taste group (title % 200) only by
-    # chance; here a title's genres are drawn from its group's pair, so taste has content too.
     con = sqlite3.connect(path)
     try:
         columns = {row[1]: row for row in con.execute("PRAGMA table_info(titles)")}
