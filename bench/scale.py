@@ -28,7 +28,8 @@ Dispatcher's `handle` and the CatalogCache's public API (get, wait_for_refresh))
 - RSS MB: the child's peak resident memory (ru_maxrss).
 Printed: each run's numbers with the load average, then medians of the runs and the goals of
 issue 12. `--old REV` runs the same children on REV's code (`git archive` into a temp dir) on a
-copy of the database stamped at REV's newest migration, in the same invocation.
+copy of the database stamped at the newest migration both trees share (REV's own later ones run
+as it starts), in the same invocation.
 
     .venv/bin/python bench/scale.py                          # imported, 3 runs (~10 min)
     .venv/bin/python bench/scale.py --size both --old main   # and large, and main's code
@@ -409,27 +410,33 @@ def old_tree(revision: str, folder: Path) -> Path:
     return target
 
 
-def newest_migration(code: Path) -> str:
-    """The head revision among code/db/migrations/versions (one the others do not revise)."""
-    revisions, revised = set(), set()
+def migration_chain(code: Path) -> list[str]:
+    """code/db/migrations/versions in order, oldest first."""
+    parent_of: dict[str, str | None] = {}
     for file in (code / "db/migrations/versions").glob("*.py"):
         text = file.read_text(encoding="utf-8")
-        if found := re.search(r'^revision: str = "([^"]+)"', text, re.M):
-            revisions.add(found.group(1))
-        if found := re.search(r'^down_revision: str \| None = "([^"]+)"', text, re.M):
-            revised.add(found.group(1))
-    [head] = revisions - revised
-    return head
+        revision = re.search(r'^revision: str = "([^"]+)"', text, re.M)
+        down = re.search(r'^down_revision: str \| None = "([^"]+)"', text, re.M)
+        if revision:
+            parent_of[revision.group(1)] = down.group(1) if down else None
+    [head] = set(parent_of) - set(parent_of.values())
+    chain = [head]
+    while (down := parent_of.get(chain[-1])) is not None:
+        chain.append(down)
+    return chain[::-1]
 
 
 def stamped_copy(db: Path, code: Path, folder: Path) -> Path:
-    """A copy of `db` that `code`'s migrations take as up to date: newer migrations only add
-    what older code never reads."""
+    """A copy of `db` (migrated by this tree) stamped at the newest migration this tree and
+    `code` share, so `code` migrates the rest its own way as it starts; what this tree added
+    beyond that only adds what older code never reads."""
+    ours = set(migration_chain(REPO))
+    shared = [revision for revision in migration_chain(code) if revision in ours][-1]
     copy = folder / f"{db.stem}-{code.name}.sqlite3"
     shutil.copyfile(db, copy)
     con = sqlite3.connect(copy)
     try:
-        con.execute("UPDATE alembic_version SET version_num = ?", (newest_migration(code),))
+        con.execute("UPDATE alembic_version SET version_num = ?", (shared,))
         con.commit()
     finally:
         con.close()
