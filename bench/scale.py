@@ -17,7 +17,8 @@ Dispatcher's `handle` and the CatalogCache's public API (get, wait_for_refresh))
 - refit s: the first `CatalogCache.get()`: reading the catalog and ratings and building the
   snapshot (search index, content and co-rating models) from nothing.
 - idle p99: `/recommend <title>` one after another, nothing else happening; titles are the
-  most rated ones and a random sample, each checked once to resolve to itself.
+  300 most rated and 300 at random, chosen once from the database (the same for every
+  revision), each checked once to resolve to itself.
 - streaming max / p99: the same calls while changes stream in: a member's rating every 100 ms
   (`/review`), an admin edit every 10 s (`/admin title alias`), for --stream-seconds.
 - visible s: during the stream, a member rates their own top pick; the time until their next
@@ -443,7 +444,32 @@ def stamped_copy(db: Path, code: Path, folder: Path) -> Path:
     return copy
 
 
-def run_child(code: Path, db: Path, args: argparse.Namespace, seed: int) -> dict[str, float]:
+def workload_titles(db: Path, path: Path) -> tuple[int, int]:
+    """The titles every child asks about, chosen once from the database (the same for every
+    revision): the 300 most rated, and 300 others at random. Written to `path`; returns the
+    catalog's titles and ratings."""
+    con = sqlite3.connect(db)
+    try:
+        popular = [
+            row[0]
+            for row in con.execute(
+                "SELECT title_id FROM ratings GROUP BY title_id ORDER BY COUNT(*) DESC, title_id "
+                "LIMIT 300"
+            )
+        ]
+        every = [row[0] for row in con.execute("SELECT id FROM titles ORDER BY id")]
+        ratings = con.execute("SELECT COUNT(*) FROM ratings").fetchone()[0]
+    finally:
+        con.close()
+    rest = sorted(set(every) - set(popular))
+    others = random.Random(5).sample(rest, min(300, len(rest)))
+    path.write_text(json.dumps([popular, others]), encoding="utf-8")
+    return len(every), int(ratings)
+
+
+def run_child(
+    code: Path, db: Path, titles: Path, args: argparse.Namespace, seed: int
+) -> dict[str, float]:
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -452,6 +478,8 @@ def run_child(code: Path, db: Path, args: argparse.Namespace, seed: int) -> dict
         str(code),
         "--db",
         str(db),
+        "--titles",
+        str(titles),
         "--stream-seconds",
         str(args.stream_seconds),
         "--calls",
@@ -498,8 +526,9 @@ async def child(args: argparse.Namespace) -> dict[str, float]:
         refit_s = time.perf_counter() - began
 
         # Titles people ask about: the most rated, and a random sample of the rest.
-        popular = sorted(snap.popularity.items(), key=lambda item: -item[1][0])[:300]
-        pool = [tid for tid, _ in popular] + rng.sample(sorted(snap.titles), 300)
+        popular, others = json.loads(args.titles.read_text(encoding="utf-8"))
+        popular = [tid for tid in popular if tid in snap.titles]
+        pool = popular + [tid for tid in others if tid in snap.titles]
         asker = member("asker")
         lines: dict[int, str] = {}
         for tid in dict.fromkeys(pool):
@@ -516,7 +545,7 @@ async def child(args: argparse.Namespace) -> dict[str, float]:
         idle = [(await timed(asker, asks[i % len(asks)]))[0] for i in range(args.calls)]
 
         # Members with a history, for personal picks.
-        rated_pool = [tid for tid, _ in popular] or sorted(snap.titles)
+        rated_pool = popular or pool
         raters = [member(f"m{i}") for i in range(20)]
         for ctx in raters:
             for tid in rng.sample(rated_pool, min(15, len(rated_pool))):
@@ -550,7 +579,6 @@ async def child(args: argparse.Namespace) -> dict[str, float]:
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {
             "titles": float(len(snap.titles)),
-            "ratings": float(sum(count for count, _ in snap.popularity.values())),
             "refit_s": refit_s,
             "idle_p99_ms": percentile(idle, 0.99),
             "personal_p99_ms": percentile(personal, 0.99),
@@ -650,12 +678,9 @@ async def streaming(
 # -- the report ------------------------------------------------------------------------------
 
 
-def report(size: str, code: str, runs: list[dict[str, float]]) -> None:
+def report(size: str, code: str, catalog: str, runs: list[dict[str, float]]) -> None:
     medians = {k: statistics.median(r[k] for r in runs) for k in LABELS}
-    print(
-        f"\n{size} ({runs[0]['titles']:,.0f} titles, {runs[0]['ratings']:,.0f} ratings), "
-        f"{code}: median of {len(runs)} runs"
-    )
+    print(f"\n{size} ({catalog}), {code}: median of {len(runs)} runs")
     print(f"{'metric':40} {'median':>9}  {'runs':27} {'goal':34} status")
     for key, label in LABELS.items():
         values = " ".join(f"{r[key]:8.2f}" for r in runs)
@@ -668,7 +693,7 @@ def parent(args: argparse.Namespace) -> None:
     sizes = ("imported", "large") if args.size == "both" else (args.size,)
     with tempfile.TemporaryDirectory(prefix="reelbot-bench-scale-") as tmp:
         folder = Path(tmp)
-        codes = [("this tree", REPO)]
+        codes = [] if args.only_old else [("this tree", REPO)]
         if args.old:
             codes.append((f"{args.old}", old_tree(args.old, folder)))
         for size in sizes:
@@ -681,6 +706,9 @@ def parent(args: argparse.Namespace) -> None:
                 print(
                     f"# {size}: database ready in {time.perf_counter() - began:.0f} s", flush=True
                 )
+            titles_file = folder / f"titles-{size}.json"
+            n_titles, n_ratings = workload_titles(db, titles_file)
+            catalog = f"{n_titles:,} titles, {n_ratings:,} ratings"
             for label, code in codes:
                 target = db if code == REPO else stamped_copy(db, code, folder)
                 runs = []
@@ -690,7 +718,7 @@ def parent(args: argparse.Namespace) -> None:
                     fresh = folder / f"run-{run}-{target.name}"
                     shutil.copyfile(target, fresh)
                     try:
-                        result = run_child(code, fresh, args, seed=run + 1)
+                        result = run_child(code, fresh, titles_file, args, seed=run + 1)
                     finally:
                         fresh.unlink(missing_ok=True)
                     runs.append(result)
@@ -700,7 +728,7 @@ def parent(args: argparse.Namespace) -> None:
                         f"{load_average()}",
                         flush=True,
                     )
-                report(size, label, runs)
+                report(size, label, catalog, runs)
                 if target != db:
                     target.unlink(missing_ok=True)
 
@@ -712,11 +740,13 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300, help="calls per latency measurement")
     parser.add_argument("--stream-seconds", type=float, default=30.0)
     parser.add_argument("--old", metavar="REV", help="also measure REV's code in the same run")
+    parser.add_argument("--only-old", action="store_true", help="measure only --old REV")
     parser.add_argument(
         "--db", type=Path, help="an imported SQLite database to reuse (created if missing)"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--titles", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

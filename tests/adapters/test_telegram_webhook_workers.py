@@ -22,7 +22,7 @@ from tests.adapters.test_log_secrets import SECRET_HEADER, Captured, _free_port,
 from tests.conftest import postgres_only
 
 SECRET = "scale-out-secret"
-LEASE_SECONDS = 3
+LEASE_SECONDS = 5
 TITLES = ["Okja", "Parasite", "The Host", "Miracle in Cell No. 7", "Prison Playbook"]
 
 
@@ -109,7 +109,7 @@ async def test_two_webhook_workers_answer_each_update_once_also_when_one_dies(
             # reach the second as well: stored already, so the second leaves them alone.
             stuck = list(range(2000, 2010))
             for user in stuck:
-                fake.flood(user, 40)  # well past the kill below
+                fake.flood(user, 300)  # the first worker waits it out: lifted at the kill
                 update = new_update(fake, user)
                 await deliver(http, first, update)
                 await deliver(http, second, update)
@@ -136,6 +136,8 @@ async def test_two_webhook_workers_answer_each_update_once_also_when_one_dies(
 
             first.process.process.send_signal(signal.SIGKILL)
             await first.process.process.wait()
+            for user in stuck:
+                fake.flood(user, 0)
             await until(
                 lambda: all(answers(fake)[u] for u in stuck), 90, "the dead worker's were lost"
             )
