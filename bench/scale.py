@@ -34,7 +34,8 @@ as it starts), in the same invocation.
 
     .venv/bin/python bench/scale.py                          # imported, 3 runs (~10 min)
     .venv/bin/python bench/scale.py --size both --old main   # and large, and main's code
-    .venv/bin/python bench/scale.py --db /tmp/imported.sqlite3   # reuse an imported database
+    .venv/bin/python bench/scale.py --db /tmp/imported.sqlite3   # make once, then reuse
+    .venv/bin/python bench/scale.py --size large --db /tmp/large.sqlite3 --old main --only-old
 """
 
 from __future__ import annotations
@@ -697,7 +698,7 @@ def parent(args: argparse.Namespace) -> None:
         if args.old:
             codes.append((f"{args.old}", old_tree(args.old, folder)))
         for size in sizes:
-            if size == "imported" and args.db is not None:
+            if args.db is not None:  # one size: checked in main
                 db = args.db
             else:
                 db = folder / f"reelbot_bench_scale_{size}_{uuid.uuid4().hex[:8]}.sqlite3"
@@ -742,7 +743,7 @@ def main() -> None:
     parser.add_argument("--old", metavar="REV", help="also measure REV's code in the same run")
     parser.add_argument("--only-old", action="store_true", help="measure only --old REV")
     parser.add_argument(
-        "--db", type=Path, help="an imported SQLite database to reuse (created if missing)"
+        "--db", type=Path, help="the SQLite database of --size to reuse (made if missing)"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)
@@ -756,10 +757,12 @@ def main() -> None:
         logging.basicConfig(level=logging.WARNING)
         print(json.dumps(asyncio.run(child(args))))
         return
+    if args.db is not None and args.size == "both":
+        parser.error("--db names the database of one size: give --size imported or large")
     if args.db is not None and not args.db.exists():
         began = time.perf_counter()
-        import_imported(args.db)
-        print(f"# imported into {args.db} in {time.perf_counter() - began:.0f} s", flush=True)
+        (import_imported if args.size == "imported" else build_large)(args.db)
+        print(f"# {args.size}: {args.db} made in {time.perf_counter() - began:.0f} s", flush=True)
     print(f"# load average at start: {load_average()}", flush=True)
     parent(args)
     print(f"\n# load average at the end: {load_average()}")
