@@ -110,8 +110,7 @@ class UpdateInbox:
         self, bot: Bot, requeue: Callable[[Update], None], stop: asyncio.Event
     ) -> None:
         """Until `stop`: renew this worker's leases, and take over (requeue) the updates of
-        workers whose leases ran out. At the end the leases are given up, so a sibling takes
-        over at once whatever this worker leaves unhandled."""
+        workers whose leases ran out. `release` gives the leases up at the end."""
         every = self.lease.total_seconds() / 3
         while not stop.is_set():
             try:
@@ -135,6 +134,7 @@ class UpdateInbox:
                 requeue(update)
 
     async def release(self) -> None:
+        """This worker stops: a sibling takes over at once whatever it leaves unhandled."""
         try:
             await self.db.write(
                 lambda repos: UpdateInboxRepository(repos.session).release(
