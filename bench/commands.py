@@ -8,6 +8,7 @@ unexpected reply fails the run and the script exits non-zero.
     .venv/bin/python bench/commands.py                    # both backends, 16 users, 5 x 5 s
     .venv/bin/python bench/commands.py --backend sqlite --users 1 --runs 3
     .venv/bin/python bench/commands.py --profile /tmp/prof  # + cProfile of one extra run each
+    .venv/bin/python bench/commands.py --catalog imported   # on all of ../shared/data instead
 
 See bench/README.md for what the numbers mean.
 """
@@ -41,6 +42,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # runnable as `python bench/commands.py` without an install
     sys.path.insert(0, str(REPO))
+BENCH = Path(__file__).resolve().parent
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
 
 import asyncpg  # noqa: E402
 import sqlalchemy  # noqa: E402
@@ -54,6 +58,7 @@ from bot.core.dispatch import split_review_args  # noqa: E402
 from bot.core.errors import UserError  # noqa: E402
 from bot.core.replies import Reply  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from recommender import TitleFacts  # noqa: E402
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 GOALS = {"recommend": 1000.0, "review": 500.0}  # commands per second, per process
@@ -90,6 +95,9 @@ PHRASES = (
     "everyone in our group chat should see this",
     "darker than the poster suggests",
 )
+# Titles the workloads are made of on the imported catalog (checking every spelling of ~30,000
+# titles would take longer than the measurement): the most rated half, the rest at random.
+IMPORTED_WORKLOAD_TITLES = 600
 MAX_SHOWN_FAILURES = 5
 PROFILE_ROWS = 16
 
@@ -190,15 +198,27 @@ class Workload:
     note: str
 
 
+def workload_titles(snap: CatalogSnapshot, rng: random.Random) -> list[TitleFacts]:
+    """Every title of a small catalog; of a big one the most rated half of
+    IMPORTED_WORKLOAD_TITLES and a random sample of the others."""
+    if len(snap.titles) <= IMPORTED_WORKLOAD_TITLES:
+        return list(snap.titles.values())
+    rated = sorted(snap.popularity, key=lambda tid: -snap.popularity[tid][0])
+    chosen = rated[: IMPORTED_WORKLOAD_TITLES // 2]
+    rest = sorted(set(snap.titles) - set(chosen))
+    chosen += rng.sample(rest, IMPORTED_WORKLOAD_TITLES - len(chosen))
+    return [snap.titles[tid] for tid in chosen]
+
+
 async def recommend_workload(app: App, users: int, rng: random.Random) -> Workload:
-    """Every spelling of every title that the bot resolves to that very title, checked once
-    through the dispatcher (read-only) so the measured runs only send commands that should
-    succeed. Each user walks the list in its own shuffled order."""
+    """Every spelling of every title (see workload_titles) that the bot resolves to that very
+    title, checked once through the dispatcher (read-only) so the measured runs only send
+    commands that should succeed. Each user walks the list in its own shuffled order."""
     snap = await app.core.catalog.get()
     probe = bench_context("probe")
     kept: list[str] = []
     tried = 0
-    for t in snap.titles.values():
+    for t in workload_titles(snap, rng):
         for s in spellings(t.name, t.year, t.original_name, t.aliases):
             tried += 1
             line = f"/recommend {s}"
@@ -206,7 +226,8 @@ async def recommend_workload(app: App, users: int, rng: random.Random) -> Worklo
             if reply_ok("recommend", reply) and app.core.label(t) in reply.text:
                 kept.append(line)
     note = (
-        f"{len(kept)} /recommend lines: {tried} spellings of {len(snap.titles)} titles, "
+        f"{len(kept)} /recommend lines: {tried} spellings of "
+        f"{min(len(snap.titles), IMPORTED_WORKLOAD_TITLES)} of {len(snap.titles)} titles, "
         f"{tried - len(kept)} left out (they resolve to another title or ask which one)"
     )
     steps = [
@@ -232,10 +253,12 @@ async def review_workload(
     snap = await app.core.catalog.get()
     good: dict[int, list[str]] = {}
     tried = 0
-    for t in snap.titles.values():
+    for t in workload_titles(snap, rng):
         for s in spellings(t.name, t.year, t.original_name, t.aliases):
             tried += 1
-            if await resolves_to(app, s, t.id):
+            # A rating is saved only on a name that surely means the title (a typo gets
+            # "did you mean"), so only those spellings make review lines.
+            if snap.index.confident(s, t.id) and await resolves_to(app, s, t.id):
                 good.setdefault(t.id, []).append(s)
     usable = sorted(good)
     steps_per_user: list[list[Step]] = []
@@ -473,7 +496,7 @@ async def fresh_app(backend: str, args: argparse.Namespace) -> AsyncIterator[App
         data_dir = Path(tmp)
         if backend == "sqlite":
             url = f"sqlite+aiosqlite:///{data_dir / 'bench.sqlite3'}"
-            app = await open_app(Settings(database_url=url, data_dir=data_dir))
+            app = await open_catalog(Settings(database_url=url, data_dir=data_dir), args)
             try:
                 yield app
             finally:
@@ -490,7 +513,7 @@ async def fresh_app(backend: str, args: argparse.Namespace) -> AsyncIterator[App
             settings = Settings(
                 database_url=pg_url.render_as_string(hide_password=False), data_dir=data_dir
             )
-            app = await open_app(settings)
+            app = await open_catalog(settings, args)
             try:
                 yield app
             finally:
@@ -501,6 +524,29 @@ async def fresh_app(backend: str, args: argparse.Namespace) -> AsyncIterator[App
                 await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             finally:
                 await admin.close()
+
+
+async def open_catalog(settings: Settings, args: argparse.Namespace) -> App:
+    """The app on a fresh database with the starter catalog, or (--catalog imported) with
+    every file of ../shared/data imported by the real importer instead, as bench/similar.py
+    imports them."""
+    if args.catalog == "starter":
+        return await open_app(settings)
+    from similar import DATA, SOURCES
+
+    from db.imports.importer import ImportOptions, import_file
+
+    app = await open_app(settings, seed=False)
+    for name in SOURCES:
+        started = time.perf_counter()
+        summary = await import_file(app.db, DATA / name, ImportOptions())
+        print(
+            f"  imported {name}: {summary.added:,} titles, {summary.ratings:,} ratings in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+    app.core.catalog.invalidate()
+    return app
 
 
 async def server_version(args: argparse.Namespace) -> str:
@@ -659,6 +705,8 @@ def reproduce(args: argparse.Namespace) -> str:
         f"{args.warmup:g}",
         "--seed",
         str(args.seed),
+        "--catalog",
+        args.catalog,
     ]
     if args.backend != "sqlite":
         parts += ["--postgres-url", make_url(args.postgres_url).render_as_string()]
@@ -702,6 +750,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="admin URL; a fresh reelbot_bench_* database is created beside it and dropped",
     )
     p.add_argument("--seed", type=int, default=1, help="seed for the workload's order and text")
+    p.add_argument(
+        "--catalog",
+        choices=("starter", "imported"),
+        default="starter",
+        help="the 177 starter titles, or all of ../shared/data through the real importer",
+    )
     p.add_argument(
         "--profile",
         type=Path,

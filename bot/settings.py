@@ -122,6 +122,8 @@ class Settings:
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
+    # How long a dead worker's unhandled updates wait before another worker takes them over.
+    telegram_update_lease_seconds: float = 30.0
     # Discord shards this process runs, of how many (None: discord.py decides, all here).
     discord_shard_ids: tuple[int, ...] | None = None
     discord_shard_count: int | None = None
@@ -154,6 +156,16 @@ class Settings:
         )
         webhook_url, webhook_secret, listen, port = _telegram_webhook(env)
         shard_ids, shard_count = _discord_shards(env)
+        lease_text = (env.get("TELEGRAM_UPDATE_LEASE_SECONDS") or "").strip() or "30"
+        try:
+            lease = float(lease_text)
+        except ValueError:
+            lease = 0.0
+        if not 1 <= lease <= 3600:
+            raise SettingsError(
+                f"TELEGRAM_UPDATE_LEASE_SECONDS must be a number of seconds from 1 to 3600, "
+                f"not {lease_text!r}"
+            )
         log_level = (env.get("LOG_LEVEL") or "").strip().upper() or "INFO"
         if log_level not in LOG_LEVELS:
             choices = ", ".join(LOG_LEVELS)
@@ -172,6 +184,7 @@ class Settings:
             telegram_webhook_secret=webhook_secret,
             telegram_webhook_listen=listen,
             telegram_webhook_port=port,
+            telegram_update_lease_seconds=lease,
             discord_shard_ids=shard_ids,
             discord_shard_count=shard_count,
             cache_dir_setting=Path(cache) if (cache := env.get("REELBOT_CACHE_DIR")) else None,

@@ -609,3 +609,6 @@ class UpdateInbox(Base):
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The worker handling it, until when: another worker takes it over only once that passed.
+    worker_id: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -28,6 +28,7 @@ from bot.core.permissions import actor, is_admin
 from bot.core.preferences import SOURCES, Preferences, PreferenceStore
 from bot.core.ratings import parse_rating, stars, stars_number
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
+from bot.core.search import search_titles
 from bot.core.text import (
     clean_user_text,
     country_adjective,
@@ -261,7 +262,7 @@ class Core:
                 f"That is longer than any title ({MAX_QUERY_CHARS} characters at most)."
             )
         snap = await self.catalog.get()
-        matches = snap.index.search(query, limit=10)
+        matches = await search_titles(snap, query, 10)
         if not matches:
             return Reply(
                 text=f'No titles match "{shorten(query, 80)}".',

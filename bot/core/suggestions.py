@@ -8,14 +8,18 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.core.errors import UserError
+from bot.core.openers import OpeningTitles
 from bot.core.params import MAX_CHOICES, MAX_QUERY_CHARS, Choice
 from bot.core.ratings import parse_rating, stars
+from bot.core.search import search_titles
 from bot.core.services import known_services, slug
 
 if TYPE_CHECKING:
     from bot.core.commands import Core
 
 _TITLE_ID = re.compile(r"^#\d+$")
+# Chosen once per snapshot, not on every keystroke (autocomplete asks on each one).
+_OPENERS = OpeningTitles(MAX_CHOICES)
 
 
 async def title_choices(core: Core, typed: str) -> list[Choice]:
@@ -25,11 +29,10 @@ async def title_choices(core: Core, typed: str) -> list[Choice]:
     text = typed.strip()[:MAX_QUERY_CHARS]
     if _TITLE_ID.match(text) and int(text[1:]) in snap.titles:
         ids = [int(text[1:])]
-    elif text:
-        ids = [m.title_id for m in snap.index.search(text, limit=MAX_CHOICES)]
-    else:  # nothing typed yet: the newest titles
-        newest = sorted(snap.titles.values(), key=lambda t: (t.year or 0, t.id), reverse=True)
-        ids = [t.id for t in newest[:MAX_CHOICES]]
+    elif len(text) > 1:
+        ids = [m.title_id for m in await search_titles(snap, text, MAX_CHOICES)]
+    else:  # nothing or one letter typed yet: popular titles (with that initial)
+        ids = _OPENERS.offer(snap, text)
     return [Choice(core.label(snap.titles[t], with_country=True), f"#{t}") for t in ids]
 
 

@@ -257,7 +257,9 @@ class _Trigrams:
         lists = [self._postings[g] for g in trigrams(key) if g in self._postings]
         ids = np.zeros(0, dtype=np.intp)
         if lists:
-            hits = np.concatenate([np.frombuffer(p, dtype=np.intc) for p in lists])
+            # Copies (tobytes holds the GIL): a search in a worker thread holds no view of a
+            # posting list that an edit on the event loop may grow meanwhile.
+            hits = np.frombuffer(b"".join(p.tobytes() for p in lists), dtype=np.intc)
             shared = np.bincount(hits)
             ids = np.flatnonzero(shared)
             if len(ids) > most:

@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -128,6 +129,9 @@ async def serve(
             )
             log.info("webhook server on %s:%d/%s", webhook.listen, webhook.port, webhook.path)
         tasks = [asyncio.create_task(companion(stop)) for companion in companions]
+        if isinstance(queue, DurableUpdateQueue):
+            keeper = queue.inbox.keep_leases(application.bot, queue.requeue, stop)
+            tasks.append(asyncio.create_task(keeper, name="update leases"))
         try:
             await stop.wait()
         finally:
@@ -138,6 +142,8 @@ async def serve(
                     log.error("%s ended with an error", task.get_name(), exc_info=result)
             await updater.stop()
             await application.stop()
+            if isinstance(queue, DurableUpdateQueue):
+                await queue.inbox.release()
 
 
 async def run(
@@ -153,7 +159,11 @@ async def run(
     parties, whose scheduler closes them (stopPoll) and posts results and reminders through
     this bot. Updates are stored on receipt (the update inbox). `base_url`: see
     build_application."""
-    inbox = UpdateInbox(app.db, bot_id_of(settings.require("TELEGRAM_TOKEN")))
+    inbox = UpdateInbox(
+        app.db,
+        bot_id_of(settings.require("TELEGRAM_TOKEN")),
+        lease=timedelta(seconds=settings.telegram_update_lease_seconds),
+    )
     application = build_application(
         settings, app.dispatcher, base_url, polls=app.parties, inbox=inbox
     )

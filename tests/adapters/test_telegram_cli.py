@@ -34,6 +34,9 @@ async def reelbot_telegram(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
         "TELEGRAM_TOKEN": fake.token,
         "TELEGRAM_API_BASE_URL": base_url,
+        # A process started after a crash has another pid: it takes the dead one's updates
+        # over once their lease ran out.
+        "TELEGRAM_UPDATE_LEASE_SECONDS": "2",
     }
     env.pop("TELEGRAM_WEBHOOK_URL", None)
     menus = len(fake.all("setMyCommands"))
