@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.core import watchparty
+from bot.core import watchlist, watchparty
 from bot.core.admin import register_admin
 from bot.core.catalog import CatalogCache, SnapshotStore
 from bot.core.clock import Clock, system_clock
@@ -46,6 +46,7 @@ async def open_app(
     core = Core(db, settings, CatalogCache(db, store=store), clock)
     dispatcher = Dispatcher(core)
     parties = watchparty.register(dispatcher, core, clock)
+    watchlist.register(dispatcher, core)
     register_admin(dispatcher)
     register_import_commands(dispatcher, db)
     return App(settings, db, core, dispatcher, parties)

@@ -37,6 +37,7 @@ from db.records import (
     TitleSpec,
 )
 from db.watch_party_repository import WatchPartyRepository
+from db.watchlist_repository import WatchlistRepository
 from recommender.models import Offer, RatingTriple, TitleFacts
 
 CATALOG_REVISION = "catalog_revision"
@@ -622,3 +623,4 @@ class Repositories:
         self.meta = MetaRepository(session)
         self.parties = WatchPartyRepository(session)
         self.curation = CurationRepository(session, self.catalog)
+        self.watchlist = WatchlistRepository(session)
