@@ -311,7 +311,7 @@ class ReelbotCog(commands.Cog):
 
     @app_commands.command(name="import", description="Bring your Letterboxd ratings and reviews")
     @app_commands.describe(
-        file="Your Letterboxd export: the zip, or its ratings.csv / reviews.csv / diary.csv",
+        file="Your Letterboxd export: the zip, or its ratings.csv / diary.csv / watchlist.csv",
         source="Where the export comes from",
     )
     async def import_history(

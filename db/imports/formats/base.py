@@ -97,6 +97,15 @@ class RatingRow:
     spoiler: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class WatchlistRow:
+    """A title one member wants to watch (Letterboxd's watchlist.csv)."""
+
+    where: Where
+    title: TitleRef
+    added_at: datetime | None = None
+
+
 Row = TitleRow | RatingRow | BadRow
 
 
