@@ -44,6 +44,7 @@ MAX_QUERY_CHARS = 300
 MAX_RECOMMENDATIONS = 20
 DEFAULT_RECOMMENDATIONS = 5
 WATCHLIST_LABEL = "+ Watchlist"
+WATCHLIST_ADD = "/watchlist add #"  # + the title id: what every "+ Watchlist" button runs
 BUTTONS_PER_ROW = 5  # list buttons go in rows of five on every front end
 OFFER_KIND_LABELS = {
     "stream": "Stream",
@@ -764,7 +765,12 @@ class Core:
 
 def watchlist_action(title_id: int) -> Action:
     """The "+ Watchlist" button: adds the title for whoever presses it."""
-    return Action(WATCHLIST_LABEL, f"/watchlist add #{title_id}")
+    return Action(WATCHLIST_LABEL, f"{WATCHLIST_ADD}{title_id}")
+
+
+def is_watchlist_add(command: str) -> bool:
+    """A "+ Watchlist" press: front ends may answer it in place (a toast) rather than post."""
+    return command.startswith(WATCHLIST_ADD)
 
 
 def list_actions(title_ids: Sequence[int], add: bool = True) -> tuple[Action, ...]:
@@ -776,5 +782,5 @@ def list_actions(title_ids: Sequence[int], add: bool = True) -> tuple[Action, ..
         chunk = list(enumerate(title_ids[start : start + BUTTONS_PER_ROW], start + 1))
         actions += [Action(f"ℹ {n}", f"/title #{tid}") for n, tid in chunk]
         if add:
-            actions += [Action(f"+ {n}", f"/watchlist add #{tid}") for n, tid in chunk]
+            actions += [Action(f"+ {n}", f"{WATCHLIST_ADD}{tid}") for n, tid in chunk]
     return tuple(actions)

@@ -179,7 +179,9 @@ async def test_recommend_then_press_a_button(server: Server) -> None:
     assert embed.title == "If you liked Miracle in Cell No. 7 (2013), watch:"
     assert (embed.description or "").count("**") == 6  # three numbered, bold entries
     ids = button_ids(result)
-    assert len(ids) == 3 and all(i.startswith("/title #") for i in ids)
+    assert len(ids) == 6 and all(i.startswith("/title #") for i in ids[:3])
+    assert [i.split("#")[1] for i in ids[3:]] == [i.split("#")[1] for i in ids[:3]]
+    assert all(i.startswith("/watchlist add #") for i in ids[3:])
 
     assert result.response is not None
     pressed = await server.alice.click(result.response.message, custom_id=ids[0])
@@ -191,7 +193,7 @@ async def test_recommend_then_press_a_button(server: Server) -> None:
 async def test_personal_picks_without_a_title(server: Server) -> None:
     result = await server.alice.slash(server.channel, "recommend", n=2)
     assert "alice" in text_of(result) or "popular" in text_of(result).lower()
-    assert len(button_ids(result)) == 2
+    assert len(button_ids(result)) == 4  # ℹ and + Watchlist for each
 
 
 async def test_where_with_region_autocomplete(server: Server) -> None:
@@ -513,7 +515,7 @@ async def test_lookups_are_user_installable_and_chat_commands_stay_with_the_serv
 async def test_recommend_and_title_answer_in_a_direct_message(server: Server) -> None:
     assert set(server.alice_user.available_commands()) >= USER_INSTALLABLE
     picks = await server.alice_user.slash("recommend", n=2)
-    assert len(button_ids(picks)) == 2
+    assert len(button_ids(picks)) == 4
 
     found = await server.alice_user.slash("title", title="Miracle in Cell No. 7")
     [card] = embeds_of(found)
