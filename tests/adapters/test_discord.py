@@ -298,6 +298,30 @@ async def test_buttons_work_after_a_restart_over_the_same_database(
     assert "Parasite" in text_of(pressed)
 
 
+async def test_the_watchlist_button_on_a_card_adds_for_whoever_pressed(
+    server: Server, app: App
+) -> None:
+    choice = await pick_title(server, "title", "okja")
+    card = await server.alice.slash(server.channel, "title", title=choice["value"])
+    assert card.response is not None
+    add = next(i for i in button_ids(card) if i.startswith("/watchlist add #"))
+    okja = int(add.split("#")[1])
+    rows = card.response.components
+    assert all(len(row.get("components", [])) <= 5 for row in rows)
+
+    pressed = await server.mod.click(card.response.message, custom_id=add)
+    assert "Added Okja (2017) to your watchlist." in text_of(pressed)
+    async with app.db.unit_of_work() as repos:
+        mod = await repos.users.find("discord", str(server.mod.user.id))
+        alice = await repos.users.find("discord", str(server.alice_user.id))
+        assert mod is not None and await repos.watchlist.title_ids(mod) == {okja}
+        assert alice is None or await repos.watchlist.title_ids(alice) == set()
+
+    again = await server.mod.click(card.response.message, custom_id=add)
+    assert "already on your watchlist" in text_of(again)
+    assert f"/watchlist remove #{okja}" in button_ids(again)
+
+
 async def test_a_button_for_a_deleted_title_answers_politely(server: Server, app: App) -> None:
     choice = await pick_title(server, "title", "okja")
     card = await server.alice.slash(server.channel, "title", title=choice["value"])
