@@ -16,6 +16,8 @@ from db import models as m
 from db import sql
 
 WATCHLIST_SOURCES = ("chat", "letterboxd", "notify")
+# Rows per multi-row INSERT: 4 values each stays under SQLite's 999 bound parameters.
+_ROWS_PER_INSERT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +65,16 @@ class WatchlistRepository:
             }
             for tid in dict.fromkeys(title_ids)
         ]
-        if not rows:
-            return 0
-        before = await self.count(user_id)
-        stmt = sql.insert(self.session, m.WatchlistEntry).on_conflict_do_nothing()
-        await self.session.execute(stmt, rows)
-        return await self.count(user_id) - before
+        added = 0
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            stmt = (
+                sql.insert(self.session, m.WatchlistEntry)
+                .values(rows[start : start + _ROWS_PER_INSERT])
+                .on_conflict_do_nothing()
+                .returning(m.WatchlistEntry.title_id)
+            )
+            added += len((await self.session.execute(stmt)).all())  # only the new rows return
+        return added
 
     async def remove(self, user_id: int, title_id: int) -> bool:
         result = await self.session.execute(

@@ -8,6 +8,7 @@ import io
 import zipfile
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App
@@ -15,6 +16,7 @@ from bot.console_adapter.chat import console_context
 from bot.core.context import Attachment, CommandContext
 from bot.core.watchlist import PAGE_SIZE, PARTY_LABEL
 from db import models as m
+from db import watchlist_repository
 from db.imports.formats import Input
 from db.imports.importer import ImportOptions, Member, import_file
 from tests.party_support import member, say_as
@@ -297,3 +299,20 @@ async def test_buttons_add_for_whoever_presses(app: App) -> None:
     assert await listed(app, "ana") == {}
     where = await say(app, "/where Okja")
     assert f"/watchlist add #{okja}" in commands(where)
+
+
+async def test_adding_many_counts_only_the_new_ones(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(watchlist_repository, "_ROWS_PER_INSERT", 50)  # several statements
+    snap = await app.core.catalog.get()
+    ids = sorted(snap.titles)
+    async with app.db.unit_of_work(write=True) as repos:
+        user = await repos.users.ensure("console", "ana", "ana")
+        assert await repos.watchlist.add(user, ids[0]) is True
+        assert await repos.watchlist.add_many(user, ids, "letterboxd") == len(ids) - 1
+    async with app.db.unit_of_work(write=True) as repos:
+        assert await repos.watchlist.add_many(user, ids, "letterboxd") == 0
+        assert await repos.watchlist.count(user) == len(ids)
+        assert (await repos.watchlist.entries(user))[-1].source in ("chat", "letterboxd")
+    assert (await listed(app, "ana"))[ids[0]] == "chat"  # the first source is kept
