@@ -135,7 +135,11 @@ async def test_the_chat_list_counts_who_wants_each_title(app: App) -> None:
 
     taken = await say_as(app, bo, "/watchlist chat remove Okja")
     assert "1 other member still wants it" in taken.text
-    assert [len(i.detail.split(", ")) for i in (await say_as(app, ana, "/watchlist chat")).items]
+    after = await say_as(app, ana, "/watchlist chat")
+    assert [(i.title_id, i.detail) for i in after.items] == [
+        (parasite, "wanted by ana"),
+        (okja, "wanted by cy"),
+    ]
 
     private = await say(app, "/watchlist chat")
     assert private.is_error and "needs a group" in private.text
