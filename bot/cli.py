@@ -298,6 +298,7 @@ def import_(
         member=_member(user, display_name, Member),
         by=actor(admin),
         by_name=admin.display_name,
+        default_region=settings.default_region,
     )
 
     async def go() -> list[str]:

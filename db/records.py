@@ -58,6 +58,7 @@ class MemberSettings:
     region: str | None = None
     timezone: str | None = None
     services: tuple[str, ...] | None = None
+    alerts: bool = True  # watchlist alerts in private (/settings me alerts off)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
 from db import sql
+from db.alert_repository import AlertRepository
 from db.curation_repository import CurationRepository
 from db.records import (
     IMPORTED_PLATFORMS,
@@ -337,15 +338,17 @@ class UserRepository:
     async def member_settings(self, platform: str, platform_user_id: str) -> MemberSettings:
         row = (
             await self.session.execute(
-                select(m.User.region, m.User.timezone, m.User.services).where(
+                select(m.User.region, m.User.timezone, m.User.services, m.User.alerts).where(
                     m.User.platform == platform, m.User.platform_user_id == platform_user_id
                 )
             )
         ).first()
         if row is None:
             return MemberSettings()
-        region, timezone, services = row
-        return MemberSettings(region, timezone, None if services is None else tuple(services))
+        region, timezone, services, alerts = row
+        return MemberSettings(
+            region, timezone, None if services is None else tuple(services), bool(alerts)
+        )
 
     async def set_region(self, user_id: int, region: str | None) -> None:
         await self.session.execute(update(m.User).where(m.User.id == user_id).values(region=region))
@@ -624,3 +627,4 @@ class Repositories:
         self.parties = WatchPartyRepository(session)
         self.curation = CurationRepository(session, self.catalog)
         self.watchlist = WatchlistRepository(session)
+        self.alerts = AlertRepository(session)

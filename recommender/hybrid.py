@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +57,9 @@ PARTS = ("content", "collab", "popularity", "quality", "era", "trend")
 RANKED_KEEP = 1000  # candidates kept per history
 RANKED_LRU = 256  # histories kept besides the precomputed ones
 PRECOMPUTE_MIN_RATINGS = 100
+# At most this many members' lists are ranked at build, the most recently active first: the
+# cost of a build must not grow with members × titles (each ranking scores every title).
+PRECOMPUTE_MAX_MEMBERS = 200
 
 
 def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -177,12 +180,15 @@ class Recommender:
         weights: HybridWeights | None = None,
         content_weights: ContentWeights | None = None,
         content: ContentModel | None = None,
+        dataset_users: Collection[str] = (),
     ) -> Recommender:
         """Build from catalog facts and rating triples. Pass `content` to reuse an already
-        built content model (e.g. when only the ratings changed)."""
+        built content model (e.g. when only the ratings changed). `dataset_users`: raters
+        who came with a data set (MovieLens): their opinions count, but they never ask for
+        picks, so none are ranked for them ahead of time."""
         weights = weights or load_weights()
         content = content or ContentModel.build(titles, content_weights)
-        return cls.with_ratings(content, ratings, offers or {}, weights)
+        return cls.with_ratings(content, ratings, offers or {}, weights, dataset_users)
 
     @classmethod
     def with_ratings(
@@ -191,6 +197,7 @@ class Recommender:
         ratings: Iterable[RatingTriple],
         offers: Mapping[int, Sequence[Offer]],
         weights: HybridWeights,
+        dataset_users: Collection[str] = (),
     ) -> Recommender:
         triples = [r for r in ratings if r.title_id in content.row]
         n = len(content.ids)
@@ -235,20 +242,30 @@ class Recommender:
             by_year,
             first_year,
         )
-        rec.precompute(PRECOMPUTE_MIN_RATINGS)
+        rec.precompute(PRECOMPUTE_MIN_RATINGS, PRECOMPUTE_MAX_MEMBERS, skip=set(dataset_users))
         return rec
 
-    def precompute(self, min_ratings: int) -> None:
-        """Rank the picks of every member with at least `min_ratings` ratings now (off the
-        event loop), as `recommend` asks for them and as `personal` does without rating times."""
-        for user, history in self.histories.items():
-            if len(history) >= min_ratings:
-                for rated_at in (self.rated_years.get(user), None):
-                    key = self._ranked_key(history, rated_at)
-                    if key not in self._ranked:
-                        ranked = self._rank(history, rated_at)
-                        if ranked is not None:
-                            self._ranked[key] = ranked
+    def precompute(self, min_ratings: int, most: int, skip: Collection[str] = ()) -> None:
+        """Rank now (off the event loop) the picks of the `most` most recently active members
+        with at least `min_ratings` ratings, as `recommend` asks for them and as `personal`
+        does without rating times; anyone else is ranked on first ask and kept in the LRU."""
+        long_histories = [
+            user
+            for user, history in self.histories.items()
+            if len(history) >= min_ratings and user not in skip
+        ]
+        last_active = {
+            user: float(self.rated_years[user].max()) if user in self.rated_years else 0.0
+            for user in long_histories
+        }
+        for user in sorted(long_histories, key=lambda u: -last_active[u])[:most]:
+            history = self.histories[user]
+            for rated_at in (self.rated_years.get(user), None):
+                key = self._ranked_key(history, rated_at)
+                if key not in self._ranked:
+                    ranked = self._rank(history, rated_at)
+                    if ranked is not None:
+                        self._ranked[key] = ranked
 
     # -- the compatible, content-model-shaped surface ----------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +95,26 @@ def test_long_histories_are_ranked_at_build(monkeypatch: pytest.MonkeyPatch) -> 
     rec = Recommender.build(catalog(), ratings())
     long_ones = [h for h in rec.histories.values() if len(h) >= 40]
     assert long_ones and len(rec._ranked) == 2 * len(long_ones)  # with and without rating times
+
+
+def test_only_recently_active_members_are_ranked_at_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hybrid, "PRECOMPUTE_MIN_RATINGS", 25)
+    monkeypatch.setattr(hybrid, "PRECOMPUTE_MAX_MEMBERS", 2)
+    triples = ratings()
+    long_users = sorted({r.user for r in triples if sum(x.user == r.user for x in triples) >= 25})
+    assert len(long_users) >= 4
+    dataset, *members = long_users
+    # The last member rated most recently, then the one before: those two are ranked.
+    latest = {u: 1.7e9 + i * 86_400 for i, u in enumerate(members)}
+    dated = [replace(r, at=latest.get(r.user, r.at)) for r in triples]
+    rec = Recommender.build(catalog(), dated, dataset_users={dataset})
+    ranked = [u for u in rec.histories if rec._ranked_key(rec.histories[u], None) in rec._ranked]
+    assert sorted(ranked) == sorted(members[-2:])
+    # Anyone else is still answered, ranked on first ask, and the same as from scratch.
+    history = rec.histories[dataset]
+    assert rec.personal(history, k=5) == from_scratch(rec, history, TitleFilter(), None)
 
 
 def test_each_tuner_keeps_the_others_weights(tmp_path: Path) -> None:

@@ -320,3 +320,24 @@ async def test_adding_many_counts_only_the_new_ones(
         assert await repos.watchlist.count(user) == len(ids)
         assert (await repos.watchlist.entries(user))[-1].source in ("chat", "letterboxd")
     assert (await listed(app, "ana"))[ids[0]] == "chat"  # the first source is kept
+
+
+async def test_a_letterboxd_watchlist_owes_no_alerts_for_offers_already_there(app: App) -> None:
+    """Okja was on Netflix before the member listed it: importing their watchlist is not news
+    about Netflix, so no availability alert is owed (the alerts are for offers that arrive)."""
+    for line in ("/settings me region KR", "/settings me services netflix"):
+        assert not (await say(app, line)).is_error
+    ctx = replace(
+        console_context("ana"), attachment=Attachment("watchlist.csv", LETTERBOXD_WATCHLIST)
+    )
+    reply = await app.dispatcher.handle(ctx, "/import letterboxd")
+    assert not reply.is_error, reply.text
+    assert await title_id(app, "Okja", 2017) in await listed(app, "ana")
+    assert await count_rows(app, m.AvailabilityAlert) == 0
+
+
+async def test_notify_says_so_when_alerts_are_off(app: App) -> None:
+    assert not (await say(app, "/settings me alerts off")).is_error
+    reply = await say(app, "/where Okja --notify")
+    assert any("alerts are off" in n and "/settings me alerts on" in n for n in reply.notes)
+    assert not any("I'll message you" in n for n in reply.notes)

@@ -28,5 +28,7 @@ class ConsoleMessenger:
         """The console has no native polls: /vote simply stops being accepted."""
 
     async def send_private(self, user_id: str, reply: Reply) -> bool:
-        """One shared screen: nothing is private, the chat gets it."""
-        return False
+        """The console has one member, at this screen: a private message is printed to them."""
+        print(f"\n📬 reelbot, to you:\n{render(reply)}\n", file=self.stdout)
+        self.stdout.flush()
+        return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -140,7 +140,10 @@ class AdminImport:
 
     async def run(self, ctx: CommandContext, args: str) -> Reply:
         """Callers check that ctx is an admin first."""
-        options = import_options(parse_import_args(args), ctx)
+        options = replace(
+            import_options(parse_import_args(args), ctx),
+            default_region=self.core.settings.default_region,
+        )
         attachment = ctx.attachment
         if attachment is None:
             return Reply(text="Attach the catalog file to import. " + USAGE, notes=HOW)

@@ -89,7 +89,9 @@ class CatalogSnapshot:
             titles={t.id: t for t in titles},
             offers=offers,
             index=TitleIndex(titles),
-            model=Recommender.build(titles, ratings, offers, weights=weights),
+            model=Recommender.build(
+                titles, ratings, offers, weights=weights, dataset_users=extras.dataset_users
+            ),
             ratings_mark=ratings_mark,
             notability=Notability.build(
                 ((r.user, r.title_id) for r in ratings),
@@ -154,7 +156,7 @@ class CatalogSnapshot:
     ) -> CatalogSnapshot:
         """The same catalog with the collaborative part refitted on new ratings."""
         model = Recommender.with_ratings(
-            self.model.content, ratings, self.offers, self.model.weights
+            self.model.content, ratings, self.offers, self.model.weights, dataset_users or ()
         )
         notability = self.notability.with_ratings(
             ((r.user, r.title_id) for r in ratings), dataset_users or set()

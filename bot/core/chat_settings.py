@@ -264,7 +264,8 @@ class ChatSettingsCommands:
                 text="Your settings: " + describe_member(member),
                 notes=(
                     "Change one with /settings me region KR, /settings me services "
-                    'netflix, viki or /settings me timezone Seoul ("none" clears it).',
+                    'netflix, viki, /settings me timezone Seoul ("none" clears it) or '
+                    "/settings me alerts off.",
                 ),
             )
         unset = value.lower() in UNSET_WORDS
@@ -288,10 +289,18 @@ class ChatSettingsCommands:
                 else "Your services are cleared."
             )
             await self._save_member(ctx, lambda repos, uid: repos.users.set_services(uid, services))
+        elif what in {"alerts", "alert", "notifications"}:
+            on = parse_switch(value)
+            done = (
+                "I'll message you privately when a title on your watchlist reaches your services."
+                if on
+                else "No more watchlist alerts; /settings me alerts on brings them back."
+            )
+            await self._save_member(ctx, lambda repos, uid: repos.alerts.set_alerts(uid, on))
         else:
             raise UsageError(
                 f'There is no setting "{shorten(what, 40)}" of yours. '
-                "Yours: region, services, timezone."
+                "Yours: region, services, timezone, alerts."
             )
         return await self.show(ctx, done)
 
@@ -358,11 +367,25 @@ def parse_region(value: str) -> str:
     return code
 
 
+_ON = {"on", "yes", "true", "1", "enable", "enabled"}
+_OFF = {"off", "no", "false", "0", "disable", "disabled", "none", "stop"}
+
+
+def parse_switch(value: str) -> bool:
+    word = value.strip().casefold()
+    if word in _ON:
+        return True
+    if word in _OFF:
+        return False
+    raise UsageError(f'Say on or off, e.g. /settings me alerts off (not "{shorten(value, 20)}").')
+
+
 def describe_member(member: MemberSettings) -> str:
     parts = [
         f"region {member.region}" if member.region else "region not set",
         f"services {', '.join(member.services)}" if member.services else "services not set",
         f"time zone {member.timezone}" if member.timezone else "time zone not set",
+        "watchlist alerts " + ("on" if member.alerts else "off"),
     ]
     return "; ".join(parts) + "."
 

@@ -521,10 +521,13 @@ class Core:
         offers = snap.offers.get(t.id, [])
         async with self.db.unit_of_work() as repos:
             editorial = await repos.curation.editorial_for(t.id)
+            member = (
+                await repos.users.member_settings(ctx.platform, ctx.user_id) if notify else None
+            )
         prefs = await self.preferences(ctx, region)
         region = prefs.region
-        if notify:
-            notes = [*notes, self._notify_note(prefs)]
+        if member is not None:
+            notes = [*notes, self._notify_note(prefs, member.alerts)]
         # Services a reviewer named without a region or date: shown apart from the offers.
         mentions = reviewer_mentions(editorial, {o.provider.casefold() for o in offers})
         actions = () if notify else (watchlist_action(t.id),)
@@ -592,7 +595,12 @@ class Core:
             actions=actions,
         )
 
-    def _notify_note(self, prefs: Preferences) -> str:
+    def _notify_note(self, prefs: Preferences, alerts_on: bool) -> str:
+        if not alerts_on:
+            return (
+                "On your watchlist. Your watchlist alerts are off, so I won't message you: "
+                "/settings me alerts on"
+            )
         if not prefs.services:
             return (
                 "On your watchlist. I'll message you when it is on your services — tell me "

@@ -296,9 +296,10 @@ class Curator:
             raise UsageError("A link starts with http:// or https://.")
         offer = {"provider": provider, "region": region, "kind": kind, "link": link}
         async with self.core.db.unit_of_work(write=True) as repos:
-            await repos.catalog.add_offer(
-                t.id, provider, region, kind, date.today(), link, f"{SOURCE}:{actor(ctx)}"
-            )
+            async with repos.alerts.owed_for_new_offers(self.core.settings.default_region):
+                await repos.catalog.add_offer(
+                    t.id, provider, region, kind, date.today(), link, f"{SOURCE}:{actor(ctx)}"
+                )
             await repos.catalog.bump_revision()
             await self._audit(repos, ctx, "where.add", f"{t.name} #{t.id}", None, offer)
         self._changed()

@@ -488,12 +488,13 @@ class EditorialDesk:
             source = f"{SOURCE}:{review_id}"
             offers = []
             if region:
-                for provider in article.where_to_watch:
-                    kind = provider_kind(provider)
-                    await repos.catalog.add_offer(
-                        title_id, provider, region, kind, today(), None, source
-                    )
-                    offers.append({"provider": provider, "region": region, "kind": kind})
+                async with repos.alerts.owed_for_new_offers(self.core.settings.default_region):
+                    for provider in article.where_to_watch:
+                        kind = provider_kind(provider)
+                        await repos.catalog.add_offer(
+                            title_id, provider, region, kind, today(), None, source
+                        )
+                        offers.append({"provider": provider, "region": region, "kind": kind})
             for other in compares:
                 await repos.catalog.link(title_id, other, "compares_with", source)
             await repos.catalog.bump_revision()

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import NamedTuple
 
+from bot.core.alerts import AlertSender
 from bot.core.clock import Clock
 from bot.core.outbox import Messenger
 from bot.core.watchparty import WatchParties
@@ -73,6 +74,8 @@ class Scheduler:
         self._wake = asyncio.Event()
         parties.on_jobs = self._wake.set
         parties.messengers.update(self.messengers)
+        # Watchlist alerts go out from the same passes, under the same holder name.
+        self.alerts = AlertSender(parties.db, messengers, self.clock, self.holder, lease)
 
     @property
     def platforms(self) -> list[str]:
@@ -103,6 +106,8 @@ class Scheduler:
             sent += outcome == "sent"
             skipped += outcome == "skipped"
             failed += outcome == "failed"
+        if stop is None or not stop.is_set():
+            await self.alerts.run_due()
         return Tick(closed, sent, skipped, failed)
 
     async def _run_leased(self, job: JobRecord) -> str:
@@ -170,6 +175,7 @@ class Scheduler:
         """Give back whatever this scheduler still holds (after a cancelled send)."""
         async with self.parties.db.unit_of_work(write=True) as repos:
             released = await repos.parties.release_jobs(self.holder)
+            await repos.alerts.release(self.holder)
         if released:
             log.info("released %d watch-party job(s) for another process", released)
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
 from db import sql
+from db.alert_repository import AlertRepository
 from db.curation_repository import CurationRepository
 from db.imports.bulk import NAME_CHARS, BulkWriter
 from db.imports.formats import (
@@ -100,6 +101,8 @@ class ImportOptions:
     # Write an audit row with the import_runs row. Catalog imports are admin actions; a member
     # bringing their own Letterboxd history is not.
     audit: bool = True
+    # Where members with no region of their own (nor their chats) watch: for watchlist alerts.
+    default_region: str | None = None
 
 
 @dataclass(slots=True)
@@ -112,6 +115,7 @@ class ImportSummary:
     unchanged: int = 0
     skipped: int = 0
     offers: int = 0
+    alerts: int = 0  # watchlist alerts this import made due
     ratings_added: int = 0
     ratings_updated: int = 0
     ratings_kept: int = 0
@@ -144,6 +148,8 @@ class ImportSummary:
             )
         if self.offers:
             out.append(f"availability: {self.offers:,} entries written or confirmed")
+        if self.alerts:
+            out.append(f"watchlist alerts: {self.alerts:,} members' titles newly available")
         if self.ratings_added or self.ratings_updated or self.ratings_kept or self.users_added:
             out.append(
                 f"ratings: {self.ratings_added:,} added, {self.ratings_updated:,} updated, "
@@ -259,6 +265,8 @@ class _Run:
         self.links: dict[tuple[str, str], tuple[str | None, tuple[str, ...]]] = {}
 
     async def execute(self) -> None:
+        alerts = AlertRepository(self.session)
+        watched_before = await alerts.watched_offers()
         self.index = await load_index(self.session)
         self.titles_before = await self._title_count()
         titles = read_titles(self.bundle, provider=self.options.provider, default_as_of=self.as_of)
@@ -266,6 +274,8 @@ class _Run:
         if self.bundle.format == "letterboxd":
             await self._member_ratings(read_ratings(self.bundle))
             await self._member_watchlist(read_watchlist(self.bundle))
+            # The member now watches titles whose offers are old news: no alert for those.
+            watched_before = await alerts.watched_offers()
         else:
             await self._dataset_ratings(read_ratings(self.bundle))
         if self.failed:
@@ -273,7 +283,12 @@ class _Run:
         changed = self.summary.added or self.summary.merged or self.summary.offers
         if changed:
             await _bump_revision(self.session)
-        await self._record()
+        run_id = await self._record()
+        # In the import's own transaction: the alerts exist exactly when its offers do.
+        added = await alerts.watched_offers() - watched_before
+        self.summary.alerts = await alerts.queue(
+            added, f"import:{run_id}", self.options.default_region
+        )
 
     # -- titles ------------------------------------------------------------------------------
 
@@ -705,7 +720,7 @@ class _Run:
     async def _title_count(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(m.Title)) or 0)
 
-    async def _record(self) -> None:
+    async def _record(self) -> int:
         """The import_runs row and, for catalog imports, the audit row (who, what, when,
         before/after), in the import's own transaction: both exist exactly when it was written."""
         s, options = self.summary, self.options
@@ -724,7 +739,7 @@ class _Run:
         self.session.add(run)
         await self.session.flush()
         if not options.audit:
-            return
+            return run.id
         after: dict[str, object] = {
             "titles": await self._title_count(),
             "format": s.format,
@@ -748,6 +763,7 @@ class _Run:
             {"titles": self.titles_before},
             after,
         )
+        return run.id
 
 
 def _merge_into_pending(
