@@ -434,7 +434,9 @@ class Core:
         times = [r.updated_at.timestamp() for r in mine]
         notes: list[str] = [] if filters.is_empty else [filters.describe()]
         if filters.watchlist:
-            return self._watchlist_picks(snap, ctx, rated, listed, limit, filters, prefs, notes)
+            return self._watchlist_picks(
+                snap, ctx, rated, times, listed, limit, filters, prefs, notes
+            )
         suggestions = snap.personal_picks(
             rated, limit, filters.titles, times, time.time(), exclude=listed
         )
@@ -468,6 +470,7 @@ class Core:
         snap: CatalogSnapshot,
         ctx: CommandContext,
         rated: dict[int, float],
+        rated_at: list[float],
         listed: set[int],
         limit: int,
         filters: ListFilters,
@@ -480,7 +483,7 @@ class Core:
                 text="Your watchlist is empty, so there is nothing to rank.",
                 notes=("Add titles with /watchlist add <title>, or + Watchlist on a card.",),
             )
-        suggestions = snap.watchlist_picks(rated, listed, limit, filters.titles)
+        suggestions = snap.watchlist_picks(rated, listed, limit, filters.titles, rated_at)
         if not suggestions:
             return Reply(text="Nothing on your watchlist fits those filters.", notes=tuple(notes))
         how = "by your ratings" if rated else "by members' ratings; rate titles to tailor it"
