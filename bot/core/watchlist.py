@@ -111,7 +111,7 @@ class Watchlists:
         watch = self.core.offers_line(snap.offers.get(t.id, []), prefs.region, prefs.services)
         if not added:
             return Reply(
-                text=f"{self.core.label(t)} is already on your watchlist.",
+                text=f"{self.core.label(t)} is already on {_whose(ctx)} watchlist.",
                 notes=(*notes, watch),
                 actions=(
                     Action("Remove", f"/watchlist remove #{t.id}"),
@@ -119,7 +119,7 @@ class Watchlists:
                 ),
             )
         return Reply(
-            text=f"Added {self.core.label(t)} to your watchlist.",
+            text=f"Added {self.core.label(t)} to {_whose(ctx)} watchlist.",
             notes=(*notes, watch),
             actions=(
                 Action("My watchlist", "/watchlist"),
@@ -150,11 +150,11 @@ class Watchlists:
                 removed = await repos.watchlist.remove(user_id, t.id)
         if not removed:
             return Reply(
-                text=f"{self.core.label(t)} isn't on your watchlist, so nothing changed.",
+                text=f"{self.core.label(t)} isn't on {_whose(ctx)} watchlist, so nothing changed.",
                 notes=(*notes, "Your watchlist: /watchlist"),
             )
         return Reply(
-            text=f"Removed {self.core.label(t)} from your watchlist.",
+            text=f"Removed {self.core.label(t)} from {_whose(ctx)} watchlist.",
             notes=tuple(notes),
             actions=(
                 Action("Undo", f"/watchlist add #{t.id}"),
@@ -357,6 +357,13 @@ class Watchlists:
         if party is not None:
             actions.append(party)
         return tuple(actions)
+
+
+def _whose(ctx: CommandContext) -> str:
+    """ "your", or in a group (where everyone sees the answer to a button) the member's name."""
+    return (
+        f"{clean_user_text(ctx.display_name).strip() or ctx.user_id}'s" if ctx.is_group else "your"
+    )
 
 
 def _page_number(verb: str, rest: str) -> int | None:

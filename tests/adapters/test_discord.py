@@ -310,7 +310,7 @@ async def test_the_watchlist_button_on_a_card_adds_for_whoever_pressed(
     assert all(len(row.get("components", [])) <= 5 for row in rows)
 
     pressed = await server.mod.click(card.response.message, custom_id=add)
-    assert "Added Okja (2017) to your watchlist." in text_of(pressed)
+    assert "Added Okja (2017) to mod's watchlist." in text_of(pressed)  # the presser
     async with app.db.unit_of_work() as repos:
         mod = await repos.users.find("discord", str(server.mod.user.id))
         alice = await repos.users.find("discord", str(server.alice_user.id))
@@ -318,7 +318,7 @@ async def test_the_watchlist_button_on_a_card_adds_for_whoever_pressed(
         assert alice is None or await repos.watchlist.title_ids(alice) == set()
 
     again = await server.mod.click(card.response.message, custom_id=add)
-    assert "already on your watchlist" in text_of(again)
+    assert "already on mod's watchlist" in text_of(again)
     assert f"/watchlist remove #{okja}" in button_ids(again)
 
 

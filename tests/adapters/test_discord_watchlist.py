@@ -89,9 +89,9 @@ async def test_the_watchlist_button_adds_for_the_member_who_pressed(
     rows = card["data"]["components"]
     assert all(len(row["components"]) <= 5 for row in rows)
     assert pressed["type"] == 4, pressed
-    assert "Added Okja (2017) to your watchlist." in str(pressed["data"]["embeds"])
+    assert "Added Okja (2017) to jun's watchlist." in str(pressed["data"]["embeds"])
     assert await watchlist_of(app, PRESSER) == {okja}
     asker = user_install_interaction("title", [])["member"]["user"]
     assert await watchlist_of(app, asker) == set()
-    assert "already on your watchlist" in str(again["data"]["embeds"])
+    assert "already on jun's watchlist" in str(again["data"]["embeds"])
     assert custom_ids(again)["Remove"] == f"/watchlist remove #{okja}"

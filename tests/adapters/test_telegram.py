@@ -442,12 +442,12 @@ async def test_the_watchlist_button_on_a_card_adds_for_whoever_pressed(
     assert data == f"/watchlist add #{okja}"
 
     added = await press_for_message(telegram, card, data, user_id=7, name="Jun")
-    assert "Added Okja (2017) to your watchlist." in added.text
+    assert "Added Okja (2017) to Jun's watchlist." in added.text  # said in the group
     assert await watchlist_of(app, "7") == {okja}
     assert await watchlist_of(app, "42") == set()  # the member who asked for the card
 
     again = await press_for_message(telegram, card, data, user_id=7, name="Jun")
-    assert "already on your watchlist" in again.text
+    assert "already on Jun's watchlist" in again.text
     removed = await press_for_message(telegram, again, again.button("Remove"), user_id=7)
     assert "Removed Okja (2017)" in removed.text
     assert await watchlist_of(app, "7") == set()
