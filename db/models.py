@@ -404,6 +404,10 @@ class WatchParty(Base):
     # The native poll's final count per option (poll order), read when it was stopped: the
     # result counts these, so votes the bot never saw (cast while it was down) count too.
     poll_counts: Mapped[list[int] | None] = mapped_column(JSON)
+    # The platform's scheduled event for the party (a Discord guild event), once published:
+    # kept so it can be updated, cancelled and asked who is interested after a restart.
+    event_id: Mapped[str | None] = mapped_column(String(100))
+    event_url: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -462,7 +466,10 @@ class WatchPartyJob(Base):
     __tablename__ = "watch_party_jobs"
     __table_args__ = (
         UniqueConstraint("party_id", "kind", "offset_minutes"),
-        CheckConstraint("kind IN ('announce', 'stop_poll', 'remind', 'review')", name="kind"),
+        CheckConstraint(
+            "kind IN ('announce', 'stop_poll', 'remind', 'review', 'event', 'event_end')",
+            name="kind",
+        ),
         CheckConstraint(
             "state IN ('pending', 'sending', 'sent', 'skipped', 'failed')", name="state"
         ),

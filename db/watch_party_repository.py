@@ -42,6 +42,8 @@ class PartyRecord:
     poll_message_id: str | None
     created_at: datetime
     decided_at: datetime | None
+    event_id: str | None = None  # the platform's scheduled event, once published
+    event_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,8 @@ def _record(party: m.WatchParty, platform: str, chat_id: str, host_name: str) ->
         poll_message_id=party.poll_message_id,
         created_at=sql.as_utc(party.created_at),
         decided_at=sql.as_utc_or_none(party.decided_at),
+        event_id=party.event_id,
+        event_url=party.event_url,
     )
 
 
@@ -284,6 +288,24 @@ class WatchPartyRepository:
             .values(poll_platform_id=platform_poll_id, poll_message_id=message_id)
         )
 
+    async def set_event(self, party_id: int, event_id: str | None, url: str | None) -> None:
+        """The platform event published for the party (None, None: there is none any more)."""
+        await self.session.execute(
+            update(m.WatchParty)
+            .where(m.WatchParty.id == party_id)
+            .values(event_id=event_id, event_url=url)
+        )
+
+    async def move(self, party_id: int, starts_at: datetime, closes_at: datetime) -> bool:
+        """A new start (and voting deadline) for a party still ahead; False once it ended."""
+        moved = await self.session.scalar(
+            update(m.WatchParty)
+            .where(m.WatchParty.id == party_id, m.WatchParty.state.in_(("voting", "scheduled")))
+            .values(starts_at=starts_at, closes_at=closes_at)
+            .returning(m.WatchParty.id)
+        )
+        return moved is not None
+
     async def claim_close(self, party_id: int, closed_by: str, now: datetime) -> bool:
         """voting -> scheduled, in exactly one transaction of one process."""
         claimed = await self.session.scalar(
@@ -456,6 +478,44 @@ class WatchPartyRepository:
                 done_at=job.due_at if job.state != "pending" else None,
             )
             await self.session.execute(stmt.on_conflict_do_nothing())
+
+    async def replan_jobs(
+        self, party_id: int, platform: str, kinds: Iterable[str], jobs: Iterable[NewJob]
+    ) -> None:
+        """The party's jobs of `kinds` become `jobs` (after a new start): pending ones are
+        dropped, and one that already ran is due again at its new time. A job being sent right
+        now is left to finish."""
+        pending = and_(m.WatchPartyJob.party_id == party_id, m.WatchPartyJob.state == "pending")
+        await self.session.execute(
+            delete(m.WatchPartyJob).where(pending, m.WatchPartyJob.kind.in_(list(kinds)))
+        )
+        for job in jobs:
+            stmt = sql.insert(self.session, m.WatchPartyJob).values(
+                party_id=party_id,
+                platform=platform,
+                kind=job.kind,
+                offset_minutes=job.offset_minutes,
+                due_at=job.due_at,
+                state="pending",
+                attempts=0,
+            )
+            again = {
+                "due_at": job.due_at,
+                "state": "pending",
+                "attempts": 0,
+                "done_at": None,
+                "claimed_at": None,
+                "claimed_by": None,
+                "lease_until": None,
+                "message_id": None,
+            }
+            await self.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["party_id", "kind", "offset_minutes"],
+                    set_=again,
+                    where=m.WatchPartyJob.state != "sending",
+                )
+            )
 
     async def claim_jobs(
         self,

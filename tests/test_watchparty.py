@@ -299,3 +299,19 @@ async def test_native_poll_api_for_adapters(db_url: str, tmp_path: Path) -> None
         assert "pick: Okja (2017)" in result.text  # 1-1 tie: Okja is earlier than The Host
         late = await app.parties.poll_answered("telegram", "poll-77", voter(5), [0])
         assert late is not None and late.is_error and "closed" in late.text
+
+
+async def test_moving_a_party_while_it_votes_ends_the_vote_by_the_new_start(
+    db_url: str, tmp_path: Path
+) -> None:
+    clock = FakeClock()  # Wed 25 Nov 2026 06:00 UTC
+    async with party_app(db_url, tmp_path, clock) as app:
+        out = await chat(app, "/watchparty new 2026-11-28 20:00; Parasite; Okja --for 3d\n", "ana")
+        assert "Voting closes Sat 28 Nov 2026 06:00 (UTC)" in out, out
+
+        out = await chat(app, "/watchparty move 2026-11-20 20:00\n/watchparty move\n", "ana")
+        assert "past" in out and "/watchparty move sat 9pm" in out
+        out = await chat(app, "/watchparty move 2026-11-26 20:00\n/watchparty\n", "bo")
+        assert "The watch party now starts Thu 26 Nov 2026 20:00 (UTC)." in out, out
+        assert "Voting closes Thu 26 Nov 2026 20:00 (UTC)." in out
+        assert "closes Thu 26 Nov 2026 20:00 (UTC)" in out.split("now starts")[1]

@@ -51,4 +51,6 @@ def render(reply: Reply) -> str:
         lines.extend(_wrap(f"· {note}", ""))
     if reply.actions:
         lines.append("→ " + "   ".join(f"[{a.label}] {a.command}" for a in reply.actions))
+    if reply.links:
+        lines.append("→ " + "   ".join(f"{link.label}: {link.url}" for link in reply.links))
     return "\n".join(lines)

@@ -23,6 +23,15 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A button that opens a web address (a platform's event page) instead of running a
+    command."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class TitleCard:
     title_id: int | None  # None: a card about something else (stats): no rating buttons
     heading: str  # "Miracle in Cell No. 7 (2013)"
@@ -69,6 +78,7 @@ class Reply:
     items: tuple[Item, ...] = ()
     notes: tuple[str, ...] = ()
     actions: tuple[Action, ...] = ()
+    links: tuple[Link, ...] = ()
     poll: Poll | None = None
     kind: str = "info"  # "info" | "error" | "apology"
 

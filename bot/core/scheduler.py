@@ -31,6 +31,7 @@ from typing import NamedTuple
 from bot.core.alerts import AlertSender
 from bot.core.clock import Clock
 from bot.core.outbox import Messenger
+from bot.core.party_events import EVENT_JOBS
 from bot.core.watchparty import WatchParties
 from db.watch_party_repository import JobRecord
 
@@ -141,14 +142,10 @@ class Scheduler:
         messenger = self.messengers[job.platform]
         message_id: str | None = None
         try:
-            party, reply = await self.parties.job_message(job, self.clock())
-            stops_poll = job.kind in ("announce", "stop_poll")
-            if party is not None and stops_poll and party.poll_message_id:
-                await messenger.stop_poll(party.platform_chat_id, party.poll_message_id)
-            if party is not None and reply is not None:
-                sent = await messenger.send(party.platform_chat_id, reply)
-                message_id = sent.message_id if sent else None
-            outcome = "sent" if reply is not None or job.kind == "stop_poll" else "skipped"
+            if job.kind in EVENT_JOBS:  # the platform's scheduled event, not a message
+                outcome = await self.parties.run_event_job(job)
+            else:
+                outcome, message_id = await self._send(job, messenger)
         except Exception:
             log.exception(
                 "watch-party job %s (%s) failed, attempt %s", job.id, job.kind, job.attempts
@@ -163,7 +160,24 @@ class Scheduler:
                 )
             return "retry"
         # Straight after the send: a crash from here on can repeat only this one message.
-        async with db.unit_of_work(write=True) as repos:
+        return await self._finish(job, outcome, message_id)
+
+    async def _send(self, job: JobRecord, messenger: Messenger) -> tuple[str, str | None]:
+        """What the job says, sent (and the party's poll stopped first for a result): the
+        outcome and the sent message's id."""
+        message_id: str | None = None
+        party, reply = await self.parties.job_message(job, self.clock())
+        stops_poll = job.kind in ("announce", "stop_poll")
+        if party is not None and stops_poll and party.poll_message_id:
+            await messenger.stop_poll(party.platform_chat_id, party.poll_message_id)
+        if party is not None and reply is not None:
+            sent = await messenger.send(party.platform_chat_id, reply)
+            message_id = sent.message_id if sent else None
+        outcome = "sent" if reply is not None or job.kind == "stop_poll" else "skipped"
+        return outcome, message_id
+
+    async def _finish(self, job: JobRecord, outcome: str, message_id: str | None) -> str:
+        async with self.parties.db.unit_of_work(write=True) as repos:
             kept = await repos.parties.finish_job(
                 job.id, self.holder, outcome, self.clock(), message_id
             )

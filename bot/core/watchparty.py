@@ -5,6 +5,7 @@ Commands (registered on the Dispatcher by `register`):
     /watchparty                                             the active party with its vote count
     /watchparty join | leave                                RSVP for reminders and the rating ask
     /watchparty close | cancel                              host or admin
+    /watchparty move <when>                                 a new start (host or admin)
     /watchparty history                                     past parties
     /vote <n> | /vote 0 | /vote none                        vote, change, withdraw
 
@@ -29,6 +30,7 @@ Scheduler (bot/core/scheduler.py) and each front end's Messenger (bot/core/outbo
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,9 +55,10 @@ from bot.core.context import CommandContext
 from bot.core.dispatch import CommandSpec, Dispatcher, is_exact_title
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
 from bot.core.group_picks import DEFAULT_PICKS, available_on, proposals
-from bot.core.outbox import Messenger
+from bot.core.outbox import Messenger, PartyEvent
+from bot.core.party_events import CANCEL_JOB, PUBLISH_JOB, PartyEvents, runtime
 from bot.core.poll_answers import PollAnswer, PollAnswerQueue
-from bot.core.replies import Action, Item, Poll, PollOption, Reply
+from bot.core.replies import Action, Item, Link, Poll, PollOption, Reply
 from bot.core.text import clean_user_text, shorten
 from bot.core.when import (
     format_duration,
@@ -69,18 +72,21 @@ from db.models import MAX_PARTY_CANDIDATES, MIN_PARTY_CANDIDATES
 from db.repositories import Repositories
 from db.watch_party_repository import CandidateRecord, JobRecord, NewJob, PartyRecord
 
+log = logging.getLogger(__name__)
+
 DEFAULT_VOTING = timedelta(hours=24)
 MAX_VOTING = timedelta(days=7)
 MIN_VOTING = timedelta(minutes=5)
 LATE_START_GRACE = timedelta(minutes=30)  # an "it's starting" reminder later than this is noise
-DEFAULT_LENGTH = timedelta(minutes=120)  # for the rating ask when the runtime is unknown
+RATING_ASK_AFTER_END = timedelta(minutes=15)  # the credits, a moment to talk
 HISTORY_LIMIT = 10
 MAX_ARGS_CHARS = 3000  # ten long titles and a time
 POLL_OPTION_CHARS = 55  # Telegram allows 100, Discord 55
 
 WATCHPARTY_SPEC = CommandSpec(
     "watchparty",
-    "/watchparty [new [when] [title; title; …] | join | leave | close | cancel | history]",
+    "/watchparty [new [when] [title; title; …] | join | leave | move <when> | close | cancel "
+    "| history]",
     "pick what to watch together: a poll, the winner, reminders",
     "/watchparty new sat 8pm; Parasite; Okja; The Host",
 )
@@ -122,6 +128,8 @@ class WatchParties:
         # Per platform, the Scheduler's messengers: they stop native polls (a vote on one is
         # decided by the poll's final counts, read as it is stopped) and remind in private.
         self.messengers: dict[str, Messenger] = {}
+        # The party as the platform's scheduled event, where it has them (Discord).
+        self.events = PartyEvents(self.db, self.messengers)
 
     # -- /watchparty -------------------------------------------------------------------------
 
@@ -144,6 +152,8 @@ class WatchParties:
         }
         if verb in {"new", "start", "create", "open"}:
             return await self.open(ctx, rest.strip())
+        if verb in {"move", "time", "reschedule"}:
+            return await self.move(ctx, rest.strip())
         if verb in simple:
             if rest.strip() and verb != "":
                 raise UsageError(f"/watchparty {verb} takes nothing after it.")
@@ -369,6 +379,7 @@ class WatchParties:
         decision = await self.decide(party.id, by, now, announce=False)
         if decision is None:
             raise UserError("The vote has just been closed; see /watchparty.")
+        await self._publish_for_host(decision.party.id, now)
         return await self.result_reply(decision.party.id)
 
     async def cancel(self, ctx: CommandContext) -> Reply:
@@ -380,10 +391,53 @@ class WatchParties:
             by = clean_user_text(ctx.display_name).strip() or ctx.user_id
             if not await repos.parties.cancel(party.id, by, now):
                 raise UserError("That party has just ended; see /watchparty history.")
-            if party.poll_message_id:
-                await repos.parties.add_jobs(party.id, party.platform, [NewJob("stop_poll", now)])
+            jobs = [NewJob("stop_poll", now)] if party.poll_message_id else []
+            if party.state == "scheduled" and self.events.can_publish_here(party.platform):
+                # Decided: it may have an event, or one on the way.
+                jobs.append(NewJob(CANCEL_JOB, now))
+            await repos.parties.add_jobs(party.id, party.platform, jobs)
         self._jobs_added()
         return Reply(text=f"Watch party cancelled by {by}.", notes=("Start a new one any time.",))
+
+    async def move(self, ctx: CommandContext, when_text: str) -> Reply:
+        """A new start: the reminders, the rating ask and the party's event follow it; a vote
+        still open closes by the new start at the latest."""
+        if not when_text:
+            raise UsageError("Say when it starts now, e.g. /watchparty move sat 9pm")
+        now = self.clock()
+        snap = await self.core.catalog.get()
+        async with self.db.unit_of_work(write=True) as repos:
+            view = await enter_chat(self.core, repos, ctx)
+            party = await self._require_active(repos, view)
+            self._check_may_manage(ctx, party, view.user_id, "move")
+            zone = ZoneInfo(party.timezone)
+            starts_at = parse_when(when_text, zone, now)
+            if starts_at - now < MIN_VOTING:
+                raise UsageError("Pick a start at least 5 minutes from now.")
+            # A vote still open ends by the new start at the latest.
+            closes_at = min(party.closes_at, starts_at)
+            if not await repos.parties.move(party.id, starts_at, closes_at):
+                raise UserError("That party has just ended; see /watchparty history.")
+            moved = await repos.parties.get(party.id)
+            records = await repos.parties.candidates(party.id)
+            assert moved is not None
+            winner = next((c for c in records if c.position == moved.winner_position), None)
+            if moved.state == "scheduled" and winner is not None:
+                jobs = self._start_jobs(snap, moved, winner, now)
+                kinds = ["remind", "review"]
+                if self.events.can_publish_here(moved.platform):
+                    jobs.append(NewJob(PUBLISH_JOB, now))  # the event follows: edited in place
+                    kinds.append(PUBLISH_JOB)
+                await repos.parties.replan_jobs(moved.id, moved.platform, kinds, jobs)
+        self._jobs_added()
+        notes = ["Those who joined are reminded for the new time."]
+        if moved.state == "voting":
+            notes.insert(0, f"Voting closes {format_local(moved.closes_at, zone)}.")
+        what = self._what(snap, moved, records)  # "the watch party for Okja (2017)"
+        return Reply(
+            text=f"{what[:1].upper()}{what[1:]} now starts {format_local(starts_at, zone)}.",
+            notes=tuple(notes),
+        )
 
     async def history(self, ctx: CommandContext) -> Reply:
         snap = await self.core.catalog.get()
@@ -635,23 +689,99 @@ class WatchParties:
         announce: bool,
     ) -> list[NewJob]:
         jobs: list[NewJob] = []
+        upcoming = winner is not None and party.starts_at is not None and party.starts_at > now
+        if announce and upcoming and self.events.can_publish_here(party.platform):
+            # Before the announcement (same moment, claimed first), so the result links it. A
+            # host's close publishes at once instead (see close()). Decisions run where the
+            # platform's messenger is (its scheduler, or the command's process).
+            jobs.append(NewJob(PUBLISH_JOB, now))
         if announce:
             jobs.append(NewJob("announce", now))
         elif party.poll_message_id:  # not stopped yet (no messenger here): the scheduler will
             jobs.append(NewJob("stop_poll", now))
-        if party.starts_at is None or winner is None:
+        if winner is None:
             return jobs
+        return jobs + self._start_jobs(snap, party, winner, now)
+
+    def _start_jobs(
+        self, snap: CatalogSnapshot, party: PartyRecord, winner: CandidateRecord, now: datetime
+    ) -> list[NewJob]:
+        """The reminders and the rating ask for the party's start (none without one)."""
+        if party.starts_at is None:
+            return []
+        jobs: list[NewJob] = []
         for minutes in reminders_ahead(party.starts_at, party.reminder_minutes, now):
             # Never before the result: a late close (the deadline is the start) would otherwise
             # say "starts now" before saying what starts.
             due = max(party.starts_at - timedelta(minutes=minutes), now)
             jobs.append(NewJob("remind", due, minutes))
-        jobs.append(NewJob("review", party.starts_at + watch_length(snap, winner.title_id)))
+        ends = party.starts_at + runtime(snap, winner.title_id)
+        jobs.append(NewJob("review", ends + RATING_ASK_AFTER_END))
         return jobs
 
     def _jobs_added(self) -> None:
         if self.on_jobs is not None:
             self.on_jobs()
+
+    # -- the party as the platform's scheduled event -----------------------------------------
+
+    async def party_event(self, party: PartyRecord) -> PartyEvent | None:
+        """What the party's event says: the winner, from the start for its runtime, where to
+        watch it. None: nothing to publish (no winner, no start time, cancelled, over)."""
+        if party.state != "scheduled" or party.starts_at is None:
+            return None
+        snap = await self.core.catalog.get()
+        async with self.db.unit_of_work() as repos:
+            records = await repos.parties.candidates(party.id)
+            chat = await repos.parties.find_chat(party.platform, party.platform_chat_id)
+        winner = next((c for c in records if c.position == party.winner_position), None)
+        if winner is None or chat is None:
+            return None
+        region = chat.region or self.core.settings.default_region
+        zone = ZoneInfo(party.timezone)
+        description = (
+            f"Watch party in this channel, {format_local(party.starts_at, zone)}, "
+            f"hosted by {party.host_name}.\n"
+            f"{where_line(snap, self.core, winner.title_id, region, chat.services)}\n"
+            "Mark yourself interested to get the reminders."
+        )
+        return PartyEvent(
+            name=self._name(snap, winner.title_id),
+            description=description,
+            starts_at=party.starts_at,
+            ends_at=party.starts_at + runtime(snap, winner.title_id),
+        )
+
+    async def run_event_job(self, job: JobRecord) -> str:
+        """An "event" or "event_end" job: publish the party's event, or cancel it."""
+        async with self.db.unit_of_work() as repos:
+            party = await repos.parties.get(job.party_id)
+        if party is None:
+            return "skipped"
+        if job.kind == CANCEL_JOB or party.state == "cancelled":
+            return "sent" if await self.events.cancel(party) else "skipped"
+        event = await self.party_event(party)
+        if event is None:
+            return "skipped"
+        return "sent" if await self.events.publish(party, event) else "skipped"
+
+    async def _publish_for_host(self, party_id: int, now: datetime) -> None:
+        """Publish a party the host just closed, so the result they get links its event; after
+        a platform error the scheduler tries again."""
+        async with self.db.unit_of_work() as repos:
+            party = await repos.parties.get(party_id)
+        if party is None or not self.events.can_publish_here(party.platform):
+            return
+        if (event := await self.party_event(party)) is None:
+            return
+        try:
+            await self.events.publish(party, event)
+            return
+        except Exception:
+            log.warning("could not publish the event of party %s now", party_id, exc_info=True)
+        async with self.db.unit_of_work(write=True) as repos:
+            await repos.parties.add_jobs(party_id, party.platform, [NewJob(PUBLISH_JOB, now)])
+        self._jobs_added()
 
     # -- scheduler-facing: what each job says --------------------------------------------------
 
@@ -708,14 +838,19 @@ class WatchParties:
             notes.append("No start time was set; agree on one in the chat.")
         notes.append(where_line(snap, self.core, winner.title_id, region, chat.services))
         actions: list[Action] = [Action("Where to watch", f"/where #{winner.title_id}")]
+        links: tuple[Link, ...] = ()
         if party.state == "scheduled":
             notes.append("Join to get reminders: /watchparty join")
             actions.insert(0, Action("Join", "/watchparty join"))
+            if party.event_url:
+                notes.append("It is an event of the server too: mark it Interested for reminders.")
+                links = (Link("Event", party.event_url),)
         return Reply(
             text=f"🏆 Watch party pick: {name} ({how}).",
             items=self._tally_items(snap, records, tally),
             notes=tuple(notes),
             actions=tuple(actions),
+            links=links,
         )
 
     async def reminder_reply(self, party: PartyRecord, offset: int, now: datetime) -> Reply | None:
@@ -723,11 +858,11 @@ class WatchParties:
             return None
         if (offset > 0 and now >= party.starts_at) or now > party.starts_at + LATE_START_GRACE:
             return None  # late after a restart and no longer useful
-        async with self.db.unit_of_work() as repos:
-            attendees = await repos.parties.attendees(party.id)
-            records = await repos.parties.candidates(party.id)
-        if not attendees:
+        audience = await self.reminder_audience(party)
+        if not audience:
             return None
+        async with self.db.unit_of_work() as repos:
+            records = await repos.parties.candidates(party.id)
         snap = await self.core.catalog.get()
         winner = next((c for c in records if c.position == party.winner_position), None)
         name = self._name(snap, winner.title_id) if winner else "the watch party"
@@ -743,9 +878,22 @@ class WatchParties:
         zone = ZoneInfo(party.timezone)
         return Reply(
             text=f"⏰ {name} {timing} ({format_local(party.starts_at, zone)}).",
-            notes=(f"Going: {', '.join(n for _, n in attendees)}.",),
+            notes=(f"Going: {', '.join(n for _, n in audience)}.",),
             actions=(Action("Where to watch", f"/where #{winner.title_id}"),) if winner else (),
         )
+
+    async def reminder_audience(self, party: PartyRecord) -> list[tuple[str, str]]:
+        """Who is reminded, (platform user id, name): the members who joined, in the order
+        they joined, then those interested in the party's event who had not joined."""
+        async with self.db.unit_of_work() as repos:
+            accounts = await repos.parties.attendee_accounts(party.id)
+        joined = {user_id for user_id, _ in accounts}
+        interested = [
+            (user_id, name)
+            for user_id, name in await self.events.subscribers(party)
+            if user_id not in joined
+        ]
+        return accounts + interested
 
     async def _remind_privately(self, party: PartyRecord, reminder: Reply) -> Reply | None:
         """Each member who joined gets the reminder in private, in the order they joined, where
@@ -754,8 +902,7 @@ class WatchParties:
         messenger = self.messengers.get(party.platform)
         if messenger is None:
             return reminder
-        async with self.db.unit_of_work() as repos:
-            accounts = await repos.parties.attendee_accounts(party.id)
+        accounts = await self.reminder_audience(party)
         missed = [
             name
             for user_id, name in accounts
@@ -965,15 +1112,6 @@ def reminders_ahead(starts_at: datetime, minutes: Sequence[int], now: datetime) 
     """The reminders that can still be kept: a "starts in an hour" that is already late says
     nothing the result didn't (and must not be promised); "it's starting" always can."""
     return [n for n in minutes if n == 0 or starts_at - timedelta(minutes=n) >= now]
-
-
-def watch_length(snap: CatalogSnapshot, title_id: int) -> timedelta:
-    """How long after the start to ask for ratings: the film's runtime (one episode's worth for
-    a series) plus a little, or two hours when unknown."""
-    t = snap.titles.get(title_id)
-    if t is None or t.runtime_minutes is None:
-        return DEFAULT_LENGTH
-    return timedelta(minutes=t.runtime_minutes + 15)
 
 
 def available_line(

@@ -31,6 +31,7 @@ from bot.discord_adapter.delivery import (
 )
 from bot.discord_adapter.generic import install_commands
 from bot.discord_adapter.installs import user_installable
+from bot.discord_adapter.rating import RateButton
 from bot.discord_adapter.render import cut
 from bot.settings import Settings
 from db.models import MAX_REVIEW_CHARS
@@ -134,6 +135,7 @@ class ReelbotCog(commands.Cog):
         ctx: CommandContext,
         line: str,
         file: discord.Attachment | None,
+        ephemeral: bool = False,
     ) -> Reply:
         task = asyncio.ensure_future(self._handle(ctx, line, file))
         # Downloading and importing a file is slow, and parsing it may hold the event loop
@@ -143,7 +145,7 @@ class ReelbotCog(commands.Cog):
             await asyncio.wait({task}, timeout=defer_after)
         if not task.done():
             try:
-                await interaction.response.defer(thinking=True)
+                await interaction.response.defer(thinking=True, ephemeral=ephemeral)
             except discord.HTTPException:
                 log.warning("could not defer %s; the answer may arrive too late", line[:40])
         return await task
@@ -336,6 +338,19 @@ class ReelbotCog(commands.Cog):
         if isinstance(custom_id, str) and custom_id.startswith("/"):
             await self.run(interaction, custom_id)
 
+    async def rate_pressed(
+        self, interaction: discord.Interaction, title_id: int, stars: int
+    ) -> None:
+        """A 1★–5★ button under a title card (bot/discord_adapter/rating.py): the rating is the
+        presser's, and so is the answer, which only they see."""
+        line = f"/review #{title_id} {stars}"
+        ctx = context_for(interaction, self.settings)
+        reply = await self._reply(interaction, ctx, line, None, ephemeral=True)
+        try:
+            await answer_interaction(interaction, reply, ephemeral=True)
+        except discord.HTTPException:
+            log.exception("could not answer a rating of #%s in channel %s", title_id, ctx.chat_id)
+
     # -- native poll votes ------------------------------------------------------------------
 
     @commands.Cog.listener()
@@ -460,6 +475,7 @@ def create_bot(
     async def setup_hook() -> None:
         cog = ReelbotCog(bot, dispatcher, settings, polls, defer_after)
         await bot.add_cog(cog)
+        bot.add_dynamic_items(RateButton)  # stars on title cards, matched by custom_id
         install_commands(bot.tree, dispatcher.commands, cog.run, cog.title_choices)
         if shard_ids is not None and 0 not in shard_ids:
             return  # slash commands are global: the process with shard 0 syncs them, once

@@ -34,7 +34,7 @@ def _kwargs(outgoing: OutgoingMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
     if outgoing.embeds:
         kwargs["embeds"] = list(outgoing.embeds)
-    if view := view_for(outgoing.actions):
+    if view := view_for(outgoing.actions, outgoing.rate_title, outgoing.links):
         kwargs["view"] = view
     if outgoing.poll is not None:
         kwargs["poll"] = outgoing.poll
@@ -48,11 +48,14 @@ async def _deliver(reply: Reply, post: Post) -> list[Posted]:
     return posted
 
 
-async def answer_interaction(interaction: discord.Interaction, reply: Reply) -> list[Posted]:
-    """The reply as the interaction's response plus follow-ups (errors only to the asker)."""
+async def answer_interaction(
+    interaction: discord.Interaction, reply: Reply, *, ephemeral: bool = False
+) -> list[Posted]:
+    """The reply as the interaction's response plus follow-ups (errors, and everything when
+    `ephemeral`, only to the asker)."""
 
     async def post(outgoing: OutgoingMessage, kwargs: dict[str, Any]) -> discord.Message | None:
-        if outgoing.ephemeral:
+        if outgoing.ephemeral or ephemeral:
             kwargs["ephemeral"] = True
         if not interaction.response.is_done():
             await interaction.response.send_message(**kwargs)

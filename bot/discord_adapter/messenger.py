@@ -1,5 +1,6 @@
 """Messages nobody asked for (poll results, reminders): the Discord side of bot/core/outbox.py's
-Messenger, posting into a channel by id and ending native polls."""
+Messenger, posting into a channel by id and ending native polls; and its EventCalendar, watch
+parties as the server's scheduled events."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ import logging
 
 import discord
 
-from bot.core.outbox import PollEvents, SentMessage
+from bot.core.outbox import PartyEvent, PollEvents, PublishedEvent, SentMessage
 from bot.core.replies import Reply
 from bot.discord_adapter.delivery import PLATFORM, report_polls, send_to_channel
+from bot.discord_adapter.render import cut
+
+# https://discord.com/developers/docs/resources/guild-scheduled-event
+EVENT_NAME = 100
+EVENT_DESCRIPTION = 1000
+EVENT_LOCATION = 100
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +71,86 @@ class DiscordMessenger:
             log.info("cannot DM discord user %s: %s", user_id, error)
             return False
         return True
+
+    # -- EventCalendar: watch parties as the server's scheduled events ----------------------
+
+    async def _guild(self, chat_id: str) -> discord.Guild | None:
+        """The server the channel is in; None for a DM, or a channel the bot cannot see."""
+        channel = self.client.get_channel(int(chat_id))
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(int(chat_id))
+            except (discord.Forbidden, discord.NotFound) as error:
+                log.info("discord channel %s not found for its event: %s", chat_id, error)
+                return None
+        return getattr(channel, "guild", None)
+
+    async def _event(self, guild: discord.Guild, event_id: str) -> discord.ScheduledEvent | None:
+        try:
+            return await guild.fetch_scheduled_event(int(event_id), with_counts=False)
+        except discord.NotFound:
+            return None  # deleted by a member of the server
+
+    async def publish_event(
+        self, chat_id: str, event: PartyEvent, event_id: str | None
+    ) -> PublishedEvent | None:
+        """An external event whose location is the channel: created, or updated in place."""
+        guild = await self._guild(chat_id)
+        if guild is None:
+            return None
+        name = cut(event.name, EVENT_NAME)
+        description = cut(event.description, EVENT_DESCRIPTION)
+        location = cut(f"<#{chat_id}>", EVENT_LOCATION)
+        try:
+            existing = await self._event(guild, event_id) if event_id else None
+            if existing is not None and existing.status is discord.EventStatus.scheduled:
+                published = await existing.edit(
+                    name=name,
+                    description=description,
+                    start_time=event.starts_at,
+                    end_time=event.ends_at,
+                    entity_type=discord.EntityType.external,
+                    location=location,
+                )
+            else:
+                published = await guild.create_scheduled_event(
+                    name=name,
+                    description=description,
+                    start_time=event.starts_at,
+                    end_time=event.ends_at,
+                    entity_type=discord.EntityType.external,
+                    location=location,
+                    privacy_level=discord.PrivacyLevel.guild_only,
+                )
+        except discord.Forbidden as error:
+            log.warning(
+                "no event for the watch party in discord server %s (%s): give reelbot the "
+                "Manage Events permission there to list watch parties as server events",
+                guild.id,
+                error,
+            )
+            return None
+        return PublishedEvent(str(published.id), published.url)
+
+    async def cancel_event(self, chat_id: str, event_id: str) -> None:
+        guild = await self._guild(chat_id)
+        if guild is None:
+            return
+        try:
+            event = await self._event(guild, event_id)
+            if event is not None and event.status is discord.EventStatus.scheduled:
+                await event.cancel()
+        except discord.Forbidden as error:
+            log.warning(
+                "could not cancel event %s in discord server %s (%s): it needs Manage Events",
+                event_id,
+                guild.id,
+                error,
+            )
+
+    async def event_subscribers(self, chat_id: str, event_id: str) -> list[tuple[str, str]]:
+        guild = await self._guild(chat_id)
+        event = await self._event(guild, event_id) if guild is not None else None
+        if event is None:
+            return []
+        return [(str(user.id), user.display_name) async for user in event.users() if not user.bot]

@@ -13,7 +13,8 @@ from urllib.parse import urlparse
 
 import discord
 
-from bot.core.replies import Action, Item, Poll, Reply
+from bot.core.replies import Action, Item, Link, Poll, Reply
+from bot.discord_adapter.rating import STARS, star_buttons
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,8 @@ class OutgoingMessage:
     poll: discord.Poll | None = None
     ephemeral: bool = False
     poll_key: str | None = field(default=None)  # the core's name for `poll`
+    rate_title: int | None = None  # 1★–5★ buttons for this title, under the others
+    links: tuple[Link, ...] = ()  # buttons that open a web page (an event)
 
 
 def _item_blocks(n: int, item: Item) -> list[str]:
@@ -192,8 +195,9 @@ def _group(embeds: Sequence[discord.Embed]) -> list[tuple[discord.Embed, ...]]:
     return [tuple(g) for g in groups]
 
 
-def buttons(actions: Sequence[Action]) -> tuple[Action, ...]:
-    """The actions Discord can show: custom_id within 100 characters, unique, at most 25."""
+def buttons(actions: Sequence[Action], room: int = BUTTONS) -> tuple[Action, ...]:
+    """The actions Discord can show: custom_id within 100 characters, unique, at most `room`
+    (25, less what the star row takes)."""
     seen: set[str] = set()
     kept: list[Action] = []
     for action in actions:
@@ -203,7 +207,7 @@ def buttons(actions: Sequence[Action]) -> tuple[Action, ...]:
         if action.command not in seen:
             seen.add(action.command)
             kept.append(action)
-    return tuple(kept[:BUTTONS])
+    return tuple(kept[:room])
 
 
 def poll_hours(closes_at: datetime | None, now: datetime) -> int:
@@ -267,20 +271,35 @@ def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
     if reply.poll is not None and poll is None:
         embeds += _embeds(_poll_fallback(reply.poll))
     groups = _group(embeds)
+    # Stars only under a title's card: a card about anything else has no title to rate.
+    card = reply.card
+    rate_title = card.title_id if card is not None and not reply.is_error else None
+    links = tuple(link for link in reply.links if urlparse(link.url).scheme == "https")
+    room = BUTTONS - (len(STARS) if rate_title is not None else 0) - len(links)
     for i, group in enumerate(groups):
         last = i == len(groups) - 1
-        actions = buttons(reply.actions) if last else ()
-        messages.append(OutgoingMessage(group, actions, ephemeral=ephemeral))
+        messages.append(
+            OutgoingMessage(
+                group,
+                buttons(reply.actions, room) if last else (),
+                ephemeral=ephemeral,
+                rate_title=rate_title if last else None,
+                links=links if last else (),
+            )
+        )
     if poll is not None and reply.poll is not None:
         messages.append(OutgoingMessage(poll=poll, poll_key=reply.poll.key))
     return messages
 
 
-def view_for(actions: Sequence[Action]) -> discord.ui.View | None:
-    """Buttons whose custom_id is the command to run. A global listener answers them, so they
-    need no state and keep working after a restart; the view is stopped before sending so
-    discord.py does not keep every message's view in memory."""
-    if not actions:
+def view_for(
+    actions: Sequence[Action], rate_title: int | None = None, links: Sequence[Link] = ()
+) -> discord.ui.View | None:
+    """Buttons whose custom_id is the command to run, then the stars for `rate_title`. A global
+    listener (and, for the stars, a registered DynamicItem) answers them, so they need no state
+    and keep working after a restart; the view is stopped before sending so discord.py does not
+    keep every message's view in memory."""
+    if not actions and rate_title is None and not links:
         return None
     view = discord.ui.View(timeout=None)
     for action in actions:
@@ -291,5 +310,10 @@ def view_for(actions: Sequence[Action]) -> discord.ui.View | None:
                 style=discord.ButtonStyle.secondary,
             )
         )
+    for link in links:
+        view.add_item(discord.ui.Button(label=cut(link.label, BUTTON_LABEL) or "…", url=link.url))
+    if rate_title is not None:
+        for star in star_buttons(rate_title):
+            view.add_item(star)
     view.stop()
     return view

@@ -124,7 +124,9 @@ class TelegramFrontEnd:
         self.tracker = tracker
         self.admins = ChatAdmins(settings.owner_ids)
         names = {c.name for c in dispatcher.commands}
-        self.sender = ReplySender(bot, tracker, vote_command="vote" in names)
+        self.sender = ReplySender(
+            bot, tracker, vote_command="vote" in names, clock=dispatcher.core.clock
+        )
         self.messenger = TelegramMessenger(self.sender)
 
     @property

@@ -7,11 +7,12 @@ so every poll is sent with is_anonymous=False."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from telegram import Bot, Message
 from telegram.constants import PollLimit
 
+from bot.core.clock import Clock, system_clock
 from bot.core.outbox import PollEvents
 from bot.core.replies import Poll
 
@@ -20,7 +21,9 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 # Telegram closes a poll by itself only this long after the deadline: the owner stops it at the
 # deadline, and only stopPoll hands back the final counts (of a poll Telegram closed, nobody can
-# read them any more). If the owner is down that long, the votes it recorded decide.
+# read them any more). If the owner is down that long, the votes it recorded decide. Since Bot
+# API 9.6 a close_date may be up to about 30 days ahead (PollLimit.MAX_OPEN_PERIOD), so a
+# party voting for days gets one too; a vote longer than that stays open until stopPoll.
 SELF_CLOSE_GRACE = timedelta(minutes=10)
 
 
@@ -38,13 +41,13 @@ def too_many_options(poll: Poll, vote_command: bool) -> str | None:
     return None
 
 
-def close_date(poll: Poll, now: datetime | None = None) -> datetime | None:
+def close_date(poll: Poll, now: datetime) -> datetime | None:
     """When Telegram should close the poll by itself: a little after the deadline, if Telegram
     accepts it (5 s to MAX_OPEN_PERIOD ahead). Otherwise only the owner's stopPoll closes it."""
     if poll.closes_at is None:
         return None
     closes = poll.closes_at + SELF_CLOSE_GRACE
-    seconds = (closes - (now or datetime.now(UTC))).total_seconds()
+    seconds = (closes - now).total_seconds()
     if PollLimit.MIN_OPEN_PERIOD <= seconds <= PollLimit.MAX_OPEN_PERIOD:
         return closes
     return None
@@ -56,14 +59,16 @@ async def send_poll(
     poll: Poll,
     tracker: PollEvents | None,
     thread_id: int | None = None,
+    clock: Clock = system_clock,
 ) -> Message:
+    """Post `poll` natively; `clock` is the core's, the one its deadlines are set by."""
     message = await bot.send_poll(
         chat_id,
         poll.question[: PollLimit.MAX_QUESTION_LENGTH],
         [option.text[: PollLimit.MAX_OPTION_LENGTH] for option in poll.options],
         is_anonymous=False,
         allows_multiple_answers=poll.multiple,
-        close_date=close_date(poll),
+        close_date=close_date(poll, clock()),
         message_thread_id=thread_id,
     )
     if message.poll is None:  # never for a successful sendPoll; keeps the types honest

@@ -13,7 +13,7 @@ from html import escape as html_escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.replies import Action, Item, Reply
+from bot.core.replies import Action, Item, Link, Reply
 from bot.telegram_adapter import callbacks
 
 # Text only ever goes between tags, never into attributes: quotes may stay as they are.
@@ -161,9 +161,10 @@ def keyboard(
     actions: tuple[Action, ...],
     rate_title: int | None = None,
     nav: list[InlineKeyboardButton] | None = None,
+    links: tuple[Link, ...] = (),
 ) -> InlineKeyboardMarkup | None:
-    """Short buttons (ℹ 1 … ℹ 10) five to a row, longer ones two to a row, then the stars,
-    then ◀ ▶. A command too long for callback data is left off."""
+    """Short buttons (ℹ 1 … ℹ 10) five to a row, longer ones two to a row, then the links,
+    the stars, then ◀ ▶. A command too long for callback data is left off."""
     usable = [a for a in actions if callbacks.fits(a.command)]
     short = [
         InlineKeyboardButton(a.label, callback_data=a.command) for a in usable if len(a.label) <= 5
@@ -175,6 +176,7 @@ def keyboard(
     ]
     rows = _rows(short, 5)
     rows += _rows(long, 1 if any(len(b.text) > 20 for b in long) else 2)
+    rows += [[InlineKeyboardButton(link.label[:MAX_BUTTON_LABEL], url=link.url)] for link in links]
     if rate_title is not None:
         rows.append(
             [
@@ -217,7 +219,7 @@ def render(reply: Reply, page: Page | None = None, with_photo: bool = True) -> R
     # Stars only under a title's card: a card about anything else has no title to rate.
     rate_title = card.title_id if card is not None and not reply.is_error else None
     lines = _lines(reply, items, first_number, notes)
-    markup = keyboard(actions, rate_title, nav)
+    markup = keyboard(actions, rate_title, nav, reply.links)
     photo = card.poster_url if with_photo and card is not None else None
     chunks = split(lines, first_limit=MAX_CAPTION if photo else None)
     return Rendered(

@@ -16,6 +16,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
+from bot.core.clock import Clock, system_clock
 from bot.core.outbox import PollEvents, SentMessage
 from bot.core.replies import Item, Reply
 from bot.telegram_adapter import polls
@@ -31,11 +32,16 @@ class ReplySender:
     a Telegram poll can still be taken by number."""
 
     def __init__(
-        self, bot: Bot, tracker: PollEvents | None = None, vote_command: bool = False
+        self,
+        bot: Bot,
+        tracker: PollEvents | None = None,
+        vote_command: bool = False,
+        clock: Clock = system_clock,
     ) -> None:
         self.bot = bot
         self.tracker = tracker
         self.vote_command = vote_command
+        self.clock = clock  # the core's: poll deadlines are set by it
 
     async def send(
         self,
@@ -89,7 +95,9 @@ class ReplySender:
             )
         if reply.poll is not None:
             sent.append(
-                await polls.send_poll(self.bot, chat_id, reply.poll, self.tracker, thread_id)
+                await polls.send_poll(
+                    self.bot, chat_id, reply.poll, self.tracker, thread_id, self.clock
+                )
             )
         return sent
 

@@ -9,7 +9,11 @@ implemented; anything else answers an error, so an unexpected call shows up as a
 
 Like Telegram, it keeps updates until they are confirmed (getUpdates with an offset past their
 update_id), so a bot that dies before confirming gets them again, and it answers 429 with
-`retry_after` to a bot that posts faster than the flood limits (`limits`)."""
+`retry_after` to a bot that posts faster than the flood limits (`limits`).
+
+Polls keep Telegram's limits: `open_period` and `close_date` not both, each 5 s to
+POLL_MAX_OPEN_PERIOD ahead of Telegram's clock (`now`: a test moving the bot's clock moves this
+one with it), and a poll past its close date is closed (stopPoll then fails as on Telegram)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import itertools
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +30,9 @@ from aiohttp import web
 
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "reelbot", "username": "reelbot_bot"}
 GROUP_ID = -100123
+# sendPoll's open_period / close_date bounds, seconds ahead (Bot API 9.6: about 30 days).
+POLL_MIN_OPEN_PERIOD = 5
+POLL_MAX_OPEN_PERIOD = 2_628_000
 # What Telegram puts in `from` of a message posted as a channel, or as the group by an
 # anonymous administrator.
 CHANNEL_PLACEHOLDER = {
@@ -136,6 +144,8 @@ class FakeTelegram:
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     # poll id -> user id -> chosen option ids: the counts stopPoll reports, whoever saw them.
     poll_answers: dict[str, dict[int, list[int]]] = field(default_factory=dict)
+    # Telegram's clock, in Unix seconds: what poll close dates are measured against.
+    now: Callable[[], float] = time.time
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _new_sent: asyncio.Condition = field(default_factory=asyncio.Condition)
     _buckets: dict[object, _Bucket] = field(default_factory=dict)
@@ -415,6 +425,7 @@ class FakeTelegram:
         if method == "editMessageReplyMarkup":
             return self._edit(params)
         if method == "sendPoll":
+            closes_at = self._poll_close(params)
             options = [
                 {"text": o["text"] if isinstance(o, dict) else o, "voter_count": 0}
                 for o in params["options"]
@@ -433,12 +444,16 @@ class FakeTelegram:
                 "allows_revoting": True,
                 "members_only": False,
             }
+            if closes_at is not None:
+                poll["close_date"] = closes_at
             return self._bot_message(int(params["chat_id"]), poll=poll)
         if method == "stopPoll":
             key = (int(params["chat_id"]), int(params["message_id"]))
             if key not in self.messages or "poll" not in self.messages[key]:
                 raise _ApiError(400, "Bad Request: message with poll to stop not found")
             poll = self.messages[key]["poll"]
+            if "close_date" in poll and self.now() >= poll["close_date"]:
+                poll["is_closed"] = True  # Telegram closed it by itself
             if poll["is_closed"]:
                 raise _ApiError(400, "Bad Request: poll has already been closed")
             poll["is_closed"] = True
@@ -465,6 +480,20 @@ class FakeTelegram:
                 "file_path": f"documents/{file_id}.csv",
             }
         raise _ApiError(400, f"fake: no {method}")
+
+    def _poll_close(self, params: dict[str, Any]) -> int | None:
+        """When a new poll closes by itself (Unix seconds), refusing what Telegram refuses."""
+        period, date = params.get("open_period"), params.get("close_date")
+        if period is not None and date is not None:
+            raise _ApiError(400, "Bad Request: can't use open_period and close_date together")
+        if period is None and date is None:
+            return None
+        now = self.now()
+        ahead = float(period) if period is not None else float(date) - now
+        if not POLL_MIN_OPEN_PERIOD <= ahead <= POLL_MAX_OPEN_PERIOD:
+            what = "open_period" if period is not None else "close_date"
+            raise _ApiError(400, f"Bad Request: wrong poll {what} specified")
+        return math.ceil(now + ahead)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:

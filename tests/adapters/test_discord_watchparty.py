@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import discord
 import pytest
 from simcord import Env
 from simcord.actors import MemberActor
+from simcord.backend.models import ScheduledEvent as ScheduledEventModel
 from simcord.builders import ChannelHandle
 
 from bot.app import App, open_app
@@ -322,3 +324,164 @@ async def test_the_poll_is_the_only_ballot_and_the_result_counts_what_it_shows(
     text = shown(announced)
     assert "Parasite (2019) — 1 vote" in text and "Okja (2017) — 2 votes" in text, text
     assert "2 of 3 votes" in text
+
+
+# -- the party as a server event (Discord Scheduled Events) ------------------------------------
+
+
+def server_events(club: Club) -> list[ScheduledEventModel]:
+    assert club.channel.guild is not None
+    return list(club.env.backend.get_guild(club.channel.guild.id).scheduled_events.values())
+
+
+def link_buttons(message: discord.Message) -> dict[str, str]:
+    return {
+        child.label or "": child.url
+        for row in message.components
+        if isinstance(row, discord.ActionRow)
+        for child in row.children
+        if isinstance(child, discord.Button) and child.url
+    }
+
+
+async def decide_at_deadline(club: Club, clock: FakeClock) -> discord.Message:
+    poll_message = await open_party(club)
+    await club.host.vote(poll_message, answer=1)
+    await club.joon.vote(poll_message, answer=1)
+    clock.advance(hours=24)
+    await club.tick()
+    [result] = posted(club, "Watch party pick")
+    return result
+
+
+async def test_the_winner_becomes_a_server_event_and_interested_members_are_reminded(
+    club: Club, clock: FakeClock, tmp_path: Path
+) -> None:
+    result = await decide_at_deadline(club, clock)
+
+    # One external event in the channel, for the winner, from the start for its runtime.
+    [event] = server_events(club)
+    snap = await club.app.core.catalog.get()
+    [parasite] = [t for t in snap.titles.values() if t.name == "Parasite" and t.year == 2019]
+    assert parasite.runtime_minutes  # the title's own runtime, not the two-hour default
+    start = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)
+    assert event.name == "Parasite (2019)" and event.entity_type == 3 and event.status == 1
+    assert datetime.fromisoformat(event.scheduled_start_time) == start
+    assert event.scheduled_end_time is not None
+    ends = datetime.fromisoformat(event.scheduled_end_time)
+    assert ends == start + timedelta(minutes=parasite.runtime_minutes)
+    assert event.entity_metadata == {"location": club.channel.mention}
+    assert event.description is not None and "Where to watch" in event.description
+
+    # The announcement links it.
+    url = f"https://discord.com/events/{event.guild_id}/{event.id}"
+    assert link_buttons(result) == {"Event": url}
+    assert "mark it Interested" in shown(result)
+
+    # Sora only pressed Interested; Joon joined; Mina did both. After a restart (the event's
+    # id is in the database), each of them gets the reminder once, in private.
+    await club.sora.subscribe_event(event.id)
+    await club.host.subscribe_event(event.id)
+    assert "You joined" in await say(club, club.joon, "/watchparty join")
+    assert "You joined" in await say(club, club.host, "/watchparty join")
+    old = club.app
+    await club.restart(tmp_path, clock)
+    try:
+        clock.now = start - timedelta(minutes=60)
+        await club.tick()
+        for who in (club.joon, club.host, club.sora):
+            reminders = [m for m in who.user.dm_channel.history() if "⏰" in shown(m)]
+            assert len(reminders) == 1, who
+        [for_sora] = [m for m in club.sora.user.dm_channel.history() if "⏰" in shown(m)]
+        assert "starts in 1 hour" in shown(for_sora)
+        going = shown(for_sora).split("Going: ")[1].rstrip(".").split(", ")
+        assert sorted(going) == ["joon", "mina", "sora"]  # the interested one too, once each
+        assert posted(club, "⏰") == []
+    finally:
+        await club.app.close()
+        club.app = old
+
+
+async def test_the_hosts_close_links_the_event_and_cancel_cancels_it(
+    club: Club, clock: FakeClock
+) -> None:
+    await open_party(club)
+    result = await club.host.slash(club.channel, "watchparty", arguments="close")
+    assert result.response is not None
+    [event] = server_events(club)
+    assert link_buttons(result.response.message) == {
+        "Event": f"https://discord.com/events/{event.guild_id}/{event.id}"
+    }
+
+    assert "cancelled" in await say(club, club.host, "/watchparty cancel")
+    await club.tick()
+    [event] = server_events(club)
+    assert event.status == 4  # cancelled, so members who were interested see it
+
+
+async def test_no_event_without_a_start_time(club: Club, clock: FakeClock) -> None:
+    opened = await say(club, club.host, "/watchparty new Parasite; Okja")
+    assert "opened a watch party" in opened
+    closed = await say(club, club.host, "/watchparty close")
+    assert "Watch party pick" in closed
+    clock.advance(hours=25)
+    await club.tick()
+    assert server_events(club) == []
+
+
+async def test_without_manage_events_the_result_still_goes_out_and_admins_are_told(
+    club: Club, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert club.channel.guild is not None
+    guild = club.env.backend.get_guild(club.channel.guild.id)
+    bot_id = club.env.backend.bot_user.id
+    for role_id in guild.members[bot_id].role_ids:
+        role = guild.roles[role_id]
+        no_events = discord.Permissions(role.permissions)
+        no_events.manage_events = False
+        no_events.create_events = False
+        club.env.backend.edit_role(guild.id, role_id, {"permissions": no_events.value})
+    await club.env.settle()
+
+    with caplog.at_level(logging.WARNING, logger="bot.discord_adapter.messenger"):
+        result = await decide_at_deadline(club, clock)
+    assert "Parasite" in shown(result) and link_buttons(result) == {}
+    assert server_events(club) == []
+    assert any("Manage Events" in r.getMessage() for r in caplog.records)
+    async with club.app.db.unit_of_work() as repos:
+        jobs = await repos.parties.jobs_of(await only_party_id(club.app))
+    assert ("event", 0, "skipped") in jobs and ("announce", 0, "sent") in jobs
+
+
+async def test_moving_the_party_moves_its_event_and_its_reminders(
+    club: Club, clock: FakeClock
+) -> None:
+    await decide_at_deadline(club, clock)
+    [before] = server_events(club)
+    assert "You joined" in await say(club, club.joon, "/watchparty join")
+
+    moved = await say(club, club.host, "/watchparty move 2026-11-28 21:30")
+    assert "now starts Sat 28 Nov 2026 21:30 (UTC)" in moved, moved
+    await club.tick()
+    [event] = server_events(club)
+    assert event.id == before.id and event.status == 1  # the same event, edited
+    start = datetime(2026, 11, 28, 21, 30, tzinfo=UTC)
+    assert datetime.fromisoformat(event.scheduled_start_time) == start
+    assert event.scheduled_end_time is not None
+    length = datetime.fromisoformat(before.scheduled_end_time or "") - datetime.fromisoformat(
+        before.scheduled_start_time
+    )
+    assert datetime.fromisoformat(event.scheduled_end_time) == start + length
+
+    def dms() -> list[discord.Message]:
+        return [m for m in club.joon.user.dm_channel.history() if "⏰" in shown(m)]
+
+    clock.now = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)  # an hour before the old start
+    await club.tick()
+    assert dms() == []
+    clock.now = start - timedelta(minutes=60)
+    await club.tick()
+    [reminder] = dms()
+    assert "starts in 1 hour (Sat 28 Nov 2026 21:30 (UTC))" in shown(reminder)
+
+    assert "Only the host" in await say(club, club.sora, "/watchparty move sun 8pm")

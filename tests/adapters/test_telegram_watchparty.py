@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from telegram import Bot
+from telegram.error import BadRequest
 
 from bot.app import App, open_app
 from bot.telegram_adapter.server import run
@@ -36,6 +38,9 @@ class Running:
     app: App | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.fake.now = lambda: self.clock().timestamp()  # Telegram's clock moves with ours
 
     async def start(self) -> None:
         menus = len(self.fake.all("setMyCommands"))
@@ -200,6 +205,55 @@ async def test_a_party_runs_on_a_native_poll_from_vote_to_reminders(bot: Running
     assert len(in_group(fake, "⏰")) == 2 and len(in_chat(fake, JOON, "⏰")) == 2
 
 
+async def test_a_party_votes_for_three_days_on_one_poll(bot: Running) -> None:
+    fake = bot.fake
+    opened_at = bot.clock()
+    opened = await say(fake, "/watchparty new 2026-11-30 20:00; Parasite; Okja --for 3d")
+    assert "opened a watch party" in opened.text, opened.text
+    [poll] = await fake.wait_for("sendPoll")
+    # Telegram closes it by itself only after the deadline (3 days), so the bot stops it first.
+    closes = int(poll.params["close_date"]) - opened_at.timestamp()
+    assert timedelta(days=3) < timedelta(seconds=closes) <= timedelta(days=3, minutes=10)
+    assert "open_period" not in poll.params
+
+    vote(fake, poll, 1, MINA, "Mina")
+    await counts(fake, "Okja (2017) — 1 vote")
+    bot.clock.advance(days=2)
+    vote(fake, poll, 1, JOON, "Joon")  # two days in, the poll still takes votes
+    vote(fake, poll, 0, SORA, "Sora")
+    await counts(fake, "Okja (2017) — 2 votes", "Parasite (2019) — 1 vote")
+    bot.clock.advance(hours=23, minutes=59)
+    await asyncio.sleep(QUIET)
+    assert fake.all("stopPoll") == [] and in_group(fake, "Watch party pick") == []
+
+    bot.clock.advance(minutes=1)
+    [stopped] = await fake.wait_for("stopPoll")
+    assert stopped.result["is_closed"] is True  # stopped by the bot, with the final counts
+    assert [o["voter_count"] for o in stopped.result["options"]] == [1, 2]
+    [result] = await wait_in_group(fake, "Watch party pick")
+    assert "Okja" in result.text and "2 of 3 votes" in result.text
+
+
+async def test_the_fake_refuses_poll_periods_telegram_refuses(bot: Running) -> None:
+    """The fake keeps Telegram's bounds, so a poll the bot asks too much of fails here too."""
+    assert bot.app is not None
+    telegram = Bot(bot.fake.token, base_url=f"{bot.fake.base_url}/bot")
+    async with telegram:
+        now = bot.clock()
+        for kwargs in (
+            {"close_date": now + timedelta(days=31)},
+            {"close_date": now + timedelta(seconds=2)},
+            {"open_period": 2_628_001},
+            {"open_period": 60, "close_date": now + timedelta(hours=1)},
+        ):
+            with pytest.raises(BadRequest):
+                await telegram.send_poll(GROUP_ID, "Which?", ["A", "B"], **kwargs)
+        sent = await telegram.send_poll(
+            GROUP_ID, "Which?", ["A", "B"], close_date=now + timedelta(days=30)
+        )
+        assert sent.poll is not None and not sent.poll.is_closed
+
+
 async def test_a_restart_mid_vote_keeps_the_poll_and_closes_it_once(bot: Running) -> None:
     fake = bot.fake
     poll = await open_party(fake)
@@ -212,18 +266,18 @@ async def test_a_restart_mid_vote_keeps_the_poll_and_closes_it_once(bot: Running
     vote(fake, poll, 0, SORA, "Sora")
     await counts(fake, "Okja (2017) — 2 votes", "Parasite (2019) — 1 vote")
 
-    # The deadline passes while the bot is down: the next process closes it, once, late.
+    # The deadline passes while the bot is down, and Telegram closes the poll by itself 10
+    # minutes later: the next process closes the vote, once, late, on the votes it recorded.
     await bot.shutdown()
     bot.clock.advance(hours=30)
     await bot.start()
-    [stopped] = await fake.wait_for("stopPoll")
-    assert int(stopped.params["message_id"]) == poll.result["message_id"]
     [result] = await wait_in_group(fake, "Watch party pick")
     assert "Okja" in result.text and "2 of 3 votes" in result.text
+    assert fake.calls["stopPoll"] == 1 and fake.all("stopPoll") == []  # "already closed"
 
     await bot.restart()
     await asyncio.sleep(QUIET)
-    assert len(fake.all("stopPoll")) == 1
+    assert fake.calls["stopPoll"] == 1
     assert len(in_group(fake, "Watch party pick")) == 1
     planned = (await say(fake, "/watchparty")).text
     assert "The watch party for Okja (2017)" in planned and "Okja (2017) — 2 votes 🏆" in planned
