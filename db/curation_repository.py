@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models as m
@@ -48,6 +48,9 @@ TITLE_REFERENCES: dict[str, str] = {
     "editorial_reviews.title_id": "moved",
     "review_moderations.title_id": "moved",
     "watch_party_candidates.title_id": "moved (polls and votes stay as they were)",
+    "watchlist.title_id": "moved; already on the member's list: kept once",
+    "chat_watchlist.title_id": "moved; already wanted by that member in that chat: kept once",
+    "availability_alerts.title_id": "moved; an alert already owed for the kept title: kept once",
 }
 
 
@@ -415,6 +418,11 @@ class CurationRepository:
             m.WatchPartyCandidate, duplicate, keep
         )
         moved["review_drafts"] = await self._merge_drafts(duplicate, keep)
+        moved["watchlist"] = await self._repoint_once(m.WatchlistEntry, duplicate, keep)
+        moved["chat_watchlist"] = await self._repoint_once(m.ChatWatchlistEntry, duplicate, keep)
+        moved["availability_alerts"] = await self._repoint_once(
+            m.AvailabilityAlert, duplicate, keep
+        )
         await self.session.execute(
             update(m.Title)
             .where(m.Title.original_id == duplicate, m.Title.id != keep)
@@ -563,6 +571,19 @@ class CurationRepository:
         await self.session.flush()
         return changed
 
+    async def _repoint_once(self, model: Any, old: int, new: int) -> int:
+        """Move rows keyed by title and others (member, chat, …) unless the kept title already
+        has that row; those left behind go with the duplicate."""
+        table = model.__table__
+        others = [c for c in table.primary_key.columns if c.name != "title_id"]
+        taken = select(*others).where(table.c.title_id == new)
+        result = await self.session.execute(
+            update(table)
+            .where(table.c.title_id == old, tuple_(*others).not_in(taken))
+            .values(title_id=new)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def _repoint(self, model: Any, old: int, new: int) -> int:
         result = await self.session.execute(
             update(model).where(model.title_id == old).values(title_id=new)
@@ -676,6 +697,15 @@ class CurationRepository:
         if row is None:
             return None
         return DraftRecord(row.id, row.created_by, dict(row.payload), row.expires_at)
+
+    async def drafts_by(self, created_by: str, now: datetime) -> list[DraftRecord]:
+        """One person's unexpired drafts, newest first."""
+        rows = await self.session.scalars(
+            select(m.ReviewDraft)
+            .where(m.ReviewDraft.created_by == created_by, m.ReviewDraft.expires_at >= now)
+            .order_by(m.ReviewDraft.id.desc())
+        )
+        return [DraftRecord(r.id, r.created_by, dict(r.payload), r.expires_at) for r in rows]
 
     async def update_draft(self, draft_id: int, payload: dict[str, Any]) -> None:
         await self.session.execute(

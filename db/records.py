@@ -29,6 +29,7 @@ class RatingChange:
     previous_half_stars: int | None
     previous_had_text: bool
     summary: RatingSummary
+    previous_watched_on: date | None = None  # the replaced rating's diary date
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class ReviewRecord:
     review: str | None
     spoiler: bool
     updated_at: datetime
+    user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,8 @@ class StoredRating:
     review: str | None
     spoiler: bool
     updated_at: datetime
+    watched_on: date | None = None  # the diary date; None for ratings from before diaries
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

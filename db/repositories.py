@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    Boolean,
     Integer,
     Select,
     String,
@@ -376,10 +378,18 @@ class RatingRepository:
         return None if row is None else StoredRating(*row)
 
     async def upsert(
-        self, user_id: int, title_id: int, half_stars: int, review: str | None, spoiler: bool
+        self,
+        user_id: int,
+        title_id: int,
+        half_stars: int,
+        review: str | None,
+        spoiler: bool,
+        watched_on: date | None = None,
+        replace_date: bool = False,
     ) -> None:
         """One rating per user and title: a new rating replaces the old one; its text replaces
-        the old text, and a rating sent without text keeps the old text."""
+        the old text, and a rating sent without text keeps the old text. `watched_on` is the
+        diary date of a new rating; a re-rating keeps the earlier one unless `replace_date`."""
         now = m.utcnow()
         await self.session.execute(
             _upsert_rating(self.session),
@@ -389,13 +399,22 @@ class RatingRepository:
                 "half_stars": half_stars,
                 "review": review,
                 "spoiler": spoiler,
+                "watched_on": watched_on,
+                "replace_date": replace_date,
                 "created_at": now,
                 "updated_at": now,
             },
         )
 
     async def rate(
-        self, user_id: int, title_id: int, half_stars: int, review: str | None, spoiler: bool
+        self,
+        user_id: int,
+        title_id: int,
+        half_stars: int,
+        review: str | None,
+        spoiler: bool,
+        watched_on: date | None = None,
+        replace_date: bool = False,
     ) -> RatingChange:
         """Upsert a rating and report what changed, in two statements: one read of the title's
         tally (which also finds the user's previous rating), then the upsert. The summary after
@@ -408,7 +427,13 @@ class RatingRepository:
             # One round trip: the upsert runs as a data-modifying CTE, and the tally beside it
             # reads the snapshot from before it, which is exactly the "before" we need.
             now = m.utcnow()
-            values = {"half_stars": half_stars, "review": review, "spoiler": spoiler}
+            values = {
+                "half_stars": half_stars,
+                "review": review,
+                "spoiler": spoiler,
+                "watched_on": watched_on,
+                "replace_date": replace_date,
+            }
             rows = (
                 await self.session.execute(
                     _PG_TALLY_AND_UPSERT,
@@ -417,9 +442,11 @@ class RatingRepository:
             ).all()
         else:
             rows = (await self.session.execute(_TALLY, params)).all()
-            await self.upsert(user_id, title_id, half_stars, review, spoiler)
-        distribution = {int(h): int(n) for h, n, _mine in rows}
-        previous = next(((int(h), int(mine)) for h, _n, mine in rows if mine), None)
+            await self.upsert(
+                user_id, title_id, half_stars, review, spoiler, watched_on, replace_date
+            )
+        distribution = {int(h): int(n) for h, n, _mine, _day in rows}
+        previous = next(((int(h), int(mine), day) for h, _n, mine, day in rows if mine), None)
         if previous is not None:
             distribution[previous[0]] -= 1
         distribution[half_stars] = distribution.get(half_stars, 0) + 1
@@ -427,7 +454,28 @@ class RatingRepository:
             previous_half_stars=None if previous is None else previous[0],
             previous_had_text=previous is not None and previous[1] == _MINE_WITH_TEXT,
             summary=_summary(distribution),
+            previous_watched_on=None if previous is None else previous[2],
         )
+
+    async def restore(self, user_id: int, rating: StoredRating) -> bool:
+        """Put back a rating exactly as it was removed (Undo); False, writing nothing, when the
+        member has rated the title again since."""
+        if await self.get(user_id, rating.title_id) is not None:
+            return False
+        self.session.add(
+            m.Rating(
+                user_id=user_id,
+                title_id=rating.title_id,
+                half_stars=rating.half_stars,
+                review=rating.review,
+                spoiler=rating.spoiler,
+                watched_on=rating.watched_on,
+                created_at=rating.created_at or rating.updated_at,
+                updated_at=rating.updated_at,
+            )
+        )
+        await self.session.flush()
+        return True
 
     async def remove(self, user_id: int, title_id: int) -> StoredRating | None:
         """Delete the user's rating (and its review) of the title; what was removed, if any."""
@@ -473,7 +521,9 @@ class RatingRepository:
             .limit(limit)
         )
         return [
-            ReviewRecord(r.id, r.title_id, name, r.half_stars, r.review, r.spoiler, r.updated_at)
+            ReviewRecord(
+                r.id, r.title_id, name, r.half_stars, r.review, r.spoiler, r.updated_at, r.user_id
+            )
             for r, name in rows
         ]
 
@@ -484,7 +534,15 @@ class RatingRepository:
             .order_by(m.Rating.updated_at.desc(), m.Rating.id.desc())
         )
         return [
-            StoredRating(r.title_id, r.half_stars, r.review, r.spoiler, r.updated_at)
+            StoredRating(
+                r.title_id,
+                r.half_stars,
+                r.review,
+                r.spoiler,
+                r.updated_at,
+                r.watched_on,
+                r.created_at,
+            )
             for r in rows.scalars()
         ]
 
@@ -530,6 +588,8 @@ _GET_RATING = select(
     _RATINGS.c.review,
     _RATINGS.c.spoiler,
     _RATINGS.c.updated_at,
+    _RATINGS.c.watched_on,
+    _RATINGS.c.created_at,
 ).where(_RATINGS.c.user_id == bindparam("user_id"), _RATINGS.c.title_id == bindparam("title_id"))
 _UPSERT_RATING: dict[str, Any] = {}
 # Per half-star value: how many, and whether the given user's rating is among them (1: without
@@ -548,6 +608,8 @@ _TALLY = (
                 else_=0,
             )
         ),
+        # The given user's diary date (None in the other rows).
+        func.max(case((_RATINGS.c.user_id == bindparam("user_id"), _RATINGS.c.watched_on))),
     )
     # Members only, like summary(): imported data-set users (MovieLens) are not members.
     .join(_USERS, _USERS.c.id == _RATINGS.c.user_id)
@@ -568,6 +630,11 @@ def _rating_upsert(insert: Any) -> Any:
             # A new rating without text keeps the earlier review (and its spoiler flag).
             "review": func.coalesce(new.review, _RATINGS.c.review),
             "spoiler": case((new.review.is_(None), _RATINGS.c.spoiler), else_=new.spoiler),
+            # A re-rating keeps its diary date unless a new one was given (--on).
+            "watched_on": case(
+                (bindparam("replace_date", type_=Boolean), new.watched_on),
+                else_=_RATINGS.c.watched_on,
+            ),
         },
     )
 
@@ -576,7 +643,10 @@ def _rating_upsert(insert: Any) -> Any:
 _PG_TALLY_AND_UPSERT = _TALLY.add_cte(
     _rating_upsert(
         postgresql.insert(_RATINGS).values(
-            {c: bindparam(c) for c in ("user_id", "title_id", "half_stars", "review", "spoiler")}
+            {
+                c: bindparam(c)
+                for c in ("user_id", "title_id", "half_stars", "review", "spoiler", "watched_on")
+            }
             | {"created_at": bindparam("created_at"), "updated_at": bindparam("updated_at")}
         )
     ).cte("rated")

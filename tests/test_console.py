@@ -158,3 +158,17 @@ def test_reelbot_chat_process_answers_piped_commands(tmp_path: Path) -> None:
     again = _reelbot_chat("/myratings\n", tmp_path)
     assert again.returncode == 0, again.stderr
     assert "Prison Playbook" in again.stdout and "brilliant" in again.stdout
+
+
+async def test_myratings_pages_and_remove_are_text_commands(app: App) -> None:
+    snap = await app.core.catalog.get()
+    for n, tid in enumerate(sorted(snap.titles)[:12]):
+        await chat(app, f"/review #{tid} 4 --on 2026-10-{n + 1:02d}\n")
+    out = await chat(app, "/myratings 2\n")
+    assert "11. " in out and "12. " in out and "\n1. " not in out
+    assert "[✕ 11] /review #" in out and "[◀ Previous] /myratings" in out
+    remove = out.split("[✕ 11] ")[1].split("   ")[0].strip()
+    removed = await chat(app, f"{remove}\n")
+    assert "Removed your rating of" in removed and "/review #" in removed
+    undo = removed.split("[Undo] ")[1].split("   ")[0].strip()
+    assert "Restored your rating of" in await chat(app, f"{undo}\n")

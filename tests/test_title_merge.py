@@ -168,6 +168,24 @@ async def build_duplicate(app: App, keep: int, other: int) -> tuple[int, set[str
                 payload={"title_id": dup.id, "choices": [], "compares": [dup.id]},
             )
         )
+        netflix = m.Provider(slug="mergeflixalerts", name="Mergeflix Alerts")
+        s.add(netflix)
+        await s.flush()
+        s.add_all(
+            [
+                m.WatchlistEntry(user_id=only_dup.id, title_id=dup.id),
+                m.WatchlistEntry(user_id=both.id, title_id=dup.id),
+                m.WatchlistEntry(user_id=both.id, title_id=keep),
+                m.ChatWatchlistEntry(chat_id=chat.id, title_id=dup.id, user_id=host.id),
+                m.AvailabilityAlert(
+                    user_id=only_dup.id,
+                    title_id=dup.id,
+                    provider_id=netflix.id,
+                    region="KR",
+                    batch="import:1",
+                ),
+            ]
+        )
         await repos.catalog.bump_revision()
         dup_id = dup.id
     app.core.catalog.invalidate()
@@ -185,6 +203,9 @@ async def build_duplicate(app: App, keep: int, other: int) -> tuple[int, set[str
         "editorial_reviews.title_id",
         "review_moderations.title_id",
         "watch_party_candidates.title_id",
+        "watchlist.title_id",
+        "chat_watchlist.title_id",
+        "availability_alerts.title_id",
     }
     return dup_id, given
 
@@ -275,5 +296,13 @@ async def test_merge_keeps_everything(app: App) -> None:
             select(m.WatchPartyCandidate.position, m.WatchPartyCandidate.title_id)
         ) == {(1, keep), (2, other)}
         assert await s.scalar(select(func.count()).select_from(m.WatchPartyVote)) == 1
+        watchlist = await rows(
+            select(m.User.platform_user_id, m.WatchlistEntry.title_id).join(
+                m.User, m.User.id == m.WatchlistEntry.user_id
+            )
+        )
+        assert watchlist == {("only-dup", keep), ("both", keep)}  # "both" keeps one entry
+        assert await rows(select(m.ChatWatchlistEntry.title_id)) == {(keep,)}
+        assert await rows(select(m.AvailabilityAlert.title_id)) == {(keep,)}
         (draft,) = await s.scalars(select(m.ReviewDraft))
         assert draft.payload["title_id"] == keep and draft.payload["compares"] == []

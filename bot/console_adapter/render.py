@@ -37,7 +37,7 @@ def render(reply: Reply) -> str:
                 lines.extend(f"     {v}" for v in value_lines)
         if card.body:
             lines.extend(_wrap(card.body, "   "))
-    for n, item in enumerate(reply.items, 1):
+    for n, item in enumerate(reply.items, reply.numbered_from):
         lines.extend(_wrap(f"{n}. {item.text}", ""))
         if item.detail:
             detail = "[spoiler hidden]" if item.spoiler else item.detail

@@ -6,11 +6,13 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 
+from bot.core import removed_ratings
 from bot.core.catalog import CatalogCache, CatalogSnapshot
 from bot.core.clock import Clock, system_clock
 from bot.core.context import CommandContext
+from bot.core.diary import format_day
 from bot.core.editorial_flow import editorial_field, reviewer_mentions
 from bot.core.errors import (
     AmbiguousTitleError,
@@ -20,7 +22,8 @@ from bot.core.errors import (
     UsageError,
 )
 from bot.core.list_filters import ListFilters
-from bot.core.permissions import is_admin
+from bot.core.myratings import RatingsView, ratings_page
+from bot.core.permissions import actor, is_admin
 from bot.core.preferences import SOURCES, Preferences, PreferenceStore
 from bot.core.ratings import parse_rating, stars, stars_number
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
@@ -224,6 +227,11 @@ class Core:
     ) -> Preferences:
         """The region, services and time zone that apply (see bot/core/preferences.py)."""
         return await self.preference_store.for_command(ctx, option_region)
+
+    async def today(self, ctx: CommandContext) -> date:
+        """Today where the member is (their time zone, else the chat's, else UTC)."""
+        zone = (await self.preferences(ctx)).zone
+        return self.clock().astimezone(zone).date()
 
     def offers_line(
         self, offers: Sequence[Offer], region: str | None, services: Sequence[str] = ()
@@ -621,7 +629,10 @@ class Core:
         rating: str,
         text: str | None = None,
         spoiler: bool = False,
+        watched_on: date | None = None,
     ) -> Reply:
+        """Rate a title. `watched_on` is the diary date (--on); without it a new rating is
+        dated today in the member's time zone and a re-rating keeps its earlier date."""
         half = parse_rating(rating)
         review = clean_user_text(text).strip() if text else None
         if review and len(review) > MAX_REVIEW_CHARS:
@@ -632,13 +643,20 @@ class Core:
         _snap, t, notes = await self.resolve(query, write=True)
         name = clean_user_text(ctx.display_name).strip() or ctx.user_id
         user_key = (ctx.platform, ctx.user_id, name)
+        day: date | None = watched_on or await self.today(ctx)
 
         async def rate(repos: Repositories) -> tuple[int, RatingChange]:
             user_id = self.db.user_ids.get(user_key) or await repos.users.ensure(
                 ctx.platform, ctx.user_id, name
             )
             change = await repos.ratings.rate(
-                user_id, t.id, half, review or None, spoiler and bool(review)
+                user_id,
+                t.id,
+                half,
+                review or None,
+                spoiler and bool(review),
+                watched_on=day,
+                replace_date=watched_on is not None,
             )
             return user_id, change
 
@@ -652,7 +670,10 @@ class Core:
         changed = (
             f" (was {stars_number(previous)})" if previous is not None and previous != half else ""
         )
-        lines = [f"{verb} {self.label(t)}: {stars(half)} {stars_number(half)}{changed}."]
+        if watched_on is None and previous is not None:
+            day = change.previous_watched_on  # kept, or None for a rating from before diaries
+        dated = f", watched {format_day(day)}" if day else ""
+        lines = [f"{verb} {self.label(t)}: {stars(half)} {stars_number(half)}{changed}{dated}."]
         if kept:
             lines.append("Your earlier review text is kept with it.")
         elif review:
@@ -682,6 +703,8 @@ class Core:
             _snap, t, notes = await self.resolve(query, write=True)
         async with self.db.unit_of_work(write=True) as repos:
             removed = await repos.ratings.remove(user_id, t.id) if user_id is not None else None
+            if removed is not None:
+                await removed_ratings.keep(repos, actor(ctx), removed, self.clock())
             summary = await repos.ratings.summary(t.id)
         if removed is None:
             return Reply(
@@ -692,7 +715,57 @@ class Core:
         return Reply(
             text=f"Removed your {what} of {self.label(t)} ({stars_number(removed.half_stars)}).",
             notes=(*notes, f"Members' rating now: {self.summary_text(summary)}."),
-            actions=(Action("Reviews", f"/reviews #{t.id}"),),
+            actions=(
+                Action("Undo", f"/review #{t.id} restore", owner_only=True),
+                Action("Reviews", f"/reviews #{t.id}"),
+                Action("My ratings", "/myratings"),
+            ),
+        )
+
+    async def restore_review(self, ctx: CommandContext, query: str) -> Reply:
+        """Undo a removal: the member's rating, review, spoiler mark and diary date as they
+        were (within removed_ratings.UNDO_TTL, and only if not rated again since)."""
+        snap = await self.catalog.get()
+        now = self.clock()
+        async with self.db.unit_of_work() as repos:
+            kept = await removed_ratings.kept_titles(repos, actor(ctx), now)
+        # Of several titles with that name, the one they removed is the one they mean.
+        named = snap.index.exact_ids(query) & kept
+        notes: list[str] = []
+        if len(named) == 1:
+            t = snap.titles[named.pop()]
+        else:
+            _snap, t, notes = await self.resolve(query, write=True)
+        async with self.db.unit_of_work(write=True) as repos:
+            user_id = await repos.users.find(ctx.platform, ctx.user_id)
+            rating = await removed_ratings.take(repos, actor(ctx), t.id, now)
+            restored = (
+                await repos.ratings.restore(user_id, rating)
+                if rating is not None and user_id is not None
+                else False
+            )
+            summary = await repos.ratings.summary(t.id)
+        if rating is None:
+            return Reply(
+                text=f"There is no removed rating of {self.label(t)} to bring back (an undo "
+                f"lasts {removed_ratings.UNDO_TTL.days} days).",
+                notes=(*notes, "Your ratings: /myratings"),
+            )
+        if not restored:
+            return Reply(
+                text=f"You have rated {self.label(t)} again since, so I kept that rating.",
+                notes=(*notes, "Your ratings: /myratings"),
+            )
+        assert user_id is not None
+        self.catalog.note_rating(user_id, t.id, rating.half_stars, None)
+        what = "rating and review" if rating.review else "rating"
+        return Reply(
+            text=f"Restored your {what} of {self.label(t)} ({stars_number(rating.half_stars)}).",
+            notes=(*notes, f"Members' rating: {self.summary_text(summary)}."),
+            actions=(
+                Action("Reviews", f"/reviews #{t.id}"),
+                Action("My ratings", "/myratings"),
+            ),
         )
 
     async def reviews(self, ctx: CommandContext, query: str, limit: int = 5) -> Reply:
@@ -701,6 +774,8 @@ class Core:
             summary = await repos.ratings.summary(t.id)
             latest = await repos.ratings.latest_reviews(t.id, limit)
             editorial = await repos.curation.editorial_for(t.id)
+            user_id = await repos.users.find(ctx.platform, ctx.user_id)
+            mine = await repos.ratings.get(user_id, t.id) if user_id is not None else None
         admin = is_admin(ctx, self.settings)  # admins see review ids, for moderation
         # Critics' verdicts come first and apart: they are not members' votes.
         critics = [editorial_field(e, show_id=admin) for e in editorial]
@@ -720,21 +795,31 @@ class Core:
                 notes=(*notes, f"No member has rated it yet: /review {t.name} 4.5 your take"),
             )
         fields = [*critics, Field("Average", self.summary_text(summary))]
+        if mine is not None:
+            day = f" · watched {format_day(mine.watched_on)}" if mine.watched_on else ""
+            yours = f"{stars(mine.half_stars)} {stars_number(mine.half_stars)}{day}"
+            fields.append(Field("You", yours))
         top = max(summary.distribution.values())
         bars = [
             f"{stars_number(h):>4} {'█' * max(1, round(8 * n / top))} {n}"
             for h, n in sorted(summary.distribution.items(), reverse=True)
         ]
         fields.append(Field("Distribution", "\n".join(bars)))
-        items = tuple(
-            Item(
-                text=f"{r.author} — {stars_number(r.half_stars)} · {r.updated_at:%d %b %Y}"
-                + (f" · id {r.rating_id}" if admin else ""),
-                detail=r.review or "",
-                spoiler=r.spoiler,
+        items = []
+        for r in latest:
+            # Others' lines say when they posted; the reader's own says when they watched it.
+            if mine is not None and r.user_id == user_id:
+                day = f" · watched {format_day(mine.watched_on)}" if mine.watched_on else ""
+                line = f"{r.author} (you) — {stars_number(r.half_stars)}{day}"
+            else:
+                line = f"{r.author} — {stars_number(r.half_stars)} · {r.updated_at:%d %b %Y}"
+            items.append(
+                Item(
+                    text=line + (f" · id {r.rating_id}" if admin else ""),
+                    detail=r.review or "",
+                    spoiler=r.spoiler,  # the reader's own too: /myratings --spoilers shows those
+                )
             )
-            for r in latest
-        )
         return Reply(
             card=TitleCard(
                 title_id=t.id,
@@ -742,35 +827,22 @@ class Core:
                 subheading=self.describe(t),
                 fields=tuple(fields),
             ),
-            items=items,
+            items=tuple(items),
             notes=tuple(notes),
         )
 
-    async def myratings(self, ctx: CommandContext) -> Reply:
+    async def myratings(self, ctx: CommandContext, view: RatingsView | None = None) -> Reply:
+        """The member's own ratings (in a group too: only theirs), one page of `view`."""
         snap = await self.catalog.get()
         async with self.db.unit_of_work() as repos:
             user_id = await repos.users.find(ctx.platform, ctx.user_id)
             mine = await repos.ratings.for_user(user_id) if user_id is not None else []
         mine = [r for r in mine if r.title_id in snap.titles]
-        if not mine:
-            return Reply(
-                text="You haven't rated anything yet.",
-                notes=("Try: /review Miracle in Cell No. 7 5 made me cry",),
-            )
-        items = tuple(
-            Item(
-                text=f"{self.label(snap.titles[r.title_id])} — {stars(r.half_stars)} "
-                f"{stars_number(r.half_stars)}",
-                detail=shorten(r.review, 120) if r.review else "",
-                title_id=r.title_id,
-                spoiler=r.spoiler,
-            )
-            for r in mine
-        )
-        average = sum(r.half_stars for r in mine) / len(mine)
-        return Reply(
-            text=f"Your {len(mine)} rating(s), newest first (average {stars_number(average)}):",
-            items=items,
+        return ratings_page(
+            mine,
+            view or RatingsView(),
+            lambda tid: self.label(snap.titles[tid]),
+            in_group=ctx.is_group,
         )
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, replace
 from bot.core.catalog import CatalogSnapshot
 from bot.core.commands import DEFAULT_RECOMMENDATIONS, MAX_QUERY_CHARS, MAX_RECOMMENDATIONS, Core
 from bot.core.context import CommandContext
+from bot.core.diary import split_watched_on
 from bot.core.errors import UnknownCommandError, UsageError, UserError
 from bot.core.list_filters import ListFilters, split_filters
+from bot.core.myratings import parse_view
 from bot.core.ratings import ACCEPTED, looks_like_rating, parse_rating
 from bot.core.replies import Action, Item, Reply
 from bot.core.services import known_services
@@ -61,15 +63,22 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "review",
-        "/review <title> <rating> [text]",
-        "rate 0.5-5★ (or 8/10, A-), optionally review; add --spoiler to hide the text; "
+        "/review <title> <rating> [text] [--on <day>]",
+        "rate 0.5-5★ (or 8/10, A-), optionally review; add --spoiler to hide the text, "
+        "--on 2026-11-30 (or yesterday, 30 nov) for the day you watched it (default today); "
         "/review <title> remove takes your rating and review back",
-        "/review Prison Playbook 4.5 funny and warm",
+        "/review Prison Playbook 4.5 funny and warm --on yesterday",
     ),
     CommandSpec(
         "reviews", "/reviews <title>", "the community verdict and latest reviews", "/reviews Okja"
     ),
-    CommandSpec("myratings", "/myratings", "everything you have rated", "/myratings"),
+    CommandSpec(
+        "myratings",
+        "/myratings [page] [--sort date|rating|title] [--spoilers]",
+        "your ratings as a diary, 10 a page, newest first (or --sort rating, --sort title); "
+        "--spoilers shows your own spoiler reviews",
+        "/myratings 2 --sort rating",
+    ),
 )
 COMMAND_NAMES = frozenset(c.name for c in COMMANDS)
 
@@ -84,6 +93,11 @@ _SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
 # "/review Okja remove" (or "Okja | remove", as Discord's rating option sends it).
 _NOTIFY_FLAG = re.compile(r"(?:^|\s)--(?:notify|alert)(?=\s|$)", re.IGNORECASE)
 _REMOVE_REVIEW = re.compile(r"^(?P<title>.*?\S)\s*(?:\|\s*)?\b(?:remove|delete)$", re.IGNORECASE)
+# "/review Okja restore": the Undo of a removal.
+_RESTORE_REVIEW = re.compile(r"^(?P<title>.*?\S)\s*(?:\|\s*)?\brestore$", re.IGNORECASE)
+# "--on <day>": the diary date, up to the next --flag.
+_ON_FLAG = re.compile(r"(?:^|\s)--on(?=\s|$)", re.IGNORECASE)
+_NEXT_FLAG = re.compile(r"\s--[a-z]", re.IGNORECASE)
 
 
 Handler = Callable[[CommandContext, str], Awaitable[Reply]]
@@ -174,12 +188,17 @@ class Dispatcher:
         """What to keep after the title when a choice button re-runs the command."""
         if name != "review":
             return ""
+        args, date_words, after = split_on_flag(args)
+        args = " ".join(p for p in (args, after) if p)
+        on = f" --on {' '.join(date_words)}" if date_words else ""
         try:
             _title, rating, text, spoiler = split_review_args(args, lambda _t: False)
         except UserError:
+            if _RESTORE_REVIEW.match(args):
+                return "restore"
             return "remove" if _REMOVE_REVIEW.match(args) else ""
         extra = f" | {text}" if text else ""
-        return f"| {rating}{extra}{' --spoiler' if spoiler else ''}"
+        return f"| {rating}{extra}{' --spoiler' if spoiler else ''}{on}"
 
     # -- per-command argument parsing ------------------------------------------------------
 
@@ -262,8 +281,15 @@ class Dispatcher:
         snap = await self.core.catalog.get()
         if (title := removal_title(snap, args)) is not None:
             return await self.core.remove_review(ctx, title)
+        if (title := removal_title(snap, args, _RESTORE_REVIEW)) is not None:
+            return await self.core.restore_review(ctx, title)
+        before, date_words, after = split_on_flag(args)
+        watched_on = None
+        if date_words is not None:
+            watched_on, review_words = split_watched_on(date_words, await self.core.today(ctx))
+            args = " ".join(p for p in (before, " ".join(review_words), after) if p)
         title, rating, text, spoiler = split_review_args(args, lambda t: is_exact_title(snap, t))
-        return await self.core.review(ctx, title, rating, text, spoiler)
+        return await self.core.review(ctx, title, rating, text, spoiler, watched_on)
 
     async def _reviews(self, ctx: CommandContext, args: str) -> Reply:
         if not args:
@@ -271,7 +297,7 @@ class Dispatcher:
         return await self.core.reviews(ctx, args)
 
     async def _myratings(self, ctx: CommandContext, args: str) -> Reply:
-        return await self.core.myratings(ctx)
+        return await self.core.myratings(ctx, parse_view(args))
 
 
 def _without_flag(args: str, flag: re.Pattern[str]) -> tuple[str, bool]:
@@ -287,10 +313,24 @@ def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
     return bool(_TITLE_ID.match(text) or snap.index.exact_ids(text))
 
 
-def removal_title(snap: CatalogSnapshot, args: str) -> str | None:
-    """The title of "/review <title> remove", or None when the line is a review whose text
-    happens to end in "remove" ("/review Okja 2 would delete")."""
-    removal = _REMOVE_REVIEW.match(args)
+def split_on_flag(args: str) -> tuple[str, list[str] | None, str]:
+    """ "Okja 4 great --on 30 nov --spoiler" -> ("Okja 4 great", ["30", "nov"], "--spoiler"):
+    the words after --on up to the next flag (None without --on), and what is around them."""
+    flag = _ON_FLAG.search(args)
+    if flag is None:
+        return args, None, ""
+    rest = args[flag.end() :]
+    following = _NEXT_FLAG.search(rest)
+    end = following.start() if following else len(rest)
+    return args[: flag.start()].strip(), rest[:end].split(), rest[end:].strip()
+
+
+def removal_title(
+    snap: CatalogSnapshot, args: str, pattern: re.Pattern[str] = _REMOVE_REVIEW
+) -> str | None:
+    """The title of "/review <title> remove" (or restore, with that pattern), or None when the
+    line is a review whose text happens to end in the word ("/review Okja 2 would delete")."""
+    removal = pattern.match(args)
     if removal is None or is_exact_title(snap, args):
         return None
     title = _unquoted(removal.group("title"))

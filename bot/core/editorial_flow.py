@@ -370,7 +370,12 @@ class EditorialDesk:
     async def _load(self, draft_id: int) -> dict[str, Any]:
         async with self.core.db.unit_of_work() as repos:
             draft = await repos.curation.get_draft(draft_id)
-        if draft is None or draft.expires_at.timestamp() < utcnow().timestamp():
+        # The drafts table also keeps members' removed ratings for Undo: those are no article.
+        if (
+            draft is None
+            or draft.expires_at.timestamp() < utcnow().timestamp()
+            or "article" not in draft.payload
+        ):
             raise UserError(
                 f"There is no draft {draft_id}: it was confirmed, cancelled or has expired. "
                 "Paste the article again."

@@ -20,6 +20,16 @@ class Action:
 
     label: str
     command: str
+    # Only the member the reply was made for may press it; anyone else is told to ask for
+    # their own (the Remove buttons of someone's /myratings).
+    owner_only: bool = False
+    # Its reply replaces the message the button is on instead of answering below it (a list's
+    # Previous/Next); always owner_only, so nobody turns someone else's pages.
+    in_place: bool = False
+
+    @property
+    def for_owner(self) -> bool:
+        return self.owner_only or self.in_place
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,7 @@ class Reply:
     links: tuple[Link, ...] = ()
     poll: Poll | None = None
     kind: str = "info"  # "info" | "error" | "apology"
+    numbered_from: int = 1  # the number of items[0]: page 2 of a list starts at 11
 
     @property
     def is_error(self) -> bool:

@@ -60,6 +60,15 @@ def impossible_time(text: str) -> str | None:
     for match in _HALF_DAY.finditer(text):
         if not 1 <= int(match.group(1)) <= 12:
             problems.append(f"{match.group(0)} is not a time: am/pm hours go from 1 to 12")
+    problems += impossible_days(text)
+    if not problems:
+        return None
+    return f"{'; '.join(problems)}. Try {TIME_EXAMPLES}."
+
+
+def impossible_days(text: str) -> list[str]:
+    """The days named in `text` that no month has ("31 feb", "nov 31"), each said so."""
+    problems = []
     for match in _DAY_MONTH.finditer(text):
         day_text, month_text = (
             (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
@@ -71,9 +80,7 @@ def impossible_time(text: str) -> str | None:
             problems.append(
                 f"{match.group(0)} is not a date: {month.title()} has no day {day_text}"
             )
-    if not problems:
-        return None
-    return f"{'; '.join(problems)}. Try {TIME_EXAMPLES}."
+    return problems
 
 
 def looks_like_time(text: str) -> bool:

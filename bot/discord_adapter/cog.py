@@ -18,6 +18,7 @@ from bot.core.commands import MAX_QUERY_CHARS, MAX_RECOMMENDATIONS
 from bot.core.context import Attachment, CommandContext
 from bot.core.dispatch import APOLOGY, Dispatcher
 from bot.core.errors import UserError
+from bot.core.myratings import RatingsView
 from bot.core.outbox import PollEvents
 from bot.core.ratings import parse_rating, stars
 from bot.core.replies import Reply
@@ -26,13 +27,14 @@ from bot.discord_adapter.delivery import (
     NO_MENTIONS,
     PLATFORM,
     answer_interaction,
+    replace_message,
     report_polls,
     send_to_channel,
 )
 from bot.discord_adapter.generic import install_commands
 from bot.discord_adapter.installs import user_installable
 from bot.discord_adapter.rating import RateButton
-from bot.discord_adapter.render import cut
+from bot.discord_adapter.render import cut, parse_custom_id
 from bot.settings import Settings
 from db.models import MAX_REVIEW_CHARS
 
@@ -108,17 +110,29 @@ class ReelbotCog(commands.Cog):
     # -- running a command line -------------------------------------------------------------
 
     async def run(
-        self, interaction: discord.Interaction, line: str, file: discord.Attachment | None = None
+        self,
+        interaction: discord.Interaction,
+        line: str,
+        file: discord.Attachment | None = None,
+        *,
+        in_place: bool = False,
     ) -> None:
         """Run `line` as the member behind the interaction; `file` (a slash command's
-        attachment option) reaches the command as ctx.attachment."""
+        attachment option) reaches the command as ctx.attachment. `in_place`: the answer
+        replaces the message whose button was pressed."""
         ctx = context_for(interaction, self.settings)
         if file is not None and not ctx.is_admin and self._admin_only(line):
             file = None  # the core refuses anyway: don't download a file for nothing
         if file is not None and file.size > MAX_FILE_BYTES:
             reply = too_big(file.filename)
         else:
-            reply = await self._reply(interaction, ctx, line, file)
+            reply = await self._reply(interaction, ctx, line, file, in_place)
+        if in_place:
+            try:
+                await replace_message(interaction, reply)
+            except discord.HTTPException:
+                log.exception("could not edit for %s in discord channel %s", line[:40], ctx.chat_id)
+            return
         try:
             posted = await answer_interaction(interaction, reply)
         except discord.HTTPException:
@@ -136,6 +150,7 @@ class ReelbotCog(commands.Cog):
         line: str,
         file: discord.Attachment | None,
         ephemeral: bool = False,
+        in_place: bool = False,
     ) -> Reply:
         task = asyncio.ensure_future(self._handle(ctx, line, file))
         # Downloading and importing a file is slow, and parsing it may hold the event loop
@@ -145,7 +160,8 @@ class ReelbotCog(commands.Cog):
             await asyncio.wait({task}, timeout=defer_after)
         if not task.done():
             try:
-                await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+                # A page being replaced keeps showing until the new one is there.
+                await interaction.response.defer(thinking=not in_place, ephemeral=ephemeral)
             except discord.HTTPException:
                 log.warning("could not defer %s; the answer may arrive too late", line[:40])
         return await task
@@ -288,6 +304,7 @@ class ReelbotCog(commands.Cog):
         rating="4.5, ★★★★, 8/10, 85% or a grade such as A- (or remove, to take yours back)",
         text="Your review (optional)",
         spoiler="Hide the review text behind a spoiler",
+        on="The day you watched it: 2026-11-30, yesterday, 30 nov (default today)",
     )
     @app_commands.autocomplete(title=title_choices, rating=rating_choices)
     async def review(
@@ -297,9 +314,11 @@ class ReelbotCog(commands.Cog):
         rating: str,
         text: app_commands.Range[str, 1, MAX_REVIEW_CHARS] | None = None,
         spoiler: bool = False,
+        on: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         line = f"/review {title} | {rating}" + (f" | {text}" if text else "")
-        await self.run(interaction, line + (" --spoiler" if spoiler else ""))
+        line += (" --spoiler" if spoiler else "") + (f" --on {on}" if on else "")
+        await self.run(interaction, line)
 
     @app_commands.command(name="reviews", description="The community verdict on a title")
     @app_commands.describe(title="Start typing and pick one")
@@ -308,8 +327,20 @@ class ReelbotCog(commands.Cog):
         await self.run(interaction, f"/reviews {title}")
 
     @app_commands.command(name="myratings", description="Everything you have rated")
-    async def myratings(self, interaction: discord.Interaction) -> None:
-        await self.run(interaction, "/myratings")
+    @app_commands.describe(
+        page="Which page (10 ratings a page)",
+        sort="Newest diary date first, highest rating first, or by title",
+        spoilers="Show your own spoiler reviews (only outside a server)",
+    )
+    async def myratings(
+        self,
+        interaction: discord.Interaction,
+        page: app_commands.Range[int, 1, 10_000] = 1,
+        sort: Literal["date", "rating", "title"] = "date",
+        spoilers: bool = False,
+    ) -> None:
+        view = RatingsView(page, sort, spoilers)
+        await self.run(interaction, view.command())
 
     @app_commands.command(name="import", description="Bring your Letterboxd ratings and reviews")
     @app_commands.describe(
@@ -335,8 +366,21 @@ class ReelbotCog(commands.Cog):
             return
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = data.get("custom_id")
-        if isinstance(custom_id, str) and custom_id.startswith("/"):
-            await self.run(interaction, custom_id)
+        pressed = parse_custom_id(custom_id) if isinstance(custom_id, str) else None
+        if pressed is None:
+            return
+        owner, line, in_place = pressed
+        if owner is not None and owner != str(interaction.user.id):
+            await answer_interaction(
+                interaction,
+                Reply(
+                    text="These buttons are for the person who asked. Use the command "
+                    "yourself for your own.",
+                    kind="error",
+                ),
+            )
+            return
+        await self.run(interaction, line, in_place=in_place)
 
     async def rate_pressed(
         self, interaction: discord.Interaction, title_id: int, stars: int

@@ -34,25 +34,42 @@ def _kwargs(outgoing: OutgoingMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS}
     if outgoing.embeds:
         kwargs["embeds"] = list(outgoing.embeds)
-    if view := view_for(outgoing.actions, outgoing.rate_title, outgoing.links):
+    if view := view_for(outgoing.actions, outgoing.rate_title, outgoing.links, outgoing.owner):
         kwargs["view"] = view
     if outgoing.poll is not None:
         kwargs["poll"] = outgoing.poll
     return kwargs
 
 
-async def _deliver(reply: Reply, post: Post) -> list[Posted]:
+async def _deliver(reply: Reply, post: Post, owner: str | None = None) -> list[Posted]:
     posted = []
-    for outgoing in render(reply):
+    for outgoing in render(reply, owner=owner):
         posted.append(Posted(outgoing, await post(outgoing, _kwargs(outgoing))))
     return posted
+
+
+async def replace_message(interaction: discord.Interaction, reply: Reply) -> None:
+    """The reply in place of the message whose button was pressed (a list's next page); more
+    than one message's worth follows below it. An error goes to the presser alone instead."""
+    if reply.is_error:
+        await answer_interaction(interaction, reply)
+        return
+    first, *rest = render(reply, owner=str(interaction.user.id))
+    kwargs = _kwargs(first)
+    kwargs.setdefault("view", None)  # no buttons now: take the old ones off
+    if interaction.response.is_done():  # deferred while the command ran
+        await interaction.edit_original_response(**kwargs)
+    else:
+        await interaction.response.edit_message(**kwargs)
+    for outgoing in rest:
+        await interaction.followup.send(wait=True, **_kwargs(outgoing))
 
 
 async def answer_interaction(
     interaction: discord.Interaction, reply: Reply, *, ephemeral: bool = False
 ) -> list[Posted]:
     """The reply as the interaction's response plus follow-ups (errors, and everything when
-    `ephemeral`, only to the asker)."""
+    `ephemeral`, only to the asker); the asker is the owner of its buttons."""
 
     async def post(outgoing: OutgoingMessage, kwargs: dict[str, Any]) -> discord.Message | None:
         if outgoing.ephemeral or ephemeral:
@@ -63,7 +80,7 @@ async def answer_interaction(
             return await interaction.original_response() if outgoing.poll else None
         return await interaction.followup.send(wait=True, **kwargs)
 
-    return await _deliver(reply, post)
+    return await _deliver(reply, post, owner=str(interaction.user.id))
 
 
 async def send_to_channel(channel: discord.abc.Messageable, reply: Reply) -> list[Posted]:

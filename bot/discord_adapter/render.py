@@ -86,6 +86,7 @@ class OutgoingMessage:
     poll_key: str | None = field(default=None)  # the core's name for `poll`
     rate_title: int | None = None  # 1★–5★ buttons for this title, under the others
     links: tuple[Link, ...] = ()  # buttons that open a web page (an event)
+    owner: str | None = None  # the user it is for: their own buttons answer only them
 
 
 def _item_blocks(n: int, item: Item) -> list[str]:
@@ -113,7 +114,7 @@ def _blocks(reply: Reply, heading_in_title: bool) -> list[str]:
         blocks += [f"*{p}*" for p in pieces(plain(reply.card.subheading), EMBED_DESCRIPTION - 2)]
         if reply.card.body:
             blocks += pieces(plain(reply.card.body), EMBED_DESCRIPTION)
-    for n, item in enumerate(reply.items, 1):
+    for n, item in enumerate(reply.items, reply.numbered_from):
         blocks += _item_blocks(n, item)
     return blocks
 
@@ -195,17 +196,43 @@ def _group(embeds: Sequence[discord.Embed]) -> list[tuple[discord.Embed, ...]]:
     return [tuple(g) for g in groups]
 
 
-def buttons(actions: Sequence[Action], room: int = BUTTONS) -> tuple[Action, ...]:
+def custom_id(action: Action, owner: str | None) -> str | None:
+    """What the button carries: its command line, or for an owner's button "me:<user>:<line>"
+    ("ed:…" when its answer replaces the message); None when there is no owner to bind it to."""
+    if not action.for_owner:
+        return action.command
+    if owner is None:
+        return None
+    return f"{'ed' if action.in_place else 'me'}:{owner}:{action.command}"
+
+
+def parse_custom_id(data: str) -> tuple[str | None, str, bool] | None:
+    """(owner or None, command line, in place) of a button, or None for a foreign one."""
+    if data.startswith("/"):
+        return None, data, False
+    kind, _, rest = data.partition(":")
+    owner, _, command = rest.partition(":")
+    if kind in {"me", "ed"} and owner and command.startswith("/"):
+        return owner, command, kind == "ed"
+    return None
+
+
+def buttons(
+    actions: Sequence[Action], owner: str | None = None, room: int = BUTTONS
+) -> tuple[Action, ...]:
     """The actions Discord can show: custom_id within 100 characters, unique, at most `room`
     (25, less what the star row takes)."""
     seen: set[str] = set()
     kept: list[Action] = []
     for action in actions:
-        if len(action.command) > CUSTOM_ID:
+        data = custom_id(action, owner)
+        if data is None:
+            continue
+        if len(data) > CUSTOM_ID:
             log.warning("button %r dropped: its command is over %d characters", action, CUSTOM_ID)
             continue
-        if action.command not in seen:
-            seen.add(action.command)
+        if data not in seen:
+            seen.add(data)
             kept.append(action)
     return tuple(kept[:room])
 
@@ -261,9 +288,12 @@ def _has_content(reply: Reply) -> bool:
     return bool(reply.text or reply.card or reply.items or reply.notes)
 
 
-def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
+def render(
+    reply: Reply, now: datetime | None = None, owner: str | None = None
+) -> list[OutgoingMessage]:
     """The messages that show `reply`, in order. Errors are ephemeral (only the asker sees
-    them); buttons ride on the last embed message; a poll comes last, on its own."""
+    them); buttons ride on the last embed message; a poll comes last, on its own. `owner`:
+    the user the reply is for, whose own buttons (Remove, Next) answer only them."""
     ephemeral = reply.is_error
     messages: list[OutgoingMessage] = []
     poll = native_poll(reply.poll, now or datetime.now(UTC)) if reply.poll else None
@@ -281,10 +311,11 @@ def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
         messages.append(
             OutgoingMessage(
                 group,
-                buttons(reply.actions, room) if last else (),
+                buttons(reply.actions, owner, room) if last else (),
                 ephemeral=ephemeral,
                 rate_title=rate_title if last else None,
                 links=links if last else (),
+                owner=owner,
             )
         )
     if poll is not None and reply.poll is not None:
@@ -293,7 +324,10 @@ def render(reply: Reply, now: datetime | None = None) -> list[OutgoingMessage]:
 
 
 def view_for(
-    actions: Sequence[Action], rate_title: int | None = None, links: Sequence[Link] = ()
+    actions: Sequence[Action],
+    rate_title: int | None = None,
+    links: Sequence[Link] = (),
+    owner: str | None = None,
 ) -> discord.ui.View | None:
     """Buttons whose custom_id is the command to run, then the stars for `rate_title`. A global
     listener (and, for the stars, a registered DynamicItem) answers them, so they need no state
@@ -303,10 +337,13 @@ def view_for(
         return None
     view = discord.ui.View(timeout=None)
     for action in actions:
+        data = custom_id(action, owner)
+        if data is None:
+            continue
         view.add_item(
             discord.ui.Button(
                 label=cut(action.label, BUTTON_LABEL) or "…",
-                custom_id=action.command,
+                custom_id=data,
                 style=discord.ButtonStyle.secondary,
             )
         )

@@ -5,6 +5,8 @@ restart and on any replica:
   "/where #12"                 a command line, run as the person who pressed it
   "rate:12:4"                  rate title #12 with 4 stars
   "pg:2:42:/myratings"         page 2 of the list /myratings printed for user 42 (edited in place)
+  "me:42:/review #12 remove"   a command only user 42 may run (a button of their own list)
+  "ed:42:/myratings 2"         the same, its answer replacing the message (a list's next page)
 """
 
 from __future__ import annotations
@@ -36,7 +38,14 @@ class TurnPage:
     command: str
 
 
-Callback = RunCommand | Rate | TurnPage
+@dataclass(frozen=True, slots=True)
+class OwnCommand:
+    owner: str  # the user the message was made for; only they may press it
+    command: str
+    in_place: bool  # the answer replaces the message the button is on
+
+
+Callback = RunCommand | Rate | TurnPage | OwnCommand
 
 
 def fits(data: str) -> bool:
@@ -49,6 +58,10 @@ def rate(title_id: int, stars: int) -> str:
 
 def turn_page(page: int, owner: str, command: str) -> str:
     return f"pg:{page}:{owner}:{command}"
+
+
+def own_command(owner: str, command: str, in_place: bool) -> str:
+    return f"{'ed' if in_place else 'me'}:{owner}:{command}"
 
 
 def parse(data: str) -> Callback | None:
@@ -65,4 +78,8 @@ def parse(data: str) -> Callback | None:
         owner, _, command = rest.partition(":")
         if page.isdigit() and owner and command.startswith("/"):
             return TurnPage(int(page), owner, command)
+    elif kind in {"me", "ed"}:
+        owner, _, command = rest.partition(":")
+        if owner and command.startswith("/"):
+            return OwnCommand(owner, command, in_place=kind == "ed")
     return None

@@ -356,6 +356,18 @@ class TelegramFrontEnd:
             page = Page(pressed.page, pressed.owner, pressed.command)
             await self._show_in_place(query, ctx, pressed.command, page)
             return
+        if isinstance(pressed, callbacks.OwnCommand):
+            if pressed.owner != ctx.user_id:
+                await query.answer(
+                    "These buttons are for the person who asked. Send the command yourself "
+                    "for your own.",
+                    show_alert=True,
+                )
+                return
+            if pressed.in_place or message is None:
+                page = Page(0, pressed.owner, pressed.command)
+                await self._show_in_place(query, ctx, pressed.command, page)
+                return
         if message is None and is_watchlist_add(pressed.command):
             # On a card shared through inline mode: a toast for the presser, the card stays.
             reply = await self.dispatcher.handle(ctx, pressed.command)

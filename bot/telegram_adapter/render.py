@@ -157,21 +157,35 @@ def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inline
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
+def callback_data(action: Action, owner: str | None) -> str | None:
+    """What the button carries: the command, bound to `owner` for an owner's button (None
+    when there is no owner to bind it to, or it is too long for callback data)."""
+    if not action.for_owner:
+        data = action.command
+    elif owner is None:
+        return None
+    else:
+        data = callbacks.own_command(owner, action.command, action.in_place)
+    return data if callbacks.fits(data) else None
+
+
 def keyboard(
     actions: tuple[Action, ...],
     rate_title: int | None = None,
     nav: list[InlineKeyboardButton] | None = None,
     links: tuple[Link, ...] = (),
+    owner: str | None = None,
 ) -> InlineKeyboardMarkup | None:
     """Short buttons (ℹ 1 … ℹ 10) five to a row, longer ones two to a row, then the links,
-    the stars, then ◀ ▶. A command too long for callback data is left off."""
-    usable = [a for a in actions if callbacks.fits(a.command)]
+    the stars, then ◀ ▶. A command too long for callback data is left off; `owner` is the
+    user the message is for (their own buttons answer only them)."""
+    usable = [(a, data) for a in actions if (data := callback_data(a, owner)) is not None]
     short = [
-        InlineKeyboardButton(a.label, callback_data=a.command) for a in usable if len(a.label) <= 5
+        InlineKeyboardButton(a.label, callback_data=data) for a, data in usable if len(a.label) <= 5
     ]
     long = [
-        InlineKeyboardButton(a.label[:MAX_BUTTON_LABEL], callback_data=a.command)
-        for a in usable
+        InlineKeyboardButton(a.label[:MAX_BUTTON_LABEL], callback_data=data)
+        for a, data in usable
         if len(a.label) > 5
     ]
     rows = _rows(short, 5)
@@ -192,7 +206,7 @@ def keyboard(
 def render(reply: Reply, page: Page | None = None, with_photo: bool = True) -> Rendered:
     """The messages to send for `reply`; with `page`, a long list shows one page of items
     and ◀ ▶ buttons (when their callback data fits), otherwise every item."""
-    items, first_number, actions = reply.items, 1, reply.actions
+    items, first_number, actions = reply.items, reply.numbered_from, reply.actions
     nav: list[InlineKeyboardButton] = []
     notes = reply.notes
     pages = -(-len(items) // PAGE_SIZE)
@@ -202,7 +216,7 @@ def render(reply: Reply, page: Page | None = None, with_photo: bool = True) -> R
         and callbacks.fits(callbacks.turn_page(pages - 1, page.owner, page.command))
     ):
         number = min(max(page.number, 0), pages - 1)
-        first_number = number * PAGE_SIZE + 1
+        first_number = reply.numbered_from + number * PAGE_SIZE
         items = items[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
         # Item buttons (ℹ 12 → /title #34) only for the items on this page.
         shown = {i.title_id for i in items}
@@ -219,7 +233,9 @@ def render(reply: Reply, page: Page | None = None, with_photo: bool = True) -> R
     # Stars only under a title's card: a card about anything else has no title to rate.
     rate_title = card.title_id if card is not None and not reply.is_error else None
     lines = _lines(reply, items, first_number, notes)
-    markup = keyboard(actions, rate_title, nav, reply.links)
+    markup = keyboard(
+        actions, rate_title, nav, reply.links, page.owner if page is not None else None
+    )
     photo = card.poster_url if with_photo and card is not None else None
     chunks = split(lines, first_limit=MAX_CAPTION if photo else None)
     return Rendered(

@@ -583,9 +583,11 @@ class _Run:
         assert member is not None
         user_id = await _ensure_user(self.session, member)
         existing = {
-            tid: when
-            for tid, when in await self.session.execute(
-                select(m.Rating.title_id, m.Rating.updated_at).where(m.Rating.user_id == user_id)
+            tid: (when, day)
+            for tid, when, day in await self.session.execute(
+                select(m.Rating.title_id, m.Rating.updated_at, m.Rating.watched_on).where(
+                    m.Rating.user_id == user_id
+                )
             )
         }
         chosen: dict[int, RatingRow] = {}
@@ -614,17 +616,28 @@ class _Run:
         if self.failed:
             return
         write: list[tuple[int, int, RatingRow]] = []
+        undated: dict[int, date] = {}  # kept ratings without a diary date the export has
         for tid, row in chosen.items():
             when = sql.as_utc_or_none(row.rated_at)
-            previous = existing.get(tid)
+            previous, previous_day = existing.get(tid, (None, None))
             if previous is None:
                 self.summary.ratings_added += 1
             elif when is not None and when > sql.as_utc(previous):
                 self.summary.ratings_updated += 1
             else:
                 self.summary.ratings_kept += 1  # rated here since: the chat rating wins
+                if previous_day is None and row.watched_on is not None:
+                    undated[tid] = row.watched_on
                 continue
             write.append((user_id, tid, row))
+        for tid, day in undated.items():  # few: ratings imported before diary dates existed
+            await self.session.execute(
+                update(m.Rating)
+                .where(m.Rating.user_id == user_id, m.Rating.title_id == tid)
+                .values(watched_on=day)
+            )
+        if undated:
+            self.summary.notes.append(f"{len(undated):,} diary date(s) filled in")
         long_reviews = sum(1 for _, _, r in write if r.review and len(r.review) > MAX_REVIEW_CHARS)
         if long_reviews:
             self.summary.notes.append(
@@ -874,6 +887,7 @@ async def _upsert_ratings(
                 "half_stars": round((row.stars or 0) * 2),
                 "review": review,
                 "spoiler": row.spoiler,
+                "watched_on": row.watched_on,
                 "created_at": when,
                 "updated_at": when,
             }
@@ -889,6 +903,7 @@ async def _upsert_ratings(
             "half_stars": new.half_stars,
             "review": func.coalesce(new.review, table.c.review),
             "spoiler": new.spoiler,
+            "watched_on": func.coalesce(new.watched_on, table.c.watched_on),
             "updated_at": new.updated_at,
         },
         where=new.updated_at > table.c.updated_at,

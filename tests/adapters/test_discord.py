@@ -26,6 +26,7 @@ from bot.discord_adapter.cog import create_bot
 from bot.discord_adapter.messenger import DiscordMessenger
 from bot.discord_adapter.render import native_poll, poll_hours, render
 from db import models as m
+from tests.support import rating_rows as rating_rows_of
 
 
 @dataclass
@@ -545,3 +546,66 @@ async def test_recommend_and_title_answer_in_a_direct_message(server: Server) ->
     found = await server.alice_user.slash("title", title="Miracle in Cell No. 7")
     [card] = embeds_of(found)
     assert card.title == "Miracle in Cell No. 7 (2013)"
+
+
+# -- /myratings: pages in place, the asker's own buttons ------------------------------------
+
+
+async def rate_as(app: App, server: Server, who: MemberActor, line: str) -> None:
+    ctx = CommandContext("discord", str(who.id), who.name, str(server.channel.id), is_group=True)
+    reply = await app.dispatcher.handle(ctx, line)
+    assert not reply.is_error, reply.text
+
+
+def labels_of(message: Any) -> list[str]:
+    return [c.get("label", "") for row in message.components for c in row.get("components", [])]
+
+
+async def test_myratings_pages_edit_the_message_and_remove_takes_only_the_askers(
+    server: Server, app: App
+) -> None:
+    snap = await app.core.catalog.get()
+    ids = sorted(snap.titles)[:13]
+    for n, tid in enumerate(ids):
+        await rate_as(app, server, server.alice, f"/review #{tid} 4 --on 2026-10-{n + 1:02d}")
+    newest = ids[-1]
+    await rate_as(app, server, server.mod, f"/review #{newest} 2")
+
+    listed = await server.alice.slash(server.channel, "myratings")
+    assert listed.response is not None and not listed.ephemeral
+    assert "Page 1 of 2" in text_of(listed) and "13 Oct 2026" in text_of(listed)
+    assert all(len(c) <= 100 for c in button_ids(listed))
+    turned = await server.alice.click(listed.response.message, label="Next ▶")
+    assert turned.response is not None and turned.response.id == listed.response.id
+    page_two = text_of(turned)
+    assert "**11. " in page_two and "Page 2 of 2" in page_two
+    assert labels_of(turned.response) == ["✕ 11", "✕ 12", "✕ 13", "◀ Previous"]
+
+    # The mod can neither turn alice's pages nor remove from her list.
+    back = await server.alice.click(turned.response.message, label="◀ Previous")
+    assert back.response is not None
+    for label in ("Next ▶", "✕ 1"):
+        refused = await server.mod.click(back.response.message, label=label)
+        assert refused.ephemeral and "for the person who asked" in text_of(refused)
+    assert len(await rating_rows_of(app)) == 14
+
+    removed = await server.alice.click(back.response.message, label="✕ 1")
+    assert not removed.ephemeral and "Removed your rating of" in text_of(removed)
+    rows = await rating_rows_of(app)
+    assert (str(server.alice.id), newest) not in [(u, t) for u, t, *_ in rows]
+    assert (str(server.mod.id), newest) in [(u, t) for u, t, *_ in rows]
+    assert removed.response is not None
+    undone = await server.alice.click(removed.response.message, label="Undo")
+    assert "Restored your rating of" in text_of(undone)
+    assert len(await rating_rows_of(app)) == 14
+
+
+async def test_myratings_options_and_own_spoilers_stay_hidden_in_a_server(
+    server: Server, app: App
+) -> None:
+    await rate_as(app, server, server.alice, "/review Okja 4 the pig lives --spoiler")
+    await rate_as(app, server, server.alice, "/review Parasite 5 --on 2026-11-01")
+    result = await server.alice.slash(server.channel, "myratings", sort="title", spoilers=True)
+    shown = text_of(result)
+    assert shown.index("Okja") < shown.index("Parasite") and "by title" in shown
+    assert "||the pig lives||" in shown and "stay hidden in a group" in shown

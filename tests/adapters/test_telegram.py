@@ -505,13 +505,16 @@ async def test_old_or_forged_button_data_is_refused_politely(telegram: FakeTeleg
     assert "no longer works" in answer.params["text"]
 
 
-async def test_long_lists_turn_pages_in_place(app: App, bot: Bot, telegram: FakeTelegram) -> None:
-    snap = await app.core.catalog.get()
-    ctx = CommandContext("telegram", "42", "Mina", "42")
-    for tid in sorted(snap.titles)[: PAGE_SIZE + 3]:
-        reply = await app.dispatcher.handle(ctx, f"/review #{tid} 4")
-        assert not reply.is_error, reply
-    first = await ask(telegram, "/myratings")
+async def test_long_lists_turn_pages_in_place(app: App, bot: Bot) -> None:
+    """A long list the core does not page itself is paged by the renderer."""
+
+    async def longlist(ctx: CommandContext, args: str) -> Reply:
+        return Reply(text="many", items=tuple(Item(f"entry {n}") for n in range(PAGE_SIZE + 3)))
+
+    app.dispatcher.register(CommandSpec("longlist", "/longlist", "a long list", "/x"), longlist)
+    await bot.start()
+    telegram = bot.fake
+    first = await ask(telegram, "/longlist")
     assert "1. " in first.text and f"{PAGE_SIZE + 1}. " not in first.text
     assert "Page 1 of 2" in first.text
     data = first.button("Next ▶")
@@ -531,6 +534,70 @@ async def test_long_lists_turn_pages_in_place(app: App, bot: Bot, telegram: Fake
         answer.params["show_alert"] is True and "Only the person who asked" in answer.params["text"]
     )
     assert len(telegram.all("editMessageText")) == 1
+
+
+async def test_myratings_pages_edit_the_message_and_remove_takes_only_the_askers(
+    app: App, bot: Bot, telegram: FakeTelegram
+) -> None:
+    snap = await app.core.catalog.get()
+    mina = CommandContext("telegram", "42", "Mina", "42")
+    ids = sorted(snap.titles)[: PAGE_SIZE + 3]
+    for n, tid in enumerate(ids):
+        reply = await app.dispatcher.handle(mina, f"/review #{tid} 4 --on 2026-10-{n + 1:02d}")
+        assert not reply.is_error, reply
+    newest = ids[-1]
+    jun = CommandContext("telegram", "7", "Jun", "7")
+    await app.dispatcher.handle(jun, f"/review #{newest} 2")  # Jun rated Mina's newest too
+
+    first = await ask(telegram, "/myratings")
+    assert "1. " in first.text and "Page 1 of 2" in first.text
+    assert "13 Oct 2026" in first.text
+    data = first.button("Next ▶")
+    assert len(data.encode()) <= 64
+    await bot.restart()  # the buttons carry everything they need
+    telegram.press(first, data)
+    edit = await telegram.next_sent("editMessageText")
+    assert int(edit.params["message_id"]) == first.result["message_id"]
+    assert f"{PAGE_SIZE + 1}. " in edit.params["text"] and "Page 2 of 2" in edit.params["text"]
+    labels = [b["text"] for row in edit.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["✕ 11", "✕ 12", "✕ 13", "◀ Previous"]
+
+    # Jun can neither turn Mina's pages nor remove from her list.
+    remove = first.button("✕ 1")
+    for pressed in (data, remove):
+        telegram.press(first, pressed, user_id=7, name="Jun")
+        answer = await telegram.next_sent("answerCallbackQuery")
+        assert answer.params["show_alert"] is True
+        assert "for the person who asked" in answer.params["text"]
+    assert len(telegram.all("editMessageText")) == 1
+    assert len(await rating_rows(app)) == PAGE_SIZE + 4
+
+    seen = len(telegram.all("sendMessage"))
+    telegram.press(first, remove)  # one press, no "are you sure?"
+    removed = (await telegram.wait_for("sendMessage", seen + 1))[seen]
+    assert "Removed your rating of" in removed.text
+    rows = await rating_rows(app)
+    assert ("42", newest) not in [(u, t) for u, t, *_ in rows]
+    assert ("7", newest, 4, None, False) in rows  # Jun's own rating of it stays
+    assert len(rows) == PAGE_SIZE + 3
+
+    telegram.press(removed, removed.button("Undo"))
+    restored = (await telegram.wait_for("sendMessage", seen + 2))[seen + 1]
+    assert "Restored your rating of" in restored.text
+    assert len(await rating_rows(app)) == PAGE_SIZE + 4
+
+
+async def test_own_spoilers_show_in_place_for_the_author_only(
+    app: App, telegram: FakeTelegram
+) -> None:
+    await ask(telegram, "/review Okja 4 the pig lives --spoiler")
+    mine = await ask(telegram, "/myratings")
+    assert "<tg-spoiler>the pig lives</tg-spoiler>" in mine.text
+    telegram.press(mine, mine.button("Show my spoilers"))
+    edit = await telegram.next_sent("editMessageText")
+    assert "the pig lives" in edit.params["text"] and "tg-spoiler" not in edit.params["text"]
+    reviews = await ask(telegram, "/reviews Okja", user_id=7)
+    assert "<tg-spoiler>the pig lives</tg-spoiler>" in reviews.text
 
 
 # -- inline mode ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import itertools
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
@@ -95,6 +95,7 @@ class RatingRow:
     review: str | None = None
     rated_at: datetime | None = None
     spoiler: bool = False
+    watched_on: date | None = None  # the diary date (Letterboxd's "Watched Date")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,13 @@
 """A Letterboxd export (the zip, or its ratings.csv / reviews.csv / diary.csv / watchlist.csv)
-for one member: one rating per film, with the latest review text, and the films on their
-watchlist."""
+for one member: one rating per film, with the latest review text and the latest day it was
+watched, and the films on their watchlist."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from db.imports.formats.base import (
     BadRow,
@@ -53,6 +53,8 @@ class _Film:
     review: str | None = None
     review_at: datetime | None = None
     spoiler: bool = False
+    watched_on: date | None = None  # the latest "Watched Date" of the diary (or reviews)
+    logged_on: date | None = None  # ratings.csv "Date": when it was rated, if never dated
 
 
 def _review_text(text: str) -> str | None:
@@ -65,8 +67,9 @@ def read_letterboxd(
     files: LetterboxdFiles, *, encoding: str | None = None
 ) -> Iterator[RatingRow | BadRow]:
     """One `RatingRow` per film. The current rating comes from ratings.csv, or else the latest
-    diary entry; the review text is the latest review. Films are collected by their Letterboxd
-    URI first: one member's history is thousands of rows at most."""
+    diary entry; the review text is the latest review; the diary date is the latest "Watched
+    Date" (else the day ratings.csv has). Films are collected by name and year first: one
+    member's history is thousands of rows at most."""
     films: dict[str, _Film] = {}
     for kind, source, columns in (
         ("diary", files.diary, DIARY_COLUMNS),
@@ -90,10 +93,17 @@ def read_letterboxd(
             except ValueError as error:
                 yield BadRow(where, str(error))
                 continue
-            day = parse_date(row.get("Watched Date")) or parse_date(row["Date"])
+            watched = parse_date(row.get("Watched Date"))
+            day = watched or parse_date(row["Date"])
             when = datetime.combine(day, time(12), UTC) if day else None
-            key = clean(row["Letterboxd URI"]) or f"{name} ({year})"
+            # By film, not by URI: diary and review URIs name the entry, not the film, and
+            # one film's rating, reviews and diary entries are one rating here.
+            key = f"{name.casefold()} ({year})"
             film = films.setdefault(key, _Film(where, name, year))
+            if watched and (film.watched_on is None or watched > film.watched_on):
+                film.watched_on = watched
+            if kind == "ratings":
+                film.logged_on = day
             if stars is not None and (
                 kind == "ratings" or film.rated_at is None or (when and when >= film.rated_at)
             ):
@@ -114,6 +124,7 @@ def read_letterboxd(
             review=film.review,
             rated_at=film.rated_at or film.review_at,
             spoiler=film.spoiler,
+            watched_on=film.watched_on or film.logged_on,
         )
 
 
