@@ -12,6 +12,7 @@ from bot.core.clock import Clock, system_clock
 from bot.core.commands import Core
 from bot.core.dispatch import Dispatcher
 from bot.features.admin.commands import register_admin
+from bot.features.library import watchlist
 from bot.features.library.letterboxd import register_import_commands
 from bot.features.watchparty import parties as watchparty
 from bot.settings import Settings
@@ -69,6 +70,7 @@ async def open_app(
     core = Core(db, settings, CatalogCache(db, store=store), clock)
     dispatcher = Dispatcher(core)
     parties = watchparty.register(dispatcher, core, clock)
+    watchlist.register(dispatcher, core)
     register_admin(dispatcher)
     register_import_commands(dispatcher, db)
     if follow_catalog:

@@ -35,6 +35,7 @@ from db.records import (
     StoredRating,
 )
 from db.watch_party_repository import WatchPartyRepository
+from db.watchlist_repository import WatchlistRepository
 from recommender.models import RatingTriple
 
 _Select = TypeVar("_Select", bound=Select[*tuple[Any, ...]])
@@ -428,4 +429,5 @@ class Repositories:
         self.meta = MetaRepository(session)
         self.parties = WatchPartyRepository(session)
         self.curation = CurationRepository(session, self.catalog)
+        self.watchlist = WatchlistRepository(session)
         self.alerts = AlertRepository(session)

@@ -328,6 +328,26 @@ class Recommender:
             scores[self.released_after(as_of)] = -np.inf
         return self._top(scores, k, skip, self._because(user.pull), filters)
 
+    def personal_among(
+        self,
+        ratings: Mapping[int, float],
+        candidates: Iterable[int],
+        k: int = 10,
+        filters: TitleFilter | None = None,
+        rated_at: np.ndarray | None = None,
+    ) -> list[Suggestion]:
+        """`candidates` (e.g. a member's watchlist) ranked by the score `personal` ranks the
+        whole catalog by, best first; what they rated is left out. [] without usable ratings."""
+        user = self.user_parts(ratings, rated_at)
+        rows = [self.row[t] for t in dict.fromkeys(candidates) if t in self.row]
+        if user is None or not rows:
+            return []
+        blended = self.blend(user)
+        scores = np.full(len(blended), -np.inf, dtype=np.float32)
+        scores[rows] = blended[rows]
+        skip = {t for t in ratings if t in self.row}
+        return self._top(scores, k, skip, self._because(user.pull), filters)
+
     def similar(
         self,
         title_id: int,

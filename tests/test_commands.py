@@ -105,7 +105,12 @@ async def test_title_card_facts(app: App) -> None:
     assert "/review" in field(reply, "Members' rating")  # nobody rated it yet
     assert "Apple TV" in field(reply, "Where to watch")
     commands = [a.command for a in reply.actions]
-    assert commands == [f"/recommend #{parasite}", f"/where #{parasite}", f"/reviews #{parasite}"]
+    assert commands == [
+        f"/recommend #{parasite}",
+        f"/where #{parasite}",
+        f"/reviews #{parasite}",
+        f"/watchlist add #{parasite}",
+    ]
 
 
 async def test_title_card_shows_members_rating_after_reviews(app: App) -> None:
@@ -154,7 +159,10 @@ async def test_recommend_miracle_gives_reasons_and_where_to_watch(app: App) -> N
         assert item.detail.strip(), item
         assert item.extra.strip(), item
     assert len(set(ids)) == len(ids)
-    assert [a.command for a in reply.actions] == [f"/title #{i}" for i in ids]
+    # ℹ n opens item n, + n puts it on the presser's watchlist.
+    assert [a.command for a in reply.actions] == [f"/title #{i}" for i in ids] + [
+        f"/watchlist add #{i}" for i in ids
+    ]
 
 
 async def test_recommend_does_not_list_remakes_of_the_same_story(app: App) -> None:
@@ -171,7 +179,7 @@ async def test_recommend_count(app: App) -> None:
     three = await say(app, "/recommend Parasite 3")
     assert three.kind == "info"
     assert len(three.items) == 3
-    assert len(three.actions) == 3
+    assert [a.label for a in three.actions] == ["ℹ 1", "ℹ 2", "ℹ 3", "+ 1", "+ 2", "+ 3"]
     assert "Parasite (2019)" in three.text
     one = await say(app, "/recommend Parasite 1")
     assert len(one.items) == 1

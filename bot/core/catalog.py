@@ -25,7 +25,7 @@ import logging
 import pickle
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -119,19 +119,40 @@ class CatalogSnapshot:
         filters: TitleFilter | None = None,
         rated_at: Sequence[float] = (),
         now: float | None = None,
+        exclude: Iterable[int] = (),
     ) -> list[Suggestion]:
         """A member's picks from their ratings (title id -> stars), as /recommend asks for
         them; bench/movielens.py scores this same call. `rated_at`: when the member made those
         ratings (Unix seconds), so titles the community was rating at the same time count
-        more (the trend part); `now`: titles released after this year are not out yet."""
+        more (the trend part); `now`: titles released after this year are not out yet;
+        `exclude`: titles not to suggest (the member's watchlist: they know about those)."""
         return self.model.personal(
             rated,
             k=limit,
-            exclude=self.seen_versions(rated),
+            exclude=self.seen_versions(rated) | set(exclude),
             filters=filters,
             as_of=now,
             rated_at=rating_years(rated_at) if rated_at else None,
         )
+
+    def watchlist_picks(
+        self,
+        rated: Mapping[int, float],
+        watchlist: Iterable[int],
+        limit: int,
+        filters: TitleFilter | None = None,
+        rated_at: Sequence[float] = (),
+    ) -> list[Suggestion]:
+        """The member's watchlist ranked by the score of `personal_picks`; without usable
+        ratings, by the members' popularity tally like cold-start picks."""
+        wanted = {t for t in watchlist if t in self.titles}
+        years = rating_years(rated_at) if rated_at else None
+        if any(t in self.model for t in rated):
+            return self.model.personal_among(rated, wanted, limit, filters, years)
+        if not wanted:
+            return []
+        others = set(self.titles) - wanted
+        return self.model.popular(limit, self.popularity, exclude=others, filters=filters)
 
     def with_ratings(
         self,

@@ -46,6 +46,9 @@ from recommender.models import Evidence
 
 MAX_RECOMMENDATIONS = 20
 DEFAULT_RECOMMENDATIONS = 5
+WATCHLIST_LABEL = "+ Watchlist"
+WATCHLIST_ADD = "/watchlist add #"  # + the title id: what every "+ Watchlist" button runs
+BUTTONS_PER_ROW = 5  # list buttons go in rows of five on every front end
 OFFER_KIND_LABELS = {
     "stream": "Stream",
     "free": "Free",
@@ -323,6 +326,7 @@ class Core:
             Action("More like this", f"/recommend #{title_id}"),
             Action("Where to watch", f"/where #{title_id}"),
             Action("Reviews", f"/reviews #{title_id}"),
+            watchlist_action(title_id),
         )
 
     def versions_text(self, snap: CatalogSnapshot, ids: Sequence[int]) -> str:
@@ -353,6 +357,11 @@ class Core:
         filters = (filters or ListFilters(TitleFilter())).in_region(prefs.region)
         if not query or not query.strip():
             return await self.personal_picks(ctx, limit, filters, prefs)
+        if filters.watchlist:
+            raise UsageError(
+                "--watchlist ranks your whole watchlist for you: /recommend --watchlist "
+                "(without a title)."
+            )
         snap, source, notes = await self.resolve(query)
         exclude: set[int] = set()
         if filters.unrated:
@@ -380,9 +389,7 @@ class Core:
             text=heading,
             items=self.suggestion_items(snap, suggestions, source, region, prefs.services),
             notes=tuple(notes),
-            actions=tuple(
-                Action(f"ℹ {i + 1}", f"/title #{s.title_id}") for i, s in enumerate(suggestions)
-            ),
+            actions=list_actions([s.title_id for s in suggestions]),
         )
 
     def suggestion_items(
@@ -423,16 +430,28 @@ class Core:
         async with self.db.unit_of_work() as repos:
             user_id = await repos.users.find(ctx.platform, ctx.user_id)
             mine = await repos.ratings.for_user(user_id) if user_id is not None else []
+            listed = await repos.watchlist.title_ids(user_id) if user_id is not None else set()
         rated = {r.title_id: r.half_stars / 2 for r in mine}
         seen = snap.seen_versions(rated)
         times = [r.updated_at.timestamp() for r in mine]
-        suggestions = snap.personal_picks(rated, limit, filters.titles, times, time.time())
         notes: list[str] = [] if filters.is_empty else [filters.describe()]
+        if filters.watchlist:
+            return self._watchlist_picks(
+                snap, ctx, rated, times, listed, limit, filters, prefs, notes
+            )
+        suggestions = snap.personal_picks(
+            rated, limit, filters.titles, times, time.time(), exclude=listed
+        )
+        if listed:
+            notes.append(
+                f"Leaving out the {len(listed)} title(s) on your watchlist; "
+                "ranked: /recommend --watchlist"
+            )
         if suggestions:
             heading = f"Picks for {ctx.display_name}, from your {len(rated)} rating(s):"
         else:
             suggestions = snap.model.popular(
-                limit, snap.popularity, exclude=set(rated) | seen, filters=filters.titles
+                limit, snap.popularity, exclude=set(rated) | seen | listed, filters=filters.titles
             )
             heading = "Popular, well-rated picks to start with:"
             if not suggestions and not filters.is_empty:
@@ -445,22 +464,74 @@ class Core:
             text=heading,
             items=self.suggestion_items(snap, suggestions, None, region, prefs.services),
             notes=tuple(notes),
-            actions=tuple(
-                Action(f"ℹ {i + 1}", f"/title #{s.title_id}") for i, s in enumerate(suggestions)
-            ),
+            actions=list_actions([s.title_id for s in suggestions]),
         )
 
-    async def where(self, ctx: CommandContext, query: str, region: str | None = None) -> Reply:
+    def _watchlist_picks(
+        self,
+        snap: CatalogSnapshot,
+        ctx: CommandContext,
+        rated: dict[int, float],
+        rated_at: list[float],
+        listed: set[int],
+        limit: int,
+        filters: ListFilters,
+        prefs: Preferences,
+        notes: list[str],
+    ) -> Reply:
+        """/recommend --watchlist: the member's watchlist, best for them first."""
+        if not listed:
+            return Reply(
+                text="Your watchlist is empty, so there is nothing to rank.",
+                notes=("Add titles with /watchlist add <title>, or + Watchlist on a card.",),
+            )
+        suggestions = snap.watchlist_picks(rated, listed, limit, filters.titles, rated_at)
+        if not suggestions:
+            return Reply(text="Nothing on your watchlist fits those filters.", notes=tuple(notes))
+        how = "by your ratings" if rated else "by members' ratings; rate titles to tailor it"
+        region = filters.titles.region or prefs.region
+        return Reply(
+            text=f"From {ctx.display_name}'s watchlist, best first ({how}):",
+            items=self.suggestion_items(snap, suggestions, None, region, prefs.services),
+            notes=tuple(notes),
+            actions=list_actions([s.title_id for s in suggestions], add=False),
+        )
+
+    async def watchlist_add(
+        self, ctx: CommandContext, query: str, source: str = "chat"
+    ) -> tuple[TitleFacts, bool, list[str]]:
+        """Put a title on the asking member's watchlist: (the title, whether it is new there,
+        notes). Like ratings, it never lands on a guess: the title must resolve for a write."""
+        _snap, t, notes = await self.resolve(query, write=True)
+        name = clean_user_text(ctx.display_name).strip() or ctx.user_id
+        async with self.db.unit_of_work(write=True) as repos:
+            user_id = await repos.users.ensure(ctx.platform, ctx.user_id, name)
+            added = await repos.watchlist.add(user_id, t.id, source)
+        return t, added, notes
+
+    async def where(
+        self, ctx: CommandContext, query: str, region: str | None = None, notify: bool = False
+    ) -> Reply:
         if region is not None:
             region = parse_region(region)
-        snap, t, notes = await self.resolve(query)
+        if notify:
+            t, _added, notes = await self.watchlist_add(ctx, query, "notify")
+            snap = await self.catalog.get()
+        else:
+            snap, t, notes = await self.resolve(query)
         offers = snap.offers.get(t.id, [])
         async with self.db.unit_of_work() as repos:
             editorial = await repos.curation.editorial_for(t.id)
+            member = (
+                await repos.users.member_settings(ctx.platform, ctx.user_id) if notify else None
+            )
         prefs = await self.preferences(ctx, region)
         region = prefs.region
+        if member is not None:
+            notes = [*notes, self._notify_note(prefs, member.alerts)]
         # Services a reviewer named without a region or date: shown apart from the offers.
         mentions = reviewer_mentions(editorial, {o.provider.casefold() for o in offers})
+        actions = () if notify else (watchlist_action(t.id),)
         if not offers:
             return Reply(
                 text=f"Where to watch {self.label(t)}:",
@@ -471,6 +542,7 @@ class Core:
                     else "No dated offers are recorded for any region.",
                     *mentions,
                 ),
+                actions=actions,
             )
         shown = [o for o in offers if region is None or o.region == region]
         extra_notes = [*notes, *mentions]
@@ -491,6 +563,7 @@ class Core:
                     *extra_notes,
                     f"Not known to be available in {region}. Known in: {elsewhere}.",
                 ),
+                actions=actions,
             )
         stale_before = self.clock().date() - timedelta(days=self.settings.stale_offer_days)
         mine = {service.casefold() for service in prefs.services}
@@ -520,6 +593,23 @@ class Core:
                 fields=fields,
             ),
             notes=tuple(extra_notes),
+            actions=actions,
+        )
+
+    def _notify_note(self, prefs: Preferences, alerts_on: bool) -> str:
+        if not alerts_on:
+            return (
+                "On your watchlist. Your watchlist alerts are off, so I won't message you: "
+                "/settings me alerts on"
+            )
+        if not prefs.services:
+            return (
+                "On your watchlist. I'll message you when it is on your services — tell me "
+                "which you have: /settings me services netflix, viki"
+            )
+        return (
+            "On your watchlist. I'll message you when it is on your services "
+            f"({', '.join(prefs.services)})."
         )
 
     async def review(
@@ -744,3 +834,26 @@ class Core:
             lambda tid: self.label(snap.titles[tid]),
             in_group=ctx.is_group,
         )
+
+
+def watchlist_action(title_id: int) -> Action:
+    """The "+ Watchlist" button: adds the title for whoever presses it."""
+    return Action(WATCHLIST_LABEL, f"{WATCHLIST_ADD}{title_id}")
+
+
+def is_watchlist_add(command: str) -> bool:
+    """A "+ Watchlist" press: front ends may answer it in place (a toast) rather than post."""
+    return command.startswith(WATCHLIST_ADD)
+
+
+def list_actions(title_ids: Sequence[int], add: bool = True) -> tuple[Action, ...]:
+    """Buttons for a numbered list of titles: "ℹ n" opens item n's card and "+ n" puts it on
+    the presser's watchlist, a row of five of each at a time, so each row lines up with the
+    items it is for on every front end."""
+    actions: list[Action] = []
+    for start in range(0, len(title_ids), BUTTONS_PER_ROW):
+        chunk = list(enumerate(title_ids[start : start + BUTTONS_PER_ROW], start + 1))
+        actions += [Action(f"ℹ {n}", f"/title #{tid}") for n, tid in chunk]
+        if add:
+            actions += [Action(f"+ {n}", f"{WATCHLIST_ADD}{tid}") for n, tid in chunk]
+    return tuple(actions)

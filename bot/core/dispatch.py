@@ -102,13 +102,14 @@ COMMANDS: tuple[Command, ...] = (
             Param("country", REGION, "Made in this country", style="flag"),
             Param("lang", TEXT, "In this original language, e.g. ko", style="flag", max_length=20),
             Param("unrated", FLAG, "Leave out what you have rated", style="flag"),
+            Param("watchlist", FLAG, "Rank your watchlist instead", style="flag"),
         ),
         example="/recommend Parasite --series --on netflix --from 2010",
         needs_chat=False,
     ),
     Command(
         "where",
-        "where to stream, rent or buy it",
+        "where to stream, rent or buy it; --notify: message me when it is on my services",
         params=(
             Param(
                 "title",
@@ -119,6 +120,7 @@ COMMANDS: tuple[Command, ...] = (
                 "code if you like, e.g. Prison Playbook US.",
             ),
             Param("region", REGION, "Country, e.g. US or KR"),
+            Param("notify", FLAG, "Message me when it reaches my services", style="flag"),
         ),
         example="/where Prison Playbook US",
         needs_chat=False,
@@ -205,6 +207,7 @@ _STAR_DECORATION = re.compile(r"^[★⭐☆]+½?$")
 _TITLE_ID = re.compile(r"^#\d+$")
 _SPOILER_MARKS = re.compile(r"^\|\|(?P<text>.*)\|\|$", re.DOTALL)
 # "/review Okja remove" (or "Okja | remove", as Discord's rating option sends it).
+_NOTIFY_FLAG = re.compile(r"(?:^|\s)--(?:notify|alert)(?=\s|$)", re.IGNORECASE)
 _REMOVE_REVIEW = re.compile(r"^(?P<title>.*?\S)\s*(?:\|\s*)?\b(?:remove|delete)$", re.IGNORECASE)
 # "/review Okja restore": the Undo of a removal.
 _RESTORE_REVIEW = re.compile(r"^(?P<title>.*?\S)\s*(?:\|\s*)?\brestore$", re.IGNORECASE)
@@ -405,12 +408,13 @@ class Dispatcher:
         return replace(reply, notes=(*reply.notes, note))
 
     async def _where(self, ctx: CommandContext, args: str) -> Reply:
+        args, notify = _without_flag(args, _NOTIFY_FLAG)
         if not args:
             raise UsageError("Which title? e.g. /where Prison Playbook US")
         head, _, last = args.rpartition(" ")
         if await self._ends_with_region(args, head, last):
-            return await self.core.where(ctx, head, last)
-        return await self.core.where(ctx, args)
+            return await self.core.where(ctx, head, last, notify=notify)
+        return await self.core.where(ctx, args, notify=notify)
 
     async def _ends_with_region(self, args: str, head: str, last: str) -> bool:
         """ "Kill Me Heal Me" ends in ME (Montenegro): a last word is the region only when the
@@ -444,6 +448,14 @@ class Dispatcher:
 
     async def _myratings(self, ctx: CommandContext, args: str) -> Reply:
         return await self.core.myratings(ctx, parse_view(args))
+
+
+def _without_flag(args: str, flag: re.Pattern[str]) -> tuple[str, bool]:
+    """The arguments without the switch, and whether it was there."""
+    found = flag.search(args)
+    if found is None:
+        return args, False
+    return re.sub(r"\s+", " ", args[: found.start()] + args[found.end() :]).strip(), True
 
 
 def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:

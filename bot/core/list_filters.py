@@ -7,6 +7,7 @@
 --country KR | korean    made in that country (code, name or adjective)
 --lang ko | korean       in that original language (code or name)
 --unrated                leave out everything I have rated
+--watchlist              (picks for me) rank my watchlist instead of the whole catalog
 """
 
 from __future__ import annotations
@@ -23,17 +24,20 @@ from recommender import TitleFilter
 
 FILTER_HELP = (
     "Filters: --series or --film, --on netflix (your services), --in US, --from 2010, --to 2019, "
-    "--country KR, --lang ko, --unrated (leave out what you rated)."
+    "--country KR, --lang ko, --unrated (leave out what you rated), --watchlist (rank your "
+    "watchlist)."
 )
 _FLAG = re.compile(r"(?:^|\s)--(?P<name>[a-z]+)(?:[ =](?P<value>(?!--)\S+))?", re.IGNORECASE)
 _TAKES_VALUE = frozenset({"on", "in", "from", "to", "country", "lang", "language"})
-_SWITCHES = frozenset({"series", "film", "films", "movie", "movies", "unrated", "new"})
+_SWITCHES = frozenset({"series", "film", "films", "movie", "movies", "unrated", "new", "watchlist"})
 
 
 @dataclass(frozen=True)
 class ListFilters:
     titles: TitleFilter
     unrated: bool = False
+    # Personal picks from the member's watchlist only (without it, the watchlist is left out).
+    watchlist: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -100,7 +104,7 @@ def split_filters(
     """The command line without its filter flags, and the filters they ask for. --on names
     are matched to the catalog's services (`known_services`); an unknown one is an error."""
     values: dict[str, object] = {}
-    unrated = False
+    unrated = watchlist = False
     for m in _FLAG.finditer(args):
         name, value = m.group("name").lower(), m.group("value")
         if name in _SWITCHES:
@@ -108,6 +112,8 @@ def split_filters(
                 values["kind"] = "series"
             elif name in ("film", "films", "movie", "movies"):
                 values["kind"] = "film"
+            elif name == "watchlist":
+                watchlist = True
             else:
                 unrated = True
             continue
@@ -140,4 +146,4 @@ def split_filters(
     year_from, year_to = values.get("year_from"), values.get("year_to")
     if isinstance(year_from, int) and isinstance(year_to, int) and year_from > year_to:
         raise UsageError("--from must not be later than --to.")
-    return rest, ListFilters(TitleFilter(**values), unrated)  # type: ignore[arg-type]
+    return rest, ListFilters(TitleFilter(**values), unrated, watchlist)  # type: ignore[arg-type]

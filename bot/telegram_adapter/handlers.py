@@ -35,6 +35,7 @@ from telegram.ext import (
 )
 
 from bot.core.cards import MAX_CARDS, title_cards
+from bot.core.commands import is_watchlist_add
 from bot.core.context import Attachment, CommandContext
 from bot.core.declaration import Command, required_params
 from bot.core.dispatch import Dispatcher, error_reply, title_without_rating
@@ -388,6 +389,11 @@ class TelegramFrontEnd:
                 page = Page(0, pressed.owner, pressed.command)
                 await self._show_in_place(query, ctx, pressed.command, page)
                 return
+        if message is None and is_watchlist_add(pressed.command):
+            # On a card shared through inline mode: a toast for the presser, the card stays.
+            reply = await self.dispatcher.handle(ctx, pressed.command)
+            await query.answer(_toast(reply), show_alert=reply.is_error)
+            return
         if message is None:  # a card shared through inline mode: answer in place
             line = pressed.command
             await self._show_in_place(query, ctx, line, Page(0, ctx.user_id, line))

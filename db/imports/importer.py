@@ -39,9 +39,11 @@ from db.imports.formats import (
     Input,
     RatingRow,
     TitleRow,
+    WatchlistRow,
     open_bundle,
     read_ratings,
     read_titles,
+    read_watchlist,
     reelbot,
 )
 from db.imports.formats.values import credit_key, title_key
@@ -57,6 +59,7 @@ from db.imports.index import (
 from db.models import MAX_REVIEW_CHARS
 from db.records import OfferSpec, TitleSpec
 from db.session import Database
+from db.watchlist_repository import WatchlistRepository
 
 BATCH = 1000
 RATING_BATCH = 5000
@@ -119,6 +122,13 @@ class ImportSummary:
     users_added: int = 0
     unmatched: list[str] = field(default_factory=list)
     unmatched_count: int = 0
+    # Letterboxd's watchlist.csv: new on the member's watchlist, already on it, already rated
+    # (left off), and films not in the catalog.
+    watchlist_added: int = 0
+    watchlist_kept: int = 0
+    watchlist_rated: int = 0
+    watchlist_unmatched: list[str] = field(default_factory=list)
+    watchlist_unmatched_count: int = 0
     bad: list[BadRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -146,6 +156,16 @@ class ImportSummary:
                 f"{self.ratings_kept:,} kept as they were"
                 + (f"; {self.users_added:,} imported users" if self.users_added else "")
             )
+        if self.watchlist_added or self.watchlist_kept or self.watchlist_unmatched_count:
+            out.append(
+                f"watchlist: {self.watchlist_added:,} added, {self.watchlist_kept:,} already on it"
+                + (f", {self.watchlist_rated:,} already rated" if self.watchlist_rated else "")
+            )
+        if self.watchlist_unmatched_count:
+            sample = ", ".join(self.watchlist_unmatched[:5])
+            extra = self.watchlist_unmatched_count - min(5, len(self.watchlist_unmatched))
+            more = f" and {extra:,} more" if extra > 0 else ""
+            out.append(f"watchlist films not in the catalog: {sample}{more}")
         if self.format == "letterboxd" and self.skipped:
             out.append(f"skipped rows: {self.skipped:,}")
         if self.unmatched_count:
@@ -253,6 +273,9 @@ class _Run:
         await self._titles(titles)
         if self.bundle.format == "letterboxd":
             await self._member_ratings(read_ratings(self.bundle))
+            await self._member_watchlist(read_watchlist(self.bundle))
+            # The member now watches titles whose offers are old news: no alert for those.
+            watched_before = await alerts.watched_offers()
         else:
             await self._dataset_ratings(read_ratings(self.bundle))
         if self.failed:
@@ -624,7 +647,45 @@ class _Run:
         for start in range(0, len(write), RATING_BATCH):
             await _upsert_ratings(self.session, write[start : start + RATING_BATCH])
 
-    def _match(self, row: RatingRow) -> int | None:
+    async def _member_watchlist(self, rows: Iterator[WatchlistRow | BadRow]) -> None:
+        """Letterboxd's watchlist.csv onto the member's watchlist, matched like their ratings
+        (name and year). Films they have rated are left off (Letterboxd drops a film from the
+        watchlist once it is logged); re-importing adds nothing twice."""
+        member = self.options.member
+        assert member is not None
+        user_id = await _ensure_user(self.session, member)
+        rated = set(
+            await self.session.scalars(select(m.Rating.title_id).where(m.Rating.user_id == user_id))
+        )
+        wanted: dict[int, WatchlistRow] = {}
+        for row in rows:
+            self._tick()
+            if isinstance(row, BadRow):
+                self._bad(row)
+                continue
+            tid = self._match(row)
+            if tid is None:
+                self.summary.watchlist_unmatched_count += 1
+                if len(self.summary.watchlist_unmatched) < 20:
+                    year = f" ({row.title.year})" if row.title.year else ""
+                    self.summary.watchlist_unmatched.append(f"{row.title.name}{year}")
+            elif tid in rated:
+                self.summary.watchlist_rated += 1
+            else:
+                wanted.setdefault(tid, row)
+        if self.failed or not wanted:
+            return
+        added_at = {
+            tid: when
+            for tid, row in wanted.items()
+            if (when := sql.as_utc_or_none(row.added_at)) is not None
+        }
+        watchlist = WatchlistRepository(self.session)
+        added = await watchlist.add_many(user_id, list(wanted), "letterboxd", added_at)
+        self.summary.watchlist_added = added
+        self.summary.watchlist_kept = len(wanted) - added
+
+    def _match(self, row: RatingRow | WatchlistRow) -> int | None:
         ref = row.title
         names = [ref.name or ""]
         for kind in ("film", "series"):

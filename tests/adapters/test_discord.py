@@ -188,7 +188,9 @@ async def test_recommend_then_press_a_button(server: Server) -> None:
     assert embed.title == "If you liked Miracle in Cell No. 7 (2013), watch:"
     assert (embed.description or "").count("**") == 6  # three numbered, bold entries
     ids = button_ids(result)
-    assert len(ids) == 3 and all(i.startswith("/title #") for i in ids)
+    assert len(ids) == 6 and all(i.startswith("/title #") for i in ids[:3])
+    assert [i.split("#")[1] for i in ids[3:]] == [i.split("#")[1] for i in ids[:3]]
+    assert all(i.startswith("/watchlist add #") for i in ids[3:])
 
     assert result.response is not None
     pressed = await server.alice.click(result.response.message, custom_id=ids[0])
@@ -200,7 +202,7 @@ async def test_recommend_then_press_a_button(server: Server) -> None:
 async def test_personal_picks_without_a_title(server: Server) -> None:
     result = await server.alice.slash(server.channel, "recommend", n=2)
     assert "alice" in text_of(result) or "popular" in text_of(result).lower()
-    assert len(button_ids(result)) == 2
+    assert len(button_ids(result)) == 4  # ℹ and + Watchlist for each
 
 
 async def test_where_with_region_autocomplete(server: Server) -> None:
@@ -303,6 +305,30 @@ async def test_buttons_work_after_a_restart_over_the_same_database(
 
     assert not pressed.ephemeral
     assert "Parasite" in text_of(pressed)
+
+
+async def test_the_watchlist_button_on_a_card_adds_for_whoever_pressed(
+    server: Server, app: App
+) -> None:
+    choice = await pick_title(server, "title", "okja")
+    card = await server.alice.slash(server.channel, "title", title=choice["value"])
+    assert card.response is not None
+    add = next(i for i in button_ids(card) if i.startswith("/watchlist add #"))
+    okja = int(add.split("#")[1])
+    rows = card.response.components
+    assert all(len(row.get("components", [])) <= 5 for row in rows)
+
+    pressed = await server.mod.click(card.response.message, custom_id=add)
+    assert "Added Okja (2017) to mod's watchlist." in text_of(pressed)  # the presser
+    async with app.db.unit_of_work() as repos:
+        mod = await repos.users.find("discord", str(server.mod.user.id))
+        alice = await repos.users.find("discord", str(server.alice_user.id))
+        assert mod is not None and await repos.watchlist.title_ids(mod) == {okja}
+        assert alice is None or await repos.watchlist.title_ids(alice) == set()
+
+    again = await server.mod.click(card.response.message, custom_id=add)
+    assert "already on mod's watchlist" in text_of(again)
+    assert f"/watchlist remove #{okja}" in button_ids(again)
 
 
 async def test_a_button_for_a_deleted_title_answers_politely(server: Server, app: App) -> None:
@@ -522,7 +548,7 @@ async def test_lookups_are_user_installable_and_chat_commands_stay_with_the_serv
 async def test_recommend_and_title_answer_in_a_direct_message(server: Server) -> None:
     assert set(server.alice_user.available_commands()) >= USER_INSTALLABLE
     picks = await server.alice_user.slash("recommend", n=2)
-    assert len(button_ids(picks)) == 2
+    assert len(button_ids(picks)) == 4
 
     found = await server.alice_user.slash("title", title="Miracle in Cell No. 7")
     [card] = embeds_of(found)

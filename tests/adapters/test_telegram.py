@@ -460,6 +460,59 @@ async def test_star_buttons_rate_the_title(app: App, telegram: FakeTelegram) -> 
     assert ("42", tid, 8, None, False) in await rating_rows(app)
 
 
+async def watchlist_of(app: App, telegram_user: str) -> set[int]:
+    async with app.db.unit_of_work() as repos:
+        user_id = await repos.users.find("telegram", telegram_user)
+        return await repos.watchlist.title_ids(user_id) if user_id is not None else set()
+
+
+async def press_for_message(
+    telegram: FakeTelegram, message: Sent, data: str, user_id: int = 42, name: str = "Mina"
+) -> Sent:
+    seen = len(telegram.all("sendMessage"))
+    telegram.press(message, data, user_id=user_id, name=name)
+    return (await telegram.wait_for("sendMessage", seen + 1))[seen]
+
+
+async def test_the_watchlist_button_on_a_card_adds_for_whoever_pressed(
+    app: App, telegram: FakeTelegram
+) -> None:
+    card = await ask(telegram, "/title Okja", chat_id=GROUP_ID)
+    rows = card.params["reply_markup"]["inline_keyboard"]
+    assert len(rows) <= 3, [[b["text"] for b in row] for row in rows]
+    okja = await title_id(app, "Okja", 2017)
+    data = card.button("+ Watchlist")
+    assert data == f"/watchlist add #{okja}"
+
+    added = await press_for_message(telegram, card, data, user_id=7, name="Jun")
+    assert "Added Okja (2017) to Jun's watchlist." in added.text  # said in the group
+    assert await watchlist_of(app, "7") == {okja}
+    assert await watchlist_of(app, "42") == set()  # the member who asked for the card
+
+    again = await press_for_message(telegram, card, data, user_id=7, name="Jun")
+    assert "already on Jun's watchlist" in again.text
+    removed = await press_for_message(telegram, again, again.button("Remove"), user_id=7)
+    assert "Removed Okja (2017)" in removed.text
+    assert await watchlist_of(app, "7") == set()
+
+
+async def test_the_watchlist_button_on_a_shared_card_answers_with_a_toast(
+    app: App, telegram: FakeTelegram
+) -> None:
+    telegram.inline_query("okja")
+    answer = await telegram.next_sent("answerInlineQuery")
+    buttons = [
+        b for row in answer.params["results"][0]["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    data = next(b["callback_data"] for b in buttons if b["text"] == "+ Watchlist")
+    seen = len(telegram.all("answerCallbackQuery"))
+    telegram.press_inline("inline-1", data, user_id=9)
+    [toast] = (await telegram.wait_for("answerCallbackQuery", seen + 1))[seen:]
+    assert toast.params["text"] == "Added Okja (2017) to your watchlist."
+    assert await watchlist_of(app, "9") == {await title_id(app, "Okja", 2017)}
+    assert not telegram.all("editMessageText")  # the shared card stays as it was
+
+
 async def test_buttons_keep_working_after_a_restart(bot: Bot, telegram: FakeTelegram) -> None:
     card = await ask(telegram, "/title Miracle in Cell No. 7")
     await bot.restart()

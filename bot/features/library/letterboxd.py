@@ -16,7 +16,7 @@ from db.session import Database
 
 IMPORT = Command(
     "import",
-    "bring your Letterboxd ratings and reviews (attach the export zip or ratings.csv)",
+    "bring your Letterboxd ratings, reviews and watchlist (attach the export zip)",
     params=(
         Param(
             "source",
@@ -25,7 +25,11 @@ IMPORT = Command(
             options=choices("letterboxd"),
             default="letterboxd",
         ),
-        Param("file", FILE, "Your Letterboxd export: the zip, or its ratings.csv or reviews.csv"),
+        Param(
+            "file",
+            FILE,
+            "Your Letterboxd export: the zip, or its ratings.csv, reviews.csv or watchlist.csv",
+        ),
     ),
     example="/import letterboxd",
 )
@@ -33,8 +37,8 @@ IMPORT = Command(
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 HOW_TO = (
     "On letterboxd.com: Settings → Import & Export → Export your data. Then send the zip "
-    "(or its ratings.csv) here with /import letterboxd (Telegram: as the file's caption; "
-    "Discord: in the command's file option)."
+    "(or its ratings.csv or watchlist.csv) here with /import letterboxd (Telegram: as the "
+    "file's caption; Discord: in the command's file option)."
 )
 
 
@@ -63,16 +67,33 @@ async def import_letterboxd(db: Database, ctx: CommandContext) -> ImportSummary:
 
 def summary_reply(summary: ImportSummary) -> Reply:
     total = summary.ratings_added + summary.ratings_updated + summary.ratings_kept
-    if not total and not summary.unmatched_count:
+    listed = summary.watchlist_added + summary.watchlist_kept + summary.watchlist_rated
+    if not (total or summary.unmatched_count or listed or summary.watchlist_unmatched_count):
         return Reply(text="That export has no rated films in it.", notes=(HOW_TO,), kind="error")
-    items = [
-        Item(f"{summary.ratings_added:,} new ratings", "added to your history here"),
-    ]
+    items = []
+    if total or summary.unmatched_count or not listed:
+        items.append(Item(f"{summary.ratings_added:,} new ratings", "added to your history here"))
     if summary.ratings_updated:
         items.append(Item(f"{summary.ratings_updated:,} updated", "newer on Letterboxd"))
     if summary.ratings_kept:
         items.append(Item(f"{summary.ratings_kept:,} kept", "you rated them here more recently"))
+    if listed or summary.watchlist_unmatched_count:
+        items.append(
+            Item(
+                f"{summary.watchlist_added:,} added to your watchlist",
+                f"{summary.watchlist_kept:,} already on it" if summary.watchlist_kept else "",
+            )
+        )
     notes = list(summary.notes)
+    if summary.watchlist_rated:
+        notes.append(f"{summary.watchlist_rated:,} watchlist film(s) you have rated were left off.")
+    if summary.watchlist_unmatched_count:
+        sample = ", ".join(summary.watchlist_unmatched[:5])
+        more = summary.watchlist_unmatched_count - min(5, len(summary.watchlist_unmatched))
+        notes.append(
+            f"{summary.watchlist_unmatched_count:,} watchlist film(s) are not in this catalog "
+            f"yet: {sample}" + (f" and {more:,} more" if more > 0 else "")
+        )
     if summary.unmatched_count:
         sample = ", ".join(summary.unmatched[:5])
         more = summary.unmatched_count - min(5, len(summary.unmatched))
@@ -86,7 +107,11 @@ def summary_reply(summary: ImportSummary) -> Reply:
         text="Imported your Letterboxd history.",
         items=tuple(items),
         notes=tuple(notes),
-        actions=(Action("My ratings", "/myratings"), Action("Picks for me", "/recommend")),
+        actions=(
+            Action("My ratings", "/myratings"),
+            Action("My watchlist", "/watchlist"),
+            Action("Picks for me", "/recommend"),
+        ),
     )
 
 

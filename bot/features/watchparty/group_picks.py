@@ -1,7 +1,11 @@
 """Watch-party candidates for the people in a chat: the recommender's group aggregate over the
 members' ratings (one member's dislike outweighs the others' mild interest; titles anyone rated
 are left out), titles on the chat's services in its region first, each with a one-line reason.
-A group with no ratings yet gets the members' (or the starter catalog's) best-liked titles."""
+A group with no ratings yet gets the members' (or the starter catalog's) best-liked titles.
+
+`proposals` puts what the members asked for first: the chat's shared watchlist (titles several
+members want first), then the members' own watchlists, each only where the chat can watch it,
+then the group picks above."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ MAX_REASON_CHARS = 300
 class Pick:
     title_id: int
     reason: str
+    from_watchlist: bool = False
 
 
 def available_on(
@@ -70,6 +75,56 @@ def group_picks(
         elif services or region:
             why += f" · not on your services{place}"
         picks.append(Pick(s.title_id, why[:MAX_REASON_CHARS]))
+    return picks
+
+
+def proposals(
+    snap: CatalogSnapshot,
+    chat_list: Sequence[tuple[int, int]],
+    member_lists: Mapping[int, set[int]],
+    members: Mapping[int, Mapping[int, float]],
+    region: str | None,
+    services: Sequence[str],
+    k: int = DEFAULT_PICKS,
+) -> list[Pick]:
+    """Up to `k` candidates: the chat's watchlist ((title id, how many members want it), most
+    wanted first), then titles on the members' own watchlists (`member_lists`, user id ->
+    titles; those the same member has rated since are left out), most listed first, both only
+    where the chat can watch them; then `group_picks` over the members' ratings."""
+    picks: list[Pick] = []
+    stories: set[int] = set()
+
+    def take(title_id: int, why: str) -> None:
+        story = snap.model.story.get(title_id, title_id)
+        if len(picks) >= k or story in stories or title_id not in snap.titles:
+            return
+        where = available_on(snap, title_id, region, services)
+        if not where:
+            return
+        place = f" in {region}" if region else ""
+        picks.append(Pick(title_id, f"{why} · ▶ {', '.join(where[:2])}{place}", True))
+        stories.add(story)
+
+    for title_id, wanted in sorted(chat_list, key=lambda e: -e[1]):
+        take(title_id, f"on the chat's watchlist: {wanted} want{'s' if wanted == 1 else ''} it")
+    listed: dict[int, int] = {}
+    for user_id, titles in member_lists.items():
+        seen = members.get(user_id, {})
+        for title_id in titles:
+            if title_id not in seen:
+                listed[title_id] = listed.get(title_id, 0) + 1
+    ranked = sorted(listed, key=lambda t: (-listed[t], -snap.notability.score(t), t))
+    for title_id in ranked:
+        n = listed[title_id]
+        take(title_id, f"on {n} member{'s' if n != 1 else ''}'s watchlist{'s' if n != 1 else ''}")
+    if len(picks) < k:
+        more = k + len(picks)  # room for the group picks that are already proposed
+        rest = group_picks(snap, list(members.values()), snap.popularity, region, services, more)
+        for pick in rest:
+            story = snap.model.story.get(pick.title_id, pick.title_id)
+            if len(picks) < k and story not in stories:
+                picks.append(pick)
+                stories.add(story)
     return picks
 
 

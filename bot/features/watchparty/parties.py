@@ -69,7 +69,7 @@ from bot.features.settings.commands import (
     peek_chat,
 )
 from bot.features.watchparty.events import CANCEL_JOB, PUBLISH_JOB, PartyEvents, runtime
-from bot.features.watchparty.group_picks import DEFAULT_PICKS, available_on, group_picks
+from bot.features.watchparty.group_picks import DEFAULT_PICKS, available_on, proposals
 from bot.features.watchparty.poll_answers import PollAnswer, PollAnswerQueue
 from db.models import MAX_PARTY_CANDIDATES, MIN_PARTY_CANDIDATES
 from db.repositories import Repositories
@@ -243,15 +243,22 @@ class WatchParties:
                     (tid, available_line(snap, tid, view.region, view.services)) for tid in chosen
                 ]
                 picked = False
+                wished = 0
             else:
                 members = await repos.parties.member_ratings(view.id)
-                picks = group_picks(
-                    snap, list(members.values()), snap.popularity, view.region, view.services
+                chat_list = [
+                    (e.title_id, len(e.wanted_by))
+                    for e in await repos.watchlist.chat_entries(view.id)
+                ]
+                member_lists = await repos.watchlist.members_lists(view.id)
+                picks = proposals(
+                    snap, chat_list, member_lists, members, view.region, view.services
                 )
                 if len(picks) < MIN_PARTY_CANDIDATES:
                     raise UserError("I couldn't find enough titles to propose; name some.")
                 candidates = [(p.title_id, p.reason) for p in picks]
                 picked = True
+                wished = sum(p.from_watchlist for p in picks)
             try:
                 async with repos.session.begin_nested():
                     party_id = await repos.parties.create(
@@ -269,7 +276,7 @@ class WatchParties:
             party = await repos.parties.get(party_id)
             records = await repos.parties.candidates(party_id)
         assert party is not None
-        return self._opened_reply(snap, party, records, picked)
+        return self._opened_reply(snap, party, records, picked, wished)
 
     def _split_new(
         self, snap: CatalogSnapshot, args: str, zone: ZoneInfo, now: datetime
@@ -1049,6 +1056,7 @@ class WatchParties:
         party: PartyRecord,
         records: Sequence[CandidateRecord],
         picked: bool,
+        wished: int = 0,
     ) -> Reply:
         zone = ZoneInfo(party.timezone)
         when = f" for {format_local(party.starts_at, zone)}" if party.starts_at else ""
@@ -1077,7 +1085,13 @@ class WatchParties:
             "until then.",
             "Join to be reminded: /watchparty join",
         ]
-        if picked:
+        if picked and wished:
+            notes.insert(
+                0,
+                f"Proposed for this group: {wished} from your watchlists (/watchlist chat), "
+                f"{len(records) - wished} from your ratings.",
+            )
+        elif picked:
             notes.insert(0, f"Proposed for this group ({DEFAULT_PICKS} picks from your ratings).")
         return Reply(
             text=f"🎬 {party.host_name} opened a watch party{when}! Vote for what to watch:",

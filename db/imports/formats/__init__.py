@@ -27,6 +27,7 @@ from db.imports.formats.base import (
     Row,
     TitleRef,
     TitleRow,
+    WatchlistRow,
     Where,
     check_bytes,
     sniff_delimiter,
@@ -49,11 +50,13 @@ __all__ = [
     "TitleRef",
     "TitleRow",
     "TmdbFiles",
+    "WatchlistRow",
     "Where",
     "detect_format",
     "open_bundle",
     "read_ratings",
     "read_titles",
+    "read_watchlist",
 ]
 
 # name -> what it is (for --format and messages)
@@ -63,7 +66,8 @@ FORMATS = {
     "streaming": "a streaming-catalog list (Netflix / Prime Video / Disney+ / Hulu layout)",
     "movielens": "MovieLens (movies.csv, links.csv, tags.csv, ratings.csv)",
     "tmdb": "the TMDB 5000 movies table (tmdb_5000_movies.csv, with tmdb_5000_credits.csv)",
-    "letterboxd": "a Letterboxd export (ratings.csv, reviews.csv, diary.csv or the zip)",
+    "letterboxd": "a Letterboxd export (ratings.csv, reviews.csv, diary.csv, watchlist.csv or "
+    "the zip)",
     "kdrama-top250": "MyDramaList top 250 Korean dramas (kdrama.csv)",
     "kdrama-2015-2023": "MyDramaList Korean dramas 2015-2023 (korean_drama.csv)",
 }
@@ -181,7 +185,7 @@ def open_bundle(
     raise ImportFileError(
         name,
         "found no file to import here (expected movies.csv for MovieLens, or ratings.csv / "
-        "reviews.csv / diary.csv from a Letterboxd export)",
+        "reviews.csv / diary.csv / watchlist.csv from a Letterboxd export)",
     )
 
 
@@ -276,11 +280,14 @@ def _letterboxd(members: dict[str, Input], single: Input | None) -> LetterboxdFi
             return LetterboxdFiles(reviews=single)
         if "Watched Date" in columns:
             return LetterboxdFiles(diary=single)
+        if "Rating" not in columns:  # the one export file with films but no ratings
+            return LetterboxdFiles(watchlist=single)
         return LetterboxdFiles(ratings=single)
     return LetterboxdFiles(
         ratings=members.get("ratings.csv"),
         reviews=members.get("reviews.csv"),
         diary=members.get("diary.csv"),
+        watchlist=members.get("watchlist.csv"),
     )
 
 
@@ -317,6 +324,12 @@ def read_titles(
             return
         case other:
             raise ImportFileError(bundle.main.name, f"unknown format {other!r}")
+
+
+def read_watchlist(bundle: Bundle) -> Iterator[WatchlistRow | BadRow]:
+    """The films on a Letterboxd member's watchlist (nothing for other formats)."""
+    if bundle.format == "letterboxd" and bundle.letterboxd is not None:
+        yield from letterboxd.read_watchlist(bundle.letterboxd, encoding=bundle.encoding)
 
 
 def read_ratings(bundle: Bundle) -> Iterator[RatingRow | BadRow]:

@@ -98,6 +98,15 @@ class RatingRow:
     watched_on: date | None = None  # the diary date (Letterboxd's "Watched Date")
 
 
+@dataclass(frozen=True, slots=True)
+class WatchlistRow:
+    """A title one member wants to watch (Letterboxd's watchlist.csv)."""
+
+    where: Where
+    title: TitleRef
+    added_at: datetime | None = None
+
+
 Row = TitleRow | RatingRow | BadRow
 
 

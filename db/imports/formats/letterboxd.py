@@ -1,5 +1,6 @@
-"""A Letterboxd export (the zip, or its ratings.csv / reviews.csv / diary.csv) for one member:
-one rating per film, with the latest review text and the latest day it was watched."""
+"""A Letterboxd export (the zip, or its ratings.csv / reviews.csv / diary.csv / watchlist.csv)
+for one member: one rating per film, with the latest review text and the latest day it was
+watched, and the films on their watchlist."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from db.imports.formats.base import (
     Input,
     RatingRow,
     TitleRef,
+    WatchlistRow,
     Where,
     parse_stars,
     read_csv,
@@ -22,7 +24,13 @@ from db.imports.formats.values import clean, parse_date, parse_year
 RATINGS_COLUMNS = ("Date", "Name", "Year", "Letterboxd URI", "Rating")
 REVIEWS_COLUMNS = ("Date", "Name", "Year", "Letterboxd URI", "Rating", "Review")
 DIARY_COLUMNS = ("Date", "Name", "Year", "Letterboxd URI", "Rating", "Watched Date")
-FILES = {"ratings": "ratings.csv", "reviews": "reviews.csv", "diary": "diary.csv"}
+WATCHLIST_COLUMNS = ("Date", "Name", "Year", "Letterboxd URI")
+FILES = {
+    "ratings": "ratings.csv",
+    "reviews": "reviews.csv",
+    "diary": "diary.csv",
+    "watchlist": "watchlist.csv",
+}
 _TAG = re.compile(r"<[^>]{0,200}>")
 _SPOILER_WORDS = re.compile(r"\bspoilers?\b", re.IGNORECASE)
 
@@ -32,6 +40,7 @@ class LetterboxdFiles:
     ratings: Input | None = None
     reviews: Input | None = None
     diary: Input | None = None
+    watchlist: Input | None = None
 
 
 @dataclass(slots=True)
@@ -117,3 +126,34 @@ def read_letterboxd(
             spoiler=film.spoiler,
             watched_on=film.watched_on or film.logged_on,
         )
+
+
+def read_watchlist(
+    files: LetterboxdFiles, *, encoding: str | None = None
+) -> Iterator[WatchlistRow | BadRow]:
+    """One `WatchlistRow` per film on the member's watchlist.csv, with the day they added it."""
+    source = files.watchlist
+    if source is None:
+        return
+    seen: set[str] = set()
+    for record in read_csv(source, WATCHLIST_COLUMNS, encoding=encoding):
+        if isinstance(record, BadRow):
+            yield record
+            continue
+        where = Where(source.name, record.line)
+        row = record.values
+        try:
+            name = clean(row["Name"])
+            if not name:
+                raise ValueError("Name is empty")
+            year = parse_year(row["Year"])
+        except ValueError as error:
+            yield BadRow(where, str(error))
+            continue
+        key = clean(row["Letterboxd URI"]) or f"{name} ({year})"
+        if key in seen:
+            continue
+        seen.add(key)
+        day = parse_date(row["Date"])
+        added = datetime.combine(day, time(12), UTC) if day else None
+        yield WatchlistRow(where, TitleRef(name=name, year=year), added)
