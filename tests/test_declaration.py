@@ -103,7 +103,7 @@ def test_a_typed_invocation_compiles_to_the_command_line(
 
 
 def test_usages_come_from_the_declaration() -> None:
-    assert usage((core("where"),)) == "/where <title> [region]"
+    assert usage((core("where"),)) == "/where <title> [region] [--notify]"
     assert usage((core("review"),)).startswith("/review <title> <rating> [text] [--spoiler]")
     assert usage((WATCHPARTY,)).startswith("/watchparty new|status|join|leave|move|close")
     assert usage(path_to(ADMIN, "where add")).startswith(
