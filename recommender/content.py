@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from recommender.franchise import Franchises
 from recommender.models import Evidence, TitleFacts
+from recommender.semantic import SemanticSpace
 from recommender.sparse_ops import take_rows, weighted_row_sum
 from recommender.weights import load_content_block_weights
 
@@ -207,6 +208,18 @@ def _synopsis_words(text: str | None) -> list[str]:
     return [w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS]
 
 
+def semantic_words(t: TitleFacts) -> list[str]:
+    """A title's text for the semantic space: synopsis words plus its themes, genres, kind and
+    countries as whole tokens, so words that come with a theme or a genre land near it."""
+    return [
+        *_synopsis_words(t.synopsis),
+        *(f"#{x.casefold()}" for x in t.themes),
+        *(f"@{g.casefold()}" for g in t.genres),
+        *(f"^{c}" for c in t.countries),
+        f"~{t.kind}",
+    ]
+
+
 # What each block reads from a title.
 _BLOCK_FEATURES: dict[str, Callable[[TitleFacts], list[str]]] = {
     "genre": lambda t: [g.casefold() for g in t.genres],
@@ -243,8 +256,11 @@ class ContentModel:
         feature_block: np.ndarray,
         feature_idf: np.ndarray,
         weights: ContentWeights,
+        semantic: SemanticSpace | None = None,
     ) -> None:
         self.titles = {t.id: t for t in titles}
+        # Meaning beyond shared words (recommender.semantic), for similar titles.
+        self.semantic = semantic or SemanticSpace.build(titles, semantic_words)
         self.ids = np.array([t.id for t in titles], dtype=np.int64)
         self.row = {t.id: i for i, t in enumerate(titles)}
         self.matrix = matrix  # titles x features, weighted TF-IDF
@@ -352,6 +368,7 @@ class ContentModel:
             np.array(block_of, dtype=np.int8),
             np.array(idfs, dtype=np.float32),
             weights,
+            SemanticSpace.build(titles, semantic_words),
         )
 
     # -- queries ---------------------------------------------------------------------------
@@ -541,6 +558,10 @@ class ContentModel:
         )
 
     # -- internals ---------------------------------------------------------------------------
+
+    def semantic_scores(self, title_id: int) -> np.ndarray:
+        """How close every title's text is in meaning to this one's (cosine, -1..1)."""
+        return self.semantic.scores(self.row[title_id])
 
     def title_scores(self, title_id: int) -> np.ndarray:
         """Content similarity of every title to this one (editorial links included)."""

@@ -133,7 +133,7 @@ class Recommender:
         self.counts = counts
         self.averages = averages
         self._popularity = _standardise(np.log1p(counts))
-        self._similar_popularity = self._popularity * np.float32(weights.similar_popularity)
+        self._similar_popularity = self._similar_prior(weights)
         self._quality = _standardise(averages)
         # rating years x titles: how many ratings each year (this layout makes the trend
         # kernel a fast vector-matrix product)
@@ -157,9 +157,14 @@ class Recommender:
         # Cached lists were blended with the old weights.
         self._weights = value
         if hasattr(self, "_popularity"):
-            self._similar_popularity = self._popularity * np.float32(value.similar_popularity)
+            self._similar_popularity = self._similar_prior(value)
         self._ranked = {}
         self._ranked_lru = OrderedDict()
+
+    def _similar_prior(self, w: HybridWeights) -> np.ndarray:
+        """What similar titles add for being well known: members' ratings."""
+        prior: np.ndarray = self._popularity * np.float32(w.similar_popularity)
+        return prior
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -324,6 +329,9 @@ class Recommender:
         w = self.weights
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)
+        if w.similar_semantic:
+            semantic = self.content.semantic_scores(title_id)
+            scores += _standardise(semantic, w.similar_semantic)
         collab = self.collab.item_scores(title_id) if self.collab is not None else None
         # Only titles that share something with this one are "similar".
         unrelated = content <= 0
