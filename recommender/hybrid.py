@@ -46,6 +46,7 @@ from recommender.content import (
 )
 from recommender.filters import TitleFilter
 from recommender.models import Evidence, Offer, RatingTriple, TitleFacts
+from recommender.prominence import prominence
 from recommender.weights import HybridWeights, load_weights
 
 SECONDS_PER_YEAR = 365.2425 * 24 * 3600
@@ -133,6 +134,7 @@ class Recommender:
         self.counts = counts
         self.averages = averages
         self._popularity = _standardise(np.log1p(counts))
+        self._prominence = _standardise(prominence(self._title_order))
         self._similar_popularity = self._similar_prior(weights)
         self._quality = _standardise(averages)
         # rating years x titles: how many ratings each year (this layout makes the trend
@@ -162,8 +164,10 @@ class Recommender:
         self._ranked_lru = OrderedDict()
 
     def _similar_prior(self, w: HybridWeights) -> np.ndarray:
-        """What similar titles add for being well known: members' ratings."""
+        """What similar titles add for being well known: members' ratings and the catalog's
+        own prominence (recommender.prominence)."""
         prior: np.ndarray = self._popularity * np.float32(w.similar_popularity)
+        prior += self._prominence * np.float32(w.similar_prominence)
         return prior
 
     def __getstate__(self) -> dict[str, Any]:
