@@ -235,6 +235,36 @@ _BLOCK_FEATURES: dict[str, Callable[[TitleFacts], list[str]]] = {
 }
 
 
+def _origin_features(t: TitleFacts) -> list[str]:
+    return [*(f"country:{c}" for c in t.countries), *(f"language:{x}" for x in t.languages)]
+
+
+def origin_matrix(titles: Sequence[TitleFacts]) -> sp.csr_matrix:
+    """titles x (countries and languages) for similar titles, where sharing a rare value says
+    more than sharing a common one: Korea or Spain more than the United States. Each value
+    keeps its IDF (a plain cosine would make any one shared country a perfect match), rows are
+    divided by sqrt(number of values) so several countries dilute each other (a share, not a
+    sum), and one scale makes a title's similarity with itself 1 on average."""
+    n = len(titles)
+    df = Counter(f for t in titles for f in set(_origin_features(t)))
+    vocab = {f: i for i, f in enumerate(sorted(f for f, c in df.items() if c > 1))}
+    rows, cols, vals = array("i"), array("i"), array("f")
+    for r, t in enumerate(titles):
+        for f in set(_origin_features(t)):
+            if (c := vocab.get(f)) is not None:
+                rows.append(r)
+                cols.append(c)
+                vals.append(math.log((1 + n) / (1 + df[f])) + 1.0)
+    at = (np.frombuffer(rows, dtype=np.int32), np.frombuffer(cols, dtype=np.int32))
+    m = sp.csr_matrix((np.frombuffer(vals, dtype=np.float32), at), shape=(n, max(len(vocab), 1)))
+    counts = np.diff(m.indptr).astype(np.float32)
+    squares = np.asarray(m.multiply(m).sum(axis=1)).ravel().astype(np.float32)
+    has = counts > 0
+    scale = math.sqrt(float((squares[has] / counts[has]).mean())) if has.any() else 1.0
+    divisors = np.where(has, np.sqrt(counts) * np.float32(scale), 1.0).astype(np.float32)
+    return sp.csr_matrix(sp.diags(1.0 / divisors) @ m, dtype=np.float32)
+
+
 ExplainMany = Callable[[Sequence[int]], list[Evidence]]
 
 BLOCKS = tuple(f.name for f in fields(ContentWeights) if not f.name.startswith("editorial"))
@@ -261,6 +291,10 @@ class ContentModel:
         self.titles = {t.id: t for t in titles}
         # Meaning beyond shared words (recommender.semantic), for similar titles.
         self.semantic = semantic or SemanticSpace.build(titles, semantic_words)
+        # Shared countries and languages weighted by rarity, for similar titles only (the
+        # personal picks keep the tuned blocks).
+        self.origin = origin_matrix(titles)
+        self._origin_by_feature = sp.csr_matrix(self.origin.T)
         self.ids = np.array([t.id for t in titles], dtype=np.int64)
         self.row = {t.id: i for i, t in enumerate(titles)}
         self.matrix = matrix  # titles x features, weighted TF-IDF
@@ -559,9 +593,18 @@ class ContentModel:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def semantic_scores(self, title_id: int) -> np.ndarray:
-        """How close every title's text is in meaning to this one's (cosine, -1..1)."""
-        return self.semantic.scores(self.row[title_id])
+    def origin_scores(self, title_id: int) -> np.ndarray:
+        """How much of its rarity-weighted countries and languages every title shares."""
+        m, r = self.origin, self.row[title_id]
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        return weighted_row_sum(
+            self._origin_by_feature, m.indices[lo:hi], m.data[lo:hi], len(self.ids)
+        )
+
+    def semantic_scores(self, title_id: int, among: np.ndarray) -> np.ndarray:
+        """How close in meaning the titles at rows `among` are to this one, as standard
+        scores over the catalog (recommender.semantic)."""
+        return self.semantic.standardised_scores(self.row[title_id], among)
 
     def title_scores(self, title_id: int) -> np.ndarray:
         """Content similarity of every title to this one (editorial links included)."""

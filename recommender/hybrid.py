@@ -58,6 +58,9 @@ PARTS = ("content", "collab", "popularity", "quality", "era", "trend")
 RANKED_KEEP = 1000  # candidates kept per history
 RANKED_LRU = 256  # histories kept besides the precomputed ones
 PRECOMPUTE_MIN_RATINGS = 100
+# Similar titles: how many of the best candidates by shared facts the synopsis meaning
+# (recommender.semantic) re-ranks.
+SEMANTIC_CANDIDATES = 3000
 
 
 def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -333,9 +336,14 @@ class Recommender:
         w = self.weights
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)
+        if w.similar_origin:
+            scores += _standardise(self.content.origin_scores(title_id), w.similar_origin)
         if w.similar_semantic:
-            semantic = self.content.semantic_scores(title_id)
-            scores += _standardise(semantic, w.similar_semantic)
+            # Meaning re-ranks the best candidates by shared facts and origin.
+            want = min(SEMANTIC_CANDIDATES, len(scores))
+            among = np.argpartition(-scores, want - 1)[:want]
+            semantic = self.content.semantic_scores(title_id, among)
+            scores[among] += semantic * np.float32(w.similar_semantic)
         collab = self.collab.item_scores(title_id) if self.collab is not None else None
         # Only titles that share something with this one are "similar".
         unrelated = content <= 0
