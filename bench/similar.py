@@ -142,6 +142,7 @@ class Names:
 
 @dataclass(frozen=True)
 class Result:
+    index: int  # the probe's position in the probe file (the split halves go by it)
     probe: Probe
     label: str
     found: tuple[str, ...]
@@ -156,7 +157,7 @@ class Result:
 
 def run_probes(snap: CatalogSnapshot, names: Names, probes: Sequence[Probe]) -> list[Result]:
     results = []
-    for p in probes:
+    for index, p in enumerate(probes):
         probe = names.probe(p)
         if probe is None:
             print(f"! probe {p.title} ({p.year}) is not in the catalog")
@@ -175,7 +176,9 @@ def run_probes(snap: CatalogSnapshot, names: Names, probes: Sequence[Probe]) -> 
             also = f" +{len(s.versions)}" if s.versions else ""
             shown.append(f"{'*' if hit else ' '} {t.label}{also} [{t.kind}] {s.score:.2f}")
         missing = tuple(e for e in p.expected if e not in available)
-        results.append(Result(p, probe.label, tuple(found), len(available), missing, tuple(shown)))
+        results.append(
+            Result(index, p, probe.label, tuple(found), len(available), missing, tuple(shown))
+        )
     return results
 
 
@@ -196,11 +199,26 @@ def summarise(results: Sequence[Result]) -> dict[str, tuple[int, float, float, f
     return out
 
 
+def print_table(tables: dict[str, dict[str, tuple[int, float, float, float]]]) -> None:
+    print(f"{'category':<16} {'n':>3}  {'with ratings':^20}  {'without ratings':^20}")
+    print(f"{'':<16} {'':>3}  {'hit':>6} {'P@10':>6} {'rec':>6}  {'hit':>6} {'P@10':>6} {'rec':>6}")
+    for category in tables["with ratings"]:
+        n, *a = tables["with ratings"][category]
+        _, *b = tables["without ratings"][category]
+        cells = "  ".join(" ".join(f"{v:6.2f}" for v in part) for part in (a, b))
+        print(f"{category:<16} {n:>3}  {cells}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show", type=int, default=0, help="print each probe's top N")
     parser.add_argument("--db", type=Path, help="SQLite file to reuse (imported if missing)")
     parser.add_argument("--missing", action="store_true", help="list expected titles not found")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="also a table for the even-indexed probes (tuning) and the odd ones (held out)",
+    )
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"# load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
@@ -220,27 +238,30 @@ def main() -> int:
         f"{imported - started:.0f} s, both snapshots {built - imported:.0f} s; {len(probes)} probes"
     )
     names = Names(titles)
-    tables = {}
+    results: dict[str, list[Result]] = {}
     for label, snap in (("with ratings", with_ratings), ("without ratings", without)):
-        results = run_probes(snap, names, probes)
-        tables[label] = summarise(results)
+        results[label] = run_probes(snap, names, probes)
         if args.show or args.missing:
             print(f"\n## {label}")
-        for r in results:
+        for r in results[label]:
             if args.show:
                 print(f"\n{r.label} [{r.probe.category}]: {len(r.found)}/{r.available}")
                 for line in r.top[: args.show]:
                     print(f"  {line}")
             if args.missing and r.missing:
                 print(f"  {r.label}: not in the catalog: {', '.join(r.missing)}")
-    print()
-    print(f"{'category':<16} {'n':>3}  {'with ratings':^20}  {'without ratings':^20}")
-    print(f"{'':<16} {'':>3}  {'hit':>6} {'P@10':>6} {'rec':>6}  {'hit':>6} {'P@10':>6} {'rec':>6}")
-    for category in tables["with ratings"]:
-        n, *a = tables["with ratings"][category]
-        _, *b = tables["without ratings"][category]
-        cells = "  ".join(" ".join(f"{v:6.2f}" for v in part) for part in (a, b))
-        print(f"{category:<16} {n:>3}  {cells}")
+    halves = {"all probes": None}
+    if args.split:
+        halves |= {"tuning half (even-indexed probes)": 0, "held-out half (odd-indexed)": 1}
+    for heading, parity in halves.items():
+        wanted = {i for i in range(len(probes)) if parity is None or i % 2 == parity}
+        print(f"\n## {heading}")
+        print_table(
+            {
+                label: summarise([r for r in rs if r.index in wanted])
+                for label, rs in results.items()
+            }
+        )
     load = os.getloadavg()
     print(f"# load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0

@@ -102,6 +102,12 @@ class CatalogRepository:
         ):
             related[tid].append(rid)
 
+        listed_by: dict[int, set[str]] = defaultdict(set)
+        for tid, source in await self.session.execute(
+            only(select(m.TitleSource.title_id, m.TitleSource.source), m.TitleSource.title_id)
+        ):
+            listed_by[tid].add(source)
+
         rows = await self.session.execute(only(select(m.Title).order_by(m.Title.id), m.Title.id))
         return [
             TitleFacts(
@@ -124,6 +130,8 @@ class CatalogRepository:
                 poster_url=t.poster_url,
                 original_id=t.original_id,
                 compares_with=tuple(related.get(t.id, ())),
+                vote_count=t.vote_count,
+                listed_by=tuple(sorted(listed_by.get(t.id, ()))),
             )
             for t in rows.scalars()
         ]

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from recommender.franchise import Franchises
 from recommender.models import Evidence, TitleFacts
+from recommender.semantic import SemanticSpace
 from recommender.sparse_ops import take_rows, weighted_row_sum
 from recommender.weights import load_content_block_weights
 
@@ -207,6 +208,18 @@ def _synopsis_words(text: str | None) -> list[str]:
     return [w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS]
 
 
+def semantic_words(t: TitleFacts) -> list[str]:
+    """A title's text for the semantic space: synopsis words plus its themes, genres, kind and
+    countries as whole tokens, so words that come with a theme or a genre land near it."""
+    return [
+        *_synopsis_words(t.synopsis),
+        *(f"#{x.casefold()}" for x in t.themes),
+        *(f"@{g.casefold()}" for g in t.genres),
+        *(f"^{c}" for c in t.countries),
+        f"~{t.kind}",
+    ]
+
+
 # What each block reads from a title.
 _BLOCK_FEATURES: dict[str, Callable[[TitleFacts], list[str]]] = {
     "genre": lambda t: [g.casefold() for g in t.genres],
@@ -220,6 +233,36 @@ _BLOCK_FEATURES: dict[str, Callable[[TitleFacts], list[str]]] = {
     "era": lambda t: _era(t.year),
     "synopsis": lambda t: _synopsis_words(t.synopsis),
 }
+
+
+def _origin_features(t: TitleFacts) -> list[str]:
+    return [*(f"country:{c}" for c in t.countries), *(f"language:{x}" for x in t.languages)]
+
+
+def origin_matrix(titles: Sequence[TitleFacts]) -> sp.csr_matrix:
+    """titles x (countries and languages) for similar titles, where sharing a rare value says
+    more than sharing a common one: Korea or Spain more than the United States. Each value
+    keeps its IDF (a plain cosine would make any one shared country a perfect match), rows are
+    divided by sqrt(number of values) so several countries dilute each other (a share, not a
+    sum), and one scale makes a title's similarity with itself 1 on average."""
+    n = len(titles)
+    df = Counter(f for t in titles for f in set(_origin_features(t)))
+    vocab = {f: i for i, f in enumerate(sorted(f for f, c in df.items() if c > 1))}
+    rows, cols, vals = array("i"), array("i"), array("f")
+    for r, t in enumerate(titles):
+        for f in set(_origin_features(t)):
+            if (c := vocab.get(f)) is not None:
+                rows.append(r)
+                cols.append(c)
+                vals.append(math.log((1 + n) / (1 + df[f])) + 1.0)
+    at = (np.frombuffer(rows, dtype=np.int32), np.frombuffer(cols, dtype=np.int32))
+    m = sp.csr_matrix((np.frombuffer(vals, dtype=np.float32), at), shape=(n, max(len(vocab), 1)))
+    counts = np.diff(m.indptr).astype(np.float32)
+    squares = np.asarray(m.multiply(m).sum(axis=1)).ravel().astype(np.float32)
+    has = counts > 0
+    scale = math.sqrt(float((squares[has] / counts[has]).mean())) if has.any() else 1.0
+    divisors = np.where(has, np.sqrt(counts) * np.float32(scale), 1.0).astype(np.float32)
+    return sp.csr_matrix(sp.diags(1.0 / divisors) @ m, dtype=np.float32)
 
 
 ExplainMany = Callable[[Sequence[int]], list[Evidence]]
@@ -243,8 +286,15 @@ class ContentModel:
         feature_block: np.ndarray,
         feature_idf: np.ndarray,
         weights: ContentWeights,
+        semantic: SemanticSpace | None = None,
     ) -> None:
         self.titles = {t.id: t for t in titles}
+        # Meaning beyond shared words (recommender.semantic), for similar titles.
+        self.semantic = semantic or SemanticSpace.build(titles, semantic_words)
+        # Shared countries and languages weighted by rarity, for similar titles only (the
+        # personal picks keep the tuned blocks).
+        self.origin = origin_matrix(titles)
+        self._origin_by_feature = sp.csr_matrix(self.origin.T)
         self.ids = np.array([t.id for t in titles], dtype=np.int64)
         self.row = {t.id: i for i, t in enumerate(titles)}
         self.matrix = matrix  # titles x features, weighted TF-IDF
@@ -352,6 +402,7 @@ class ContentModel:
             np.array(block_of, dtype=np.int8),
             np.array(idfs, dtype=np.float32),
             weights,
+            SemanticSpace.build(titles, semantic_words),
         )
 
     # -- queries ---------------------------------------------------------------------------
@@ -541,6 +592,19 @@ class ContentModel:
         )
 
     # -- internals ---------------------------------------------------------------------------
+
+    def origin_scores(self, title_id: int) -> np.ndarray:
+        """How much of its rarity-weighted countries and languages every title shares."""
+        m, r = self.origin, self.row[title_id]
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        return weighted_row_sum(
+            self._origin_by_feature, m.indices[lo:hi], m.data[lo:hi], len(self.ids)
+        )
+
+    def semantic_scores(self, title_id: int, among: np.ndarray) -> np.ndarray:
+        """How close in meaning the titles at rows `among` are to this one, as standard
+        scores over the catalog (recommender.semantic)."""
+        return self.semantic.standardised_scores(self.row[title_id], among)
 
     def title_scores(self, title_id: int) -> np.ndarray:
         """Content similarity of every title to this one (editorial links included)."""

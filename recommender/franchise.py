@@ -6,7 +6,8 @@ Two titles are candidates when their names say so:
   carry such a marker on one stem;
 - subtitled: one name is the start of the other (*Kingdom* / *Kingdom: Ashin of the North*,
   *Shrek* / *Shrek the Third*), or both share the part before a colon (*The Lord of the Rings:
-  The Two Towers* / *...: The Return of the King*).
+  The Two Towers* / *...: The Return of the King*); without a colon, facts alone link them only
+  when both name a country and share one (*Memories* is no prequel of *Memories of Murder*).
 A candidate pair is linked only when the facts agree: a shared director, writer or leading
 cast member, or else (numbered names, or a short and specific shared stem) the same kind, an
 overlapping genre, a compatible country and release years within a generation. That keeps
@@ -111,6 +112,7 @@ class Franchises:
             by_key.setdefault(p.key, []).append(tid)
         numbered: dict[str, set[int]] = {}
         subtitled: dict[str, set[int]] = {}
+        prefixed: dict[str, set[int]] = {}  # one name starts another's, no colon between
         for tid, p in parts.items():
             if p.stem:
                 numbered.setdefault(p.stem, set()).add(tid)
@@ -119,20 +121,30 @@ class Franchises:
             for n in range(1, len(words)):
                 prefix = " ".join(words[:n])
                 if prefix in by_key and prefix != p.stem:
-                    subtitled.setdefault(prefix, set()).update([tid, *by_key[prefix]])
+                    prefixed.setdefault(prefix, set()).update([tid, *by_key[prefix]])
             if p.colon_stem:
-                subtitled.setdefault(p.colon_stem, set()).add(tid)
+                subtitled.setdefault(p.colon_stem, set()).update(
+                    [tid, *by_key.get(p.colon_stem, ())]
+                )
         people = _People()
         links: dict[int, set[int]] = {}
         seasons = _UnionFind()
-        for groups, loose_ok in ((numbered, _always), (subtitled, _specific)):
+        # Without a number or a colon, a name that merely starts another is weak evidence
+        # (*Memories* / *Memories of Murder*, *Burning* / *Burning Plain*): linked on facts
+        # alone only when both titles name a country and share one.
+        rules = (
+            (numbered, _always, _agree),
+            (subtitled, _specific, _agree),
+            (prefixed, _specific, _agree_on_country),
+        )
+        for groups, loose_ok, agree in rules:
             for stem, members in groups.items():
                 if len(members) < 2 or len(members) > MAX_GROUP:
                     continue
                 loose = loose_ok(stem, len(members))
                 for a, b in combinations(sorted(members), 2):
                     ta, tb = by_id[a], by_id[b]
-                    if not (people.shared(ta, tb) or (loose and _agree(ta, tb))):
+                    if not (people.shared(ta, tb) or (loose and agree(ta, tb))):
                         continue
                     links.setdefault(a, set()).add(b)
                     links.setdefault(b, set()).add(a)
@@ -196,6 +208,10 @@ def _agree(a: TitleFacts, b: TitleFacts) -> bool:
         and _overlap_or_unknown(a.countries, b.countries)
         and (a.year is None or b.year is None or abs(a.year - b.year) <= MAX_YEAR_GAP)
     )
+
+
+def _agree_on_country(a: TitleFacts, b: TitleFacts) -> bool:
+    return bool(a.countries) and bool(b.countries) and _agree(a, b)
 
 
 def _seasons_of_one_show(pa: NamedParts, pb: NamedParts, a: TitleFacts, b: TitleFacts) -> bool:

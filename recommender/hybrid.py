@@ -46,6 +46,7 @@ from recommender.content import (
 )
 from recommender.filters import TitleFilter
 from recommender.models import Evidence, Offer, RatingTriple, TitleFacts
+from recommender.prominence import prominence
 from recommender.weights import HybridWeights, load_weights
 
 SECONDS_PER_YEAR = 365.2425 * 24 * 3600
@@ -60,6 +61,9 @@ PRECOMPUTE_MIN_RATINGS = 100
 # At most this many members' lists are ranked at build, the most recently active first: the
 # cost of a build must not grow with members × titles (each ranking scores every title).
 PRECOMPUTE_MAX_MEMBERS = 200
+# Similar titles: how many of the best candidates by shared facts the synopsis meaning
+# (recommender.semantic) re-ranks.
+SEMANTIC_CANDIDATES = 3000
 
 
 def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -136,7 +140,8 @@ class Recommender:
         self.counts = counts
         self.averages = averages
         self._popularity = _standardise(np.log1p(counts))
-        self._similar_popularity = self._popularity * np.float32(weights.similar_popularity)
+        self._prominence = _standardise(prominence(self._title_order))
+        self._similar_popularity = self._similar_prior(weights)
         self._quality = _standardise(averages)
         # rating years x titles: how many ratings each year (this layout makes the trend
         # kernel a fast vector-matrix product)
@@ -160,9 +165,16 @@ class Recommender:
         # Cached lists were blended with the old weights.
         self._weights = value
         if hasattr(self, "_popularity"):
-            self._similar_popularity = self._popularity * np.float32(value.similar_popularity)
+            self._similar_popularity = self._similar_prior(value)
         self._ranked = {}
         self._ranked_lru = OrderedDict()
+
+    def _similar_prior(self, w: HybridWeights) -> np.ndarray:
+        """What similar titles add for being well known: members' ratings and the catalog's
+        own prominence (recommender.prominence)."""
+        prior: np.ndarray = self._popularity * np.float32(w.similar_popularity)
+        prior += self._prominence * np.float32(w.similar_prominence)
+        return prior
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -361,6 +373,14 @@ class Recommender:
         w = self.weights
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)
+        if w.similar_origin:
+            scores += _standardise(self.content.origin_scores(title_id), w.similar_origin)
+        if w.similar_semantic:
+            # Meaning re-ranks the best candidates by shared facts and origin.
+            want = min(SEMANTIC_CANDIDATES, len(scores))
+            among = np.argpartition(-scores, want - 1)[:want]
+            semantic = self.content.semantic_scores(title_id, among)
+            scores[among] += semantic * np.float32(w.similar_semantic)
         collab = self.collab.item_scores(title_id) if self.collab is not None else None
         # Only titles that share something with this one are "similar".
         unrelated = content <= 0

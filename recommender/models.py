@@ -27,6 +27,9 @@ class TitleFacts:
     poster_url: str | None = None
     original_id: int | None = None  # the title this one remakes, if any
     compares_with: tuple[int, ...] = ()  # editorial "fans compare it with" links
+    # How well known it is, from the catalog's own data (recommender.prominence):
+    vote_count: int | None = None  # TMDB votes, when a TMDB table brought it
+    listed_by: tuple[str, ...] = ()  # the catalogs and data sets it was imported from
 
     @property
     def label(self) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 from recommender.collab import CollabSettings
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-CODE_VERSION = "hybrid-5"  # bump when scoring code changes what a cached index means
+CODE_VERSION = "hybrid-8"  # bump when scoring code changes what a cached index means
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ class HybridWeights:
     similar_collab: float = 0.8
     similar_collab_half_at: float = 20.0
     similar_popularity: float = 0.05
+    similar_prominence: float = 0.0  # how well known (recommender.prominence)
+    similar_origin: float = 0.0  # shared countries/languages, rare ones count more
+    similar_semantic: float = 0.0  # what the synopses mean (recommender.semantic)
     # sequels, seasons and spin-offs (recommender.franchise): the lift, in standardised units,
     # and how many of their lines get it
     similar_franchise: float = 10.0

@@ -71,6 +71,8 @@ async def test_a_drama_keeps_every_sources_genres_tags_and_people(
     assert merged.cast == ("Hae-soo Park", "Kyung-ho Jung", "Krystal Jung")
     assert merged.synopsis == "A ward."  # scalars fill gaps only
     assert merged.episodes == 16  # ...and Netflix had no episode count
+    # both catalogs list it: how well known it is (recommender.prominence) reads this
+    assert merged.listed_by == ("kdrama-top250", "netflix")
     before = await counts(db)
     for path in (tmp_path / "netflix_titles.csv", tmp_path / "kdrama.csv"):
         again = await import_file(db, path, options)

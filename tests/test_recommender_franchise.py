@@ -107,3 +107,21 @@ def test_co_ratings_move_similar_titles_once_many_members_rated_them() -> None:
     rec = Recommender.build(titles, ratings)
     top = [s.title_id for s in rec.similar(1, k=4)]
     assert 21 in top[:3]  # right after the two sequels, ahead of the other cartoons
+
+
+def test_a_name_that_only_starts_another_needs_a_shared_country() -> None:
+    titles = [
+        TitleFacts(1, "Memories", 1995, "film", genres=("Animation", "Thriller")),
+        TitleFacts(2, "Memories of Murder", 2003, "film", genres=("Crime", "Thriller")),
+        film(3, "Burning", 2018, "Drama", "Thriller"),
+        replace(film(4, "Burning Plain", 2009, "Drama"), countries=("AR",)),
+        film(5, "Toy Story", 1995, "Animation", "Comedy"),
+        film(6, "Toy Story That Time Forgot", 2014, "Animation"),
+        TitleFacts(7, "Kingdom", 2019, "series", genres=("Horror",)),
+        TitleFacts(8, "Kingdom: Ashin of the North", 2021, "series", genres=("Horror",)),
+    ]
+    f = Franchises.build(titles)
+    assert f.linked(1) == frozenset()  # no country known: a shared word, not a franchise
+    assert f.linked(3) == frozenset()  # different countries
+    assert f.linked(5) == {6}
+    assert f.linked(7) == {8}  # a colon still says "subtitle"
