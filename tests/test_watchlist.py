@@ -341,3 +341,16 @@ async def test_notify_says_so_when_alerts_are_off(app: App) -> None:
     reply = await say(app, "/where Okja --notify")
     assert any("alerts are off" in n and "/settings me alerts on" in n for n in reply.notes)
     assert not any("I'll message you" in n for n in reply.notes)
+
+
+async def test_rating_a_title_takes_it_off_the_watchlist(app: App) -> None:
+    okja = await title_id(app, "Okja", 2017)
+    playbook = await title_id(app, "Prison Playbook", 2017)
+    await say(app, "/watchlist add Okja")
+    await say(app, "/watchlist add Prison Playbook")
+    await say(app, "/watchlist add Okja", user="bo")
+    rated = await say(app, "/review Okja 4 loved the pig")
+    assert not rated.is_error, rated.text
+    # Seen it: off ana's list (as Letterboxd does when a film is logged), not off bo's.
+    assert await listed(app, "ana") == {playbook: "chat"}
+    assert await listed(app, "bo") == {okja: "chat"}

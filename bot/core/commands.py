@@ -648,6 +648,8 @@ class Core:
                 watched_on=day,
                 replace_date=watched_on is not None,
             )
+            # Seen it: off the watchlist, as Letterboxd takes a logged film off it.
+            await repos.watchlist.remove(user_id, t.id)
             return user_id, change
 
         user_id, change = await self.db.write(rate)  # the hot write path: group-committed
