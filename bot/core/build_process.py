@@ -3,16 +3,15 @@
 Run in a thread, that work held the GIL for most of its 11-45 s on a large catalog, and every
 command waited for it in turns (0.5-5 s stalls). In its own process it runs beside the event
 loop instead. The process is started on first use ('spawn': a fresh interpreter, nothing of
-the parent's event loop, engine or locks inherited), kept for later builds of every catalog
-cache in this process, and runs at a lower priority so commands win the CPU on a busy machine.
+the parent's event loop, engine or locks inherited) and kept for later builds of every
+catalog cache in this process. As with any 'spawn' pool, a script that uses it runs its work
+under `if __name__ == "__main__":` (the new interpreter imports the main module).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -21,17 +20,8 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# Background work: yields the CPU to the bot's own process when both want it.
-NICENESS = 5
-
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
-
-
-def _lower_priority() -> None:
-    # Not on this platform, or not allowed: run as is.
-    with contextlib.suppress(AttributeError, OSError):
-        os.nice(NICENESS)
 
 
 def _executor() -> ProcessPoolExecutor:
@@ -41,7 +31,6 @@ def _executor() -> ProcessPoolExecutor:
             _pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority,
             )
         return _pool
 
