@@ -201,7 +201,7 @@ def old_code_results(revision: str, catalog: Path, runs: int) -> list[dict[str, 
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(export)], input=archive, check=True)
         shutil.copy(Path(__file__), export / "bench" / "edits.py")
-        out = subprocess.run(
+        out = subprocess.run(  # checked below, after its log is shown
             [
                 sys.executable,
                 str(export / "bench" / "edits.py"),
@@ -211,12 +211,12 @@ def old_code_results(revision: str, catalog: Path, runs: int) -> list[dict[str, 
                 str(runs),
                 "--json",
             ],
-            check=True,
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )
         sys.stderr.write(out.stderr)
+        out.check_returncode()
         results: list[dict[str, float]] = json.loads(out.stdout)
         return results
     finally:
