@@ -68,6 +68,17 @@ class CatalogRepository:
     async def count_titles(self) -> int:
         return int(await self.session.scalar(select(func.count()).select_from(m.Title)) or 0)
 
+    async def last_title_id(self) -> int:
+        """The newest title's id (0: none); `title_ids_after` it lists the titles added since."""
+        return int(await self.session.scalar(select(func.max(m.Title.id))) or 0)
+
+    async def title_ids_after(self, title_id: int) -> list[int]:
+        """Ids of the titles added after that one (ids only grow), in order."""
+        rows = await self.session.scalars(
+            select(m.Title.id).where(m.Title.id > title_id).order_by(m.Title.id)
+        )
+        return list(rows)
+
     async def load_titles(self, ids: Sequence[int] | None = None) -> list[TitleFacts]:
         """Every title with aliases, genres, themes, people and links, in a handful of queries."""
 

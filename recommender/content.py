@@ -13,11 +13,12 @@ batch. Everything is numpy/scipy arrays, so the model pickles and loads quickly.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -338,6 +339,82 @@ class ContentModel:
             self._notability[self.row[tid]] = len(self.links.get(tid, ())) + len(
                 self.backlinks.get(tid, ())
             )
+        # Rows of titles removed since the build (`with_facts`): never suggested. None: none.
+        self.hidden: np.ndarray | None = None
+
+    def with_facts(
+        self, changed: Mapping[int, TitleFacts], removed: Collection[int]
+    ) -> ContentModel:
+        """A copy that shows catalog edits at once, sharing every array with this model (which
+        stays as it is, for the commands still holding it). `changed` titles' facts replace
+        the old ones (names, years and kinds on cards and in filters); their feature vectors
+        stay until the next build. A changed title the model has no row for (added since the
+        build) is known as a story of its own, with nothing similar to it yet. `removed`
+        titles are never suggested and are no one's other version."""
+        patched = copy.copy(self)
+        patched.titles = {**self.titles, **changed}
+        for tid in removed:
+            patched.titles.pop(tid, None)
+        patched._link_anew([t for t in changed.values() if t.id in self.row])
+        new = [tid for tid in changed if tid not in self.story]
+        gone = [tid for tid in removed if tid in self.story]
+        if not new and not gone:
+            return patched
+        patched.story = dict(self.story)
+        patched.versions = dict(self.versions)
+        patched.line = dict(self.line)
+        patched.line_members = dict(self.line_members)
+        for tid in new:
+            patched.story[tid] = patched.line[tid] = tid
+            patched.versions[tid] = [tid]
+            patched.line_members[tid] = [tid]
+        for tid in gone:
+            root, line = self.story[tid], self.line[tid]
+            patched.versions[root] = [t for t in self.versions[root] if t != tid]
+            patched.line_members[line] = [t for t in self.line_members[line] if t != tid]
+        rows = [self.row[tid] for tid in gone if tid in self.row]
+        if rows:
+            hidden = np.zeros(len(self.ids), dtype=bool) if self.hidden is None else self.hidden
+            patched.hidden = hidden.copy()
+            patched.hidden[rows] = True
+        return patched
+
+    def _link_anew(self, titles: Sequence[TitleFacts]) -> None:
+        """This copy's editorial links for these titles as their facts now say (a review's
+        "compares with" list counts at once), in containers of its own."""
+        changes: dict[int, set[int]] = {}
+        for t in titles:
+            links = {o for o in t.compares_with if o in self.row and o != t.id}
+            if links != self.links.get(t.id, set()):
+                changes[t.id] = links
+        if not changes:
+            return
+        self.links, self.backlinks = dict(self.links), dict(self.backlinks)
+        self._notability = self._notability.copy()
+        for tid, links in changes.items():
+            old = self.links.pop(tid, set())
+            if links:
+                self.links[tid] = links
+            for other in old - links:
+                self.backlinks[other] = self.backlinks[other] - {tid}
+                if not self.backlinks[other]:
+                    del self.backlinks[other]
+            for other in links - old:
+                self.backlinks[other] = self.backlinks.get(other, set()) | {tid}
+            for linked in {tid, *old, *links}:
+                self._notability[self.row[linked]] = len(self.links.get(linked, ())) + len(
+                    self.backlinks.get(linked, ())
+                )
+
+    def suggestable(self, title_id: int) -> bool:
+        """In the catalog and known to this model (removed titles are not)."""
+        row = self.row.get(title_id)
+        return row is not None and (self.hidden is None or not self.hidden[row])
+
+    def hide_removed(self, scores: np.ndarray) -> None:
+        """Removed titles' scores become -inf, so no list can pick them."""
+        if self.hidden is not None:
+            scores[self.hidden] = -np.inf
 
     def _story_root(self, t: TitleFacts) -> int:
         seen = {t.id}
@@ -419,7 +496,7 @@ class ContentModel:
 
     def similar(self, title_id: int, k: int = 10, exclude: Iterable[int] = ()) -> list[Suggestion]:
         """Titles like this one, best first; an unknown title gives an empty list."""
-        if title_id not in self.row:
+        if not self.suggestable(title_id):
             return []
         scores = self.title_scores(title_id)
         skip = set(exclude) | set(self.versions[self.story[title_id]])
@@ -660,6 +737,7 @@ class ContentModel:
         skip_rows = [self.row[t] for t in skip if t in self.row]
         if skip_rows:
             scores[skip_rows] = -np.inf
+        self.hide_removed(scores)
         # Over-fetch: several candidates may fold into one story slot.
         want = min(len(scores), top_wanted(k))
         top = np.argpartition(-scores, want - 1)[:want]
@@ -680,9 +758,12 @@ class ContentModel:
         are built only for the k chosen, in one `explain` call."""
         chosen: list[tuple[int, float, tuple[int, ...]]] = []
         used_lines: set[int] = set()
+        hidden = self.hidden
         for j, score in zip(rows, scores, strict=True):
             if not math.isfinite(score) or score <= floor:
                 break
+            if hidden is not None and hidden[j]:
+                continue
             tid = int(self.ids[j])
             line = self.line[tid]
             if line in used_lines:

@@ -26,6 +26,7 @@ How a personal score is made (each part standardised over the catalog first):
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 from collections import OrderedDict
@@ -135,6 +136,7 @@ class Recommender:
         years = [content.titles[int(t)].year for t in content.ids]
         known = [y for y in years if y is not None]
         fill = float(np.median(known)) if known else 2000.0
+        self._year_fill = fill  # a title without a year counts as from a typical one
         self.release_year = np.array([fill if y is None else y for y in years], dtype=np.float32)
         self._title_order = [content.titles[int(t)] for t in content.ids]
         self.counts = counts
@@ -279,6 +281,30 @@ class Recommender:
                     if ranked is not None:
                         self._ranked[key] = ranked
 
+    def with_facts(
+        self,
+        changed: Mapping[int, TitleFacts],
+        removed: Collection[int],
+        offers: Mapping[int, Sequence[Offer]],
+    ) -> Recommender:
+        """A copy that answers with catalog edits applied (see `ContentModel.with_facts`):
+        edited facts and `offers` (where to watch, for the filters) count at once, removed
+        titles are never suggested; scores stay those of the last build until the next one.
+        This model is left as it is."""
+        patched = copy.copy(self)  # __getstate__: an empty cache of ranked lists of its own
+        patched.content = self.content.with_facts(changed, removed)
+        patched.titles = patched.content.titles
+        patched.story = patched.content.story
+        patched.offers = offers
+        edited = [(self.row[tid], t) for tid, t in changed.items() if tid in self.row]
+        if edited:
+            patched._title_order = list(self._title_order)
+            patched.release_year = self.release_year.copy()
+            for row, t in edited:
+                patched._title_order[row] = t
+                patched.release_year[row] = self._year_fill if t.year is None else t.year
+        return patched
+
     # -- the compatible, content-model-shaped surface ----------------------------------------
 
     def __contains__(self, title_id: object) -> bool:
@@ -368,7 +394,7 @@ class Recommender:
         filters: TitleFilter | None = None,
     ) -> list[Suggestion]:
         """Titles like this one, best first; [] for an unknown title."""
-        if title_id not in self.row:
+        if not self.content.suggestable(title_id):
             return []
         w = self.weights
         content = self.content.title_scores(title_id)
@@ -605,6 +631,8 @@ class Recommender:
         skip_rows = [self.row[t] for t in skip if t in self.row]
         if skip_rows:
             keep &= ~np.isin(rows, skip_rows)
+        if self.content.hidden is not None:
+            keep &= ~self.content.hidden[rows]
         want = min(len(self.ids), top_wanted(k))
         candidates = np.flatnonzero(keep)
         if filters is not None and not filters.is_empty:
@@ -649,6 +677,7 @@ class Recommender:
         skip_rows = [self.row[t] for t in skip if t in self.row]
         if skip_rows:
             scores[skip_rows] = -np.inf
+        self.content.hide_removed(scores)
         want = min(len(scores), top_wanted(k))
         passing: list[int] = []
         # A first look at the best few hundred; the whole ranking only if they don't do.

@@ -76,3 +76,40 @@ async def test_an_alias_added_or_a_title_renamed_is_found_at_once(app: App) -> N
     assert index.search("Cell Blok Lessons")[0].title_id == playbook.id
     index.remove(playbook.id)
     assert all(m.title_id != playbook.id for m in index.search("Cell Block Lessons"))
+
+
+def found(index: TitleIndex, query: str) -> list[tuple[int, float, bool]]:
+    return sorted((m.title_id, m.score, m.exact) for m in index.search(query))
+
+
+async def test_a_changed_copy_finds_the_edits_and_leaves_the_original_as_it_was(
+    app: App,
+) -> None:
+    """`with_changes` (an admin's edit applied to the snapshot) answers as an index built
+    afresh from the edited catalog would, while the index it came from, still held by
+    commands in flight, answers as before."""
+    rng = random.Random(5)
+    titles = grown(list((await app.core.catalog.get()).titles.values()), 3, rng)
+    original = TitleIndex(titles)
+    playbook = next(t for t in titles if t.name == "Prison Playbook")
+    renamed = replace(playbook, name="Cell Block Lessons", aliases=("Gamppang",))
+    gone = next(t for t in titles if t.name == "Okja")
+    added = TitleFacts(
+        id=max(t.id for t in titles) + 1, name="Quokka Island", year=2024, kind="film"
+    )
+    edited = [renamed if t.id == playbook.id else t for t in titles if t.id != gone.id]
+
+    changed = original.with_changes(put=[renamed, added], remove=[gone.id])
+    afresh = TitleIndex([*edited, added])
+    queries = ["Cell Blok Lessons", "Gamppang", "Prison Playbook", "Okja", "Quoka Island"]
+    queries += [with_typo(t.name, rng) for t in rng.sample(titles, 100)]
+    for q in queries:  # the same matches (equal scores may come in another order)
+        assert found(changed, q) == found(afresh, q), q
+    assert changed.exact_ids("Gamppang") == {playbook.id}
+    assert gone.id not in changed.titles and changed.titles[added.id] == added
+
+    before = TitleIndex(titles)
+    for q in queries:
+        assert found(original, q) == found(before, q), q
+    assert original.exact_ids("Prison Playbook") == {playbook.id}
+    assert original.exact_ids("Quokka Island") == set()

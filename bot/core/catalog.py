@@ -2,7 +2,12 @@
 
 - Start-up: the snapshot is loaded from the on-disk cache when one matches the database, the
   catalog revision and the recommender's code/weights version; else it is built and saved.
-- This process's own catalog edits (`invalidate`) are waited for, so the next command sees them.
+- Builds and co-rating refits run in a separate process (`bot.core.build_process`), which
+  reads the database itself and saves the snapshot through the `SnapshotStore`; this process
+  only loads the result, so commands are answered at full speed while the work runs.
+- This process's own catalog edits (`invalidate`) are applied to the current snapshot by the
+  next `get`, in milliseconds: a new snapshot that shares everything else with the old one
+  (`CatalogSnapshot.patched`). A full rebuild follows in the background and replaces it.
 - Edits by other processes (a revision bump seen by the periodic check) and new ratings (a
   changed ratings fingerprint, from any process) are rebuilt in the background while the
   old snapshot keeps answering; a ratings-only change reuses the content index and refits only
@@ -12,28 +17,31 @@
 - Several processes on one database (bot/core/snapshot_sync.py): with a store, a snapshot is
   built by one process and loaded by the others; `follow_changes` hears of edits at once
   (PostgreSQL NOTIFY) and loads the new snapshot before the next command asks for it.
+- A snapshot never gives way to one of an older revision.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import gc
 import hashlib
 import logging
+import os
 import pickle
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.core import build_process
 from bot.core.notability import Notability
 from bot.core.popularity import RatingTally
 from bot.core.snapshot_sync import CatalogListener, SnapshotSync
 from bot.core.title_index import TitleIndex
+from db.repositories import Repositories
 from db.session import Database
 from recommender import (
     HybridWeights,
@@ -50,7 +58,9 @@ from recommender.weights import weights_version
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 3  # 2: snapshots carry notability; 3: and the popularity tally
+CACHE_FORMAT = 4  # 2: snapshots carry notability; 3: and the popularity tally; 4: patches
+# Titles read per query when edits are applied (both databases take this many parameters).
+READ_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,9 @@ class CatalogSnapshot:
     notability: Notability = field(default_factory=Notability)
     # Every rating (imported data sets too: real opinions that help before members have rated).
     popularity: RatingTally = field(default_factory=RatingTally)
+    # Edits were applied to a built snapshot (`patched`): a full build is still due. Only
+    # built snapshots are saved.
+    patched: bool = False
 
     @classmethod
     def build(
@@ -106,6 +119,40 @@ class CatalogSnapshot:
                 extras.tmdb,
             ),
             popularity=RatingTally(ratings),
+        )
+
+    def patched_with(
+        self,
+        revision: int,
+        changed: Iterable[TitleFacts],
+        removed: Collection[int],
+        offers: Mapping[int, list[Offer]],
+    ) -> CatalogSnapshot:
+        """This snapshot with catalog edits applied, as of `revision`: `changed` titles (edited
+        or added) with their `offers` (a changed title missing there has none), `removed` ones
+        gone. Everything else is shared with this snapshot, which stays as it is for the
+        commands still holding it. Searches, cards, where-to-watch and the filters see the
+        edits at once, and removed titles are never suggested; what is similar to an edited
+        title is the last build's answer until the rebuild (`Recommender.with_facts`)."""
+        facts = {t.id: t for t in changed}
+        titles = {**self.titles, **facts}
+        all_offers = dict(self.offers)
+        for tid in removed:
+            titles.pop(tid, None)
+            all_offers.pop(tid, None)
+        for tid in facts:
+            if tid in offers:
+                all_offers[tid] = offers[tid]
+            else:
+                all_offers.pop(tid, None)
+        return replace(
+            self,
+            revision=revision,
+            titles=titles,
+            offers=all_offers,
+            index=self.index.with_changes(facts.values(), removed),
+            model=self.model.with_facts(facts, removed, all_offers),
+            patched=True,
         )
 
     def seen_versions(self, rated: Mapping[int, float]) -> set[int]:
@@ -186,15 +233,49 @@ class _Read:
     extras: NotabilityInputs
 
 
+async def _read(db: Database, titles_too: bool) -> _Read:
+    """What a build reads (`titles_too=False`: what a refit on new ratings reads)."""
+    async with db.unit_of_work() as repos:
+        revision = await repos.catalog.revision()
+        titles = await repos.catalog.load_titles() if titles_too else []
+        offers = await repos.catalog.load_offers() if titles_too else {}
+        extras = NotabilityInputs(
+            sources=await repos.catalog.source_names() if titles_too else {},
+            dataset_users=await repos.users.imported_user_ids(),
+            tmdb=await repos.catalog.tmdb_audience() if titles_too else {},
+        )
+        ratings = await repos.ratings.triples()
+        mark = await repos.ratings.fingerprint()
+    return _Read(revision, titles, offers, ratings, mark, extras)
+
+
+async def _read_titles(
+    repos: Repositories, ids: Collection[int]
+) -> tuple[list[TitleFacts], dict[int, list[Offer]]]:
+    """These titles' facts and offers (an edit applied); the ones not found were removed."""
+    wanted = sorted(ids)
+    titles: list[TitleFacts] = []
+    offers: dict[int, list[Offer]] = {}
+    for i in range(0, max(len(wanted), 1), READ_CHUNK):
+        chunk = wanted[i : i + READ_CHUNK]
+        titles += await repos.catalog.load_titles(chunk)
+        offers.update(await repos.catalog.load_offers(chunk))
+    return titles, offers
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Unpickling builds ~100k objects at once; the cyclic collector would rescan them many
-    times over for nothing (nothing is garbage yet), so it waits until the load is done."""
+    """Unpickling builds a million objects at once; the cyclic collector would rescan them
+    many times over for nothing (nothing is garbage yet), so it waits until the load is done.
+    They are then frozen (`gc.freeze`), out of its sight for good: a snapshot lives long and
+    has no reference cycles (reference counting frees a dropped one), and every full
+    collection rescanning it would pause the bot ~250 ms (33k titles)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
@@ -226,7 +307,8 @@ class SnapshotStore:
     def save(self, snapshot: CatalogSnapshot) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(snapshot.revision)
-        partial = path.with_suffix(".partial")
+        # Per process: two build processes (two bots on one data directory) may save at once.
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
         with partial.open("wb") as f:
             pickle.dump(snapshot, f, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(path)  # atomic: readers see the old file or the whole new one
@@ -241,6 +323,66 @@ def _revision_in(name: str) -> int:
     """The revision in a snapshot file's name (`catalog-<db>-r<revision>-...`)."""
     match = re.search(r"-r(\d+)-", name)
     return int(match.group(1)) if match else 0
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What the build process did, for the log (and tests: which process did it)."""
+
+    revision: int
+    refit: bool  # only the ratings part was refitted
+    titles: int
+    ratings: int
+    seconds: float
+    pid: int
+
+
+@dataclass(frozen=True)
+class _BuildJob:
+    database_url: str
+    store: SnapshotStore | None
+    refit: int | None  # the saved revision to refit on the current ratings; None: build anew
+
+
+@dataclass(frozen=True)
+class _Built:
+    report: BuildReport
+    snapshot: CatalogSnapshot | None  # None: saved in the job's store, to be loaded from there
+
+
+def _build_in_process(job: _BuildJob) -> _Built:
+    """Runs in the build process: reads the database, builds (or refits) and saves."""
+    return asyncio.run(_build(job))
+
+
+async def _build(job: _BuildJob) -> _Built:
+    started = time.perf_counter()
+    base = None
+    if job.refit is not None and job.store is not None:
+        base = job.store.load(job.refit)  # None (replaced meanwhile): build anew
+    db = Database.from_url(job.database_url)
+    try:
+        read = await _read(db, titles_too=base is None)
+    finally:
+        await db.dispose()
+    if base is not None:
+        snapshot = base.with_ratings(read.ratings, read.mark, read.extras.dataset_users)
+    else:
+        snapshot = CatalogSnapshot.build(
+            read.revision, read.titles, read.offers, read.ratings, read.mark, extras=read.extras
+        )
+    report = BuildReport(
+        snapshot.revision,
+        base is not None,
+        len(snapshot.titles),
+        len(read.ratings),
+        time.perf_counter() - started,
+        os.getpid(),
+    )
+    if job.store is None:
+        return _Built(report, snapshot)  # sent back through the pool's pipe
+    job.store.save(snapshot)
+    return _Built(report, None)
 
 
 class CatalogCache:
@@ -260,9 +402,13 @@ class CatalogCache:
         self.ratings_every = ratings_every
         self.clock = clock
         self.store = store
+        self.last_build: BuildReport | None = None
         self._snapshot: CatalogSnapshot | None = None
         self._checked_at = float("-inf")
         self._ratings_built_at = float("-inf")
+        # This process's edits not applied yet: the titles they changed; or a change that did
+        # not say which, so the next `get` waits for a full build.
+        self._edited: set[int] = set()
         self._must_wait = False
         self._lock = asyncio.Lock()
         self._refresh: asyncio.Task[None] | None = None
@@ -339,15 +485,26 @@ class CatalogCache:
         if self._refresh is not None and not self._refresh.done():
             self._noted.append((user_id, title_id, half_stars, previous_half_stars))
 
-    def invalidate(self) -> None:
-        """This process changed the catalog: the next `get` waits for the new snapshot."""
+    def invalidate(self, title_ids: Iterable[int] | None = None) -> None:
+        """This process committed a catalog change. `title_ids`, the titles it edited, added
+        or removed: the next `get` applies it to the snapshot, reading only those titles, and
+        a full rebuild follows in the background. None (a change that does not say where):
+        the next `get` waits for a full build."""
+        if title_ids is None:
+            self._must_wait = True
+        else:
+            self._edited.update(title_ids)
         self._checked_at = float("-inf")
-        self._must_wait = True
 
     async def wait_for_refresh(self) -> None:
         """Wait for a background rebuild, if one is running (tests, benchmarks, shutdown)."""
         if self._refresh is not None:
             await asyncio.shield(self._refresh)
+
+    @property
+    def refreshing(self) -> bool:
+        """A background rebuild or refit is running."""
+        return self._refresh is not None and not self._refresh.done()
 
     async def get(self) -> CatalogSnapshot:
         snapshot = self._snapshot
@@ -368,10 +525,17 @@ class CatalogCache:
             async with self.db.unit_of_work() as repos:
                 revision = await repos.catalog.revision()
                 mark = await repos.ratings.fingerprint() if refit_due else None
-            if current is None or (self._must_wait and current.revision != revision):
-                self._snapshot = await self._load_or_build(revision)
+                rebuild_now = current is None or (self._must_wait and current.revision != revision)
+                if current is not None and self._edited and not rebuild_now:
+                    current = self._snapshot = await self._apply_edits(repos, current, revision)
+            if current is None or rebuild_now:
+                # The build reads every edit so far; later ones stay pending.
+                self._edited, self._must_wait = set(), False
+                self._install(await self._load_or_build(revision))
                 self._ratings_built_at = self.clock()
-            elif current.revision != revision:
+                if current is None:
+                    await self._warm_up()
+            elif current.patched or current.revision != revision:
                 self._start_refresh(full=True)
             elif refit_due and current.ratings_mark != mark:
                 self._start_refresh(full=False)
@@ -380,19 +544,43 @@ class CatalogCache:
             assert self._snapshot is not None
             return self._snapshot
 
-    async def _read(self, titles_too: bool) -> _Read:
+    def _install(self, snapshot: CatalogSnapshot) -> None:
+        self._snapshot = snapshot
+        gc.freeze()  # as `_gc_paused` does, for one that came through the pool's pipe
+
+    async def _apply_edits(
+        self, repos: Repositories, current: CatalogSnapshot, revision: int
+    ) -> CatalogSnapshot:
+        """The current snapshot with this process's pending edits applied, read in `repos`
+        (whose revision, read before, is `revision`)."""
+        ids, self._edited = self._edited, set()
+        # A built snapshot of this revision read the database after the edits committed
+        # (`invalidate` comes after the commit): they are in it already.
+        if not current.patched and current.revision >= revision:
+            return current
+        started = time.perf_counter()
+        try:
+            titles, offers = await _read_titles(repos, ids)
+        except BaseException:
+            self._edited |= ids  # applied by a later `get`
+            raise
+        removed = ids - {t.id for t in titles}
+        patched = current.patched_with(revision, titles, removed, offers)
+        log.info(
+            "catalog revision %s: %d edited and %d removed titles applied in %.0f ms",
+            revision,
+            len(titles),
+            len(removed),
+            (time.perf_counter() - started) * 1000,
+        )
+        return patched
+
+    async def _warm_up(self) -> None:
+        """The queries that apply an edit, run once for no titles: SQLAlchemy compiles and
+        caches each on its first run (~250 ms in all), which would otherwise be the first
+        command after an admin's edit."""
         async with self.db.unit_of_work() as repos:
-            revision = await repos.catalog.revision()
-            titles = await repos.catalog.load_titles() if titles_too else []
-            offers = await repos.catalog.load_offers() if titles_too else {}
-            extras = NotabilityInputs(
-                sources=await repos.catalog.source_names() if titles_too else {},
-                dataset_users=await repos.users.imported_user_ids(),
-                tmdb=await repos.catalog.tmdb_audience() if titles_too else {},
-            )
-            ratings = await repos.ratings.triples()
-            mark = await repos.ratings.fingerprint()
-        return _Read(revision, titles, offers, ratings, mark, extras)
+            await _read_titles(repos, set())
 
     async def _load_or_build(self, revision: int) -> CatalogSnapshot:
         if self._sync is not None:  # snapshot_sync: the published one, or built and published
@@ -400,35 +588,37 @@ class CatalogCache:
         return await self._build()
 
     async def _build(self) -> CatalogSnapshot:
+        """Built in the build process (bot/core/build_process.py), loaded here."""
+        return await self._built(refit=None)
+
+    async def _built(self, refit: int | None) -> CatalogSnapshot:
+        """A snapshot built (or, `refit`: that saved revision refitted on the current ratings)
+        in the build process, and loaded here."""
+        url = self.db.engine.url.render_as_string(hide_password=False)
+        built = await build_process.run(_build_in_process, _BuildJob(url, self.store, refit))
         started = time.perf_counter()
-        read = await self._read(titles_too=True)
-        revision, titles, ratings = read.revision, read.titles, read.ratings
-        snapshot = await asyncio.to_thread(
-            functools.partial(
-                CatalogSnapshot.build,
-                revision,
-                titles,
-                read.offers,
-                ratings,
-                read.mark,
-                extras=read.extras,
-            )
-        )
+        snapshot = built.snapshot
+        if snapshot is None:
+            assert self.store is not None
+            snapshot = await asyncio.to_thread(self.store.load, built.report.revision)
+            if snapshot is None:
+                raise RuntimeError(
+                    f"the snapshot built for revision {built.report.revision} "
+                    "was not found in the index cache"
+                )
+        r = self.last_build = built.report
         log.info(
-            "catalog revision %s: %d titles, %d ratings indexed in %.0f ms",
-            revision,
-            len(titles),
-            len(ratings),
+            "catalog revision %s: %d titles, %d ratings %s in %.0f ms by process %d, "
+            "loaded in %.0f ms",
+            r.revision,
+            r.titles,
+            r.ratings,
+            "refitted" if r.refit else "indexed",
+            r.seconds * 1000,
+            r.pid,
             (time.perf_counter() - started) * 1000,
         )
         return snapshot
-
-    def _save_quietly(self, snapshot: CatalogSnapshot) -> None:
-        assert self.store is not None
-        try:
-            self.store.save(snapshot)
-        except OSError:
-            log.warning("could not write the index cache", exc_info=True)
 
     def _start_refresh(self, full: bool) -> None:
         if self._refresh is not None and not self._refresh.done():
@@ -452,23 +642,25 @@ class CatalogCache:
 
     async def _background(self, full: bool) -> None:
         try:
-            if full:
-                async with self.db.unit_of_work() as repos:
-                    revision = await repos.catalog.revision()
-                snapshot = await self._load_or_build(revision)
-            else:
+            while True:
                 current = self._snapshot
                 assert current is not None
-                read = await self._read(titles_too=False)
-                snapshot = await asyncio.to_thread(
-                    current.with_ratings, read.ratings, read.mark, read.extras.dataset_users
-                )
-                if self.store is not None:
-                    await asyncio.to_thread(self._save_quietly, snapshot)
-            # A foreground rebuild may have won meanwhile; never go back to an older revision.
-            if self._snapshot is None or snapshot.revision >= self._snapshot.revision:
-                self._replay_noted(snapshot)
-                self._snapshot = snapshot
+                # A refit starts from the saved build of the current revision: there is none
+                # for a patched snapshot, nor without a store.
+                refit = None if full or current.patched or self.store is None else current.revision
+                if refit is None:  # a new revision: one process builds it, the others load it
+                    async with self.db.unit_of_work() as repos:
+                        revision = await repos.catalog.revision()
+                    snapshot = await self._load_or_build(revision)
+                else:
+                    snapshot = await self._built(refit)
+                # Edits applied meanwhile (a patched snapshot of a later revision) are not in
+                # this build: never go back to an older revision; build again instead.
+                if self._snapshot is None or snapshot.revision >= self._snapshot.revision:
+                    self._replay_noted(snapshot)
+                    self._install(snapshot)
+                    break
+                full = True
             self._ratings_built_at = self.clock()
         except Exception:
             log.exception("background catalog refresh failed; keeping the previous snapshot")

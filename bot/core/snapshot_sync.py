@@ -157,7 +157,9 @@ class SnapshotSync(Generic[S]):
     async def _build_and_publish(self, build: Callable[[], Awaitable[S]]) -> S:
         snapshot = await build()
         try:
-            await asyncio.to_thread(self.store.save, snapshot)
+            # The build process saves what it builds in the store already: publish once.
+            if not self.store.path(snapshot.revision).exists():
+                await asyncio.to_thread(self.store.save, snapshot)
             log.info(
                 "catalog revision %s: published the snapshot to %s",
                 snapshot.revision,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from array import array
 from collections import defaultdict
@@ -83,7 +84,8 @@ def parse_query(raw: str) -> Query:
 class TitleIndex:
     """Exact names in dicts; fuzzy ones scored with rapidfuzz on the few names that share
     trigrams with the query (`_Trigrams`) rather than on every name. `put` and `remove`
-    change one title's entries in place (an alias or title edit), findable at once."""
+    change one title's entries in place; `with_changes` makes a changed copy (an admin's
+    edit), findable at once, leaving this index as it was."""
 
     def __init__(self, titles: Iterable[TitleFacts]) -> None:
         self.titles: dict[int, TitleFacts] = {}
@@ -103,6 +105,34 @@ class TitleIndex:
             self._exact[key].add(title.id)
             self._loose[without_article(key)].add(title.id)
             self._names.add(key, title.id)
+
+    def with_changes(
+        self, put: Iterable[TitleFacts] = (), remove: Iterable[int] = ()
+    ) -> TitleIndex:
+        """A copy with these titles put (added or replaced) and removed. This index stays as
+        it is, for the commands still reading it; the copy shares every entry that does not
+        change (its containers are shallow copies, the changed names' entries new ones), so
+        an edit costs a few dict copies, not a rebuild of the index."""
+        put, remove = list(put), list(remove)
+        fork = copy.copy(self)
+        fork.titles = dict(self.titles)
+        fork._exact = defaultdict(set, self._exact)
+        fork._loose = defaultdict(set, self._loose)
+        fork._names = self._names.fork()
+        touched = [
+            *put,
+            *(old for tid in [*remove, *(t.id for t in put)] if (old := self.titles.get(tid))),
+        ]
+        for key in {key for t in touched for key in _keys_of(t)}:
+            for entries, k in ((fork._exact, key), (fork._loose, without_article(key))):
+                if k in entries:
+                    entries[k] = set(entries[k])
+            fork._names.own(key)
+        for tid in remove:
+            fork.remove(tid)
+        for t in put:
+            fork.put(t)
+        return fork
 
     def remove(self, title_id: int) -> None:
         title = self.titles.pop(title_id, None)
@@ -235,6 +265,26 @@ class _Trigrams:
             for gram in trigrams(key):
                 self._postings.setdefault(gram, array("i")).append(i)
         self._titles[i].add(title_id)
+
+    def fork(self) -> _Trigrams:
+        """A copy sharing the entries; `own` a name before changing its entries in the copy."""
+        fork = _Trigrams()
+        fork.keys = list(self.keys)
+        fork._ids = dict(self._ids)
+        fork._titles = list(self._titles)
+        fork._postings = dict(self._postings)
+        return fork
+
+    def own(self, key: str) -> None:
+        """Give this copy its own entries for `key`: its titles, or (a name not indexed yet)
+        the postings `add` will append to."""
+        i = self._ids.get(key)
+        if i is not None:
+            self._titles[i] = set(self._titles[i])
+            return
+        for gram in trigrams(key):
+            if gram in self._postings:
+                self._postings[gram] = array("i", self._postings[gram])
 
     def discard(self, key: str, title_id: int) -> None:
         if (i := self._ids.get(key)) is not None:

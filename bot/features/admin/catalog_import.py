@@ -164,13 +164,18 @@ class AdminImport:
                     f"{name} is a Letterboxd export: it belongs to one member, who imports it "
                     "with /import letterboxd. Nothing was written."
                 )
+            async with self.core.db.unit_of_work() as repos:
+                last = await repos.catalog.last_title_id()
             summary = await import_file(self.core.db, source, options)
         except ImportFileError as error:
             raise UserError(f"I couldn't import {error}. Nothing was written.") from error
         except ImportRejected as rejected:
             return _rejected_reply(rejected)
         if not summary.dry_run:
-            self.core.catalog.invalidate()
+            # The titles it added are searchable at once; what it merged into titles already
+            # there (names, offers) comes with the rebuild that follows.
+            async with self.core.db.unit_of_work() as repos:
+                self.core.catalog.invalidate(await repos.catalog.title_ids_after(last))
         return summary_reply(summary)
 
 

@@ -7,6 +7,7 @@ the log never records something that did not happen. Callers check permissions f
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -137,8 +138,10 @@ class Curator:
             actor(ctx), ctx.display_name, action, target, _json_safe(before), _json_safe(after)
         )
 
-    def _changed(self) -> None:
-        self.core.catalog.invalidate()
+    def _changed(self, title_ids: Iterable[int]) -> None:
+        """Committed: the catalog snapshot applies the change to these titles before the next
+        command reads it."""
+        self.core.catalog.invalidate(title_ids)
 
     # -- titles --------------------------------------------------------------------------------
 
@@ -169,7 +172,7 @@ class Curator:
             await repos.catalog.bump_revision()
             after = await repos.curation.title_row(title_id)
             await self._audit(repos, ctx, "title.add", f"{spec.name} #{title_id}", None, after)
-        self._changed()
+        self._changed([title_id])
         label = spec.name + (f" ({spec.year})" if spec.year else "")
         return Reply(
             text=f"Added {label} to the catalog as #{title_id}.",
@@ -207,7 +210,7 @@ class Curator:
                     {k: after[k] for k in changed},
                 )
         if changed:
-            self._changed()
+            self._changed([t.id])
         return Reply(
             text=f"Updated {self.core.label(t)}: {', '.join(changed)}."
             if changed
@@ -227,7 +230,7 @@ class Curator:
             await repos.catalog.bump_revision()
             after = await repos.curation.title_row(t.id)
             await self._audit(repos, ctx, "title.alias", f"{t.name} #{t.id}", before, after)
-        self._changed()
+        self._changed([t.id])
         return Reply(text=f"{self.core.label(t)} can now also be found as “{alias}”.")
 
     async def title_merge(self, ctx: CommandContext, dup: TitleFacts, keep: TitleFacts) -> Reply:
@@ -245,7 +248,7 @@ class Curator:
             await self._audit(
                 repos, ctx, "title.merge", f"#{dup.id} into {keep.name} #{keep.id}", before, after
             )
-        self._changed()
+        self._changed([dup.id, keep.id])
         summary = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in moved.items() if n)
         return Reply(
             text=f"Merged {self.core.label(dup)} (#{dup.id}) into {self.core.label(keep)} "
@@ -276,7 +279,7 @@ class Curator:
             await self._audit(
                 repos, ctx, "title.remove", f"{t.name} #{t.id}", {**before, **usage}, None
             )
-        self._changed()
+        self._changed([t.id])
         return Reply(text=f"Removed {self.core.label(t)} (#{t.id}) from the catalog.")
 
     # -- where to watch ------------------------------------------------------------------------
@@ -303,7 +306,7 @@ class Curator:
                 )
             await repos.catalog.bump_revision()
             await self._audit(repos, ctx, "where.add", f"{t.name} #{t.id}", None, offer)
-        self._changed()
+        self._changed([t.id])
         return Reply(
             text=f"{self.core.label(t)}: {kind} on {provider} in {country_name(region)} "
             f"({region}).",
@@ -329,7 +332,7 @@ class Curator:
             await self._audit(
                 repos, ctx, "where.remove", f"{t.name} #{t.id}", {"offers": removed}, None
             )
-        self._changed()
+        self._changed([t.id])
         where = ", ".join(f"{o['provider']} {o['region']} ({o['kind']})" for o in removed)
         return Reply(text=f"{self.core.label(t)}: removed {where}.")
 
@@ -353,6 +356,7 @@ class Curator:
                     raise UserError(f"There is no editorial review e{number}.")
                 await repos.curation.remove_editorial(found.id, actor(ctx), reason)
                 await repos.catalog.bump_revision()  # its compares-with links went too
+                reviewed = [found.title_id]
                 before = found.as_json()
                 target = f"editorial review e{found.id} of #{found.title_id}"
             else:
@@ -372,7 +376,7 @@ class Curator:
                 repos, ctx, "review.remove", target, before, {"removed": True, "reason": reason}
             )
         if editorial:
-            self._changed()
+            self._changed(reviewed)
         kept = "" if editorial else " The member's star rating still counts."
         return Reply(text=f"Removed {target}. Reason: {reason}.{kept}")
 
@@ -384,6 +388,7 @@ class Curator:
         db = self.core.db
         async with exclusive_start(db.engine) as conn, db.sessions(bind=conn) as session:
             repos = Repositories(session)
+            last = await repos.catalog.last_title_id()
             before = {"titles": await repos.catalog.count_titles()}
             summary = await seed_starter(repos)
             after = {
@@ -393,8 +398,9 @@ class Curator:
                 "links": summary.links,
             }
             await self._audit(repos, ctx, "seed.starter", "starter catalog", before, after)
+            added = await repos.catalog.title_ids_after(last)
             await session.flush()
-        self._changed()
+        self._changed(added)  # its links between titles already there come with the rebuild
         return Reply(
             text=f"Starter catalog: {summary.added} added, {summary.existing} already there, "
             f"{summary.links} editorial links."

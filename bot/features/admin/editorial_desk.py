@@ -485,7 +485,7 @@ class EditorialDesk:
             await repos.curation.audit(
                 who, ctx.display_name, "review.add", f"{name} #{title_id}", before, after
             )
-        self.core.catalog.invalidate()
+        self.core.catalog.invalidate([title_id])
         return self._saved(article, saved_name or "", title_id, created, offers, labels, region)
 
     def _saved(

@@ -1,0 +1,55 @@
+"""One separate process for the catalog's heavy work (full snapshot builds, co-rating refits).
+
+Run in a thread, that work held the GIL for most of its 11-45 s on a large catalog, and every
+command waited for it in turns (0.5-5 s stalls). In its own process it runs beside the event
+loop instead. The process is started on first use ('spawn': a fresh interpreter, nothing of
+the parent's event loop, engine or locks inherited) and kept for later builds of every
+catalog cache in this process. As with any 'spawn' pool, a script that uses it runs its work
+under `if __name__ == "__main__":` (the new interpreter imports the main module).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def _executor() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+            )
+        return _pool
+
+
+def _discard(broken: ProcessPoolExecutor) -> None:
+    """A worker that died (killed, out of memory) breaks its pool for good: the next build
+    starts a new one."""
+    global _pool
+    with _lock:
+        if _pool is broken:
+            _pool = None
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+async def run(work: Callable[..., T], *args: object) -> T:
+    """`work(*args)` in the build process (both picklable, `work` a module-level function)."""
+    pool = _executor()
+    try:
+        return await asyncio.wrap_future(pool.submit(work, *args))
+    except BrokenProcessPool:
+        _discard(pool)
+        raise
