@@ -11,7 +11,11 @@ under `if __name__ == "__main__":` (the new interpreter imports the main module)
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,6 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -31,8 +36,21 @@ def _executor() -> ProcessPoolExecutor:
             _pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
             )
         return _pool
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the build process: go when the bot process goes, even when it is SIGKILLed. An
+    orphaned builder would hold the bot's stdout open (and its memory) with nobody to build
+    for; a supervisor waiting for the bot's output to end would wait for ever."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # it died before prctl took effect
+            os._exit(0)
 
 
 def _discard(broken: ProcessPoolExecutor) -> None:
