@@ -46,6 +46,7 @@ from db.imports.formats import (
     read_watchlist,
     reelbot,
 )
+from db.imports.formats.base import TitleRef as RatedTitle
 from db.imports.formats.values import credit_key, title_key
 from db.imports.index import (
     DOCUMENTARY,
@@ -600,9 +601,7 @@ class _Run:
             tid = self._match(row)
             if tid is None:
                 self.summary.unmatched_count += 1
-                if len(self.summary.unmatched) < 20:
-                    year = f" ({row.title.year})" if row.title.year else ""
-                    self.summary.unmatched.append(f"{row.title.name}{year}")
+                _name_some(self.summary.unmatched, row.title)
                 continue
             if row.stars is None:
                 no_stars += 1
@@ -666,9 +665,7 @@ class _Run:
             tid = self._match(row)
             if tid is None:
                 self.summary.watchlist_unmatched_count += 1
-                if len(self.summary.watchlist_unmatched) < 20:
-                    year = f" ({row.title.year})" if row.title.year else ""
-                    self.summary.watchlist_unmatched.append(f"{row.title.name}{year}")
+                _name_some(self.summary.watchlist_unmatched, row.title)
             elif tid in rated:
                 self.summary.watchlist_rated += 1
             else:
@@ -777,6 +774,16 @@ class _Run:
             after,
         )
         return run.id
+
+
+UNMATCHED_NAMED = 20  # films the summary names; the rest are only counted
+
+
+def _name_some(names: list[str], title: RatedTitle) -> None:
+    """Name an unmatched film in the summary, up to UNMATCHED_NAMED of them."""
+    if len(names) < UNMATCHED_NAMED:
+        year = f" ({title.year})" if title.year else ""
+        names.append(f"{title.name}{year}")
 
 
 def _merge_into_pending(

@@ -85,10 +85,7 @@ def read_letterboxd(
             where = Where(source.name, record.line)
             row = record.values
             try:
-                name = clean(row["Name"])
-                if not name:
-                    raise ValueError("Name is empty")
-                year = parse_year(row["Year"])
+                name, year = _name_and_year(row)
                 stars = parse_stars(row.get("Rating"))
             except ValueError as error:
                 yield BadRow(where, str(error))
@@ -143,10 +140,7 @@ def read_watchlist(
         where = Where(source.name, record.line)
         row = record.values
         try:
-            name = clean(row["Name"])
-            if not name:
-                raise ValueError("Name is empty")
-            year = parse_year(row["Year"])
+            name, year = _name_and_year(row)
         except ValueError as error:
             yield BadRow(where, str(error))
             continue
@@ -157,3 +151,11 @@ def read_watchlist(
         day = parse_date(row["Date"])
         added = datetime.combine(day, time(12), UTC) if day else None
         yield WatchlistRow(where, TitleRef(name=name, year=year), added)
+
+
+def _name_and_year(row: dict[str, str]) -> tuple[str, int | None]:
+    """The film every Letterboxd file names by Name and Year; ValueError when unreadable."""
+    name = clean(row["Name"])
+    if not name:
+        raise ValueError("Name is empty")
+    return name, parse_year(row["Year"])
