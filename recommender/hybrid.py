@@ -65,6 +65,10 @@ PRECOMPUTE_MAX_MEMBERS = 200
 # Similar titles: how many of the best candidates by shared facts the synopsis meaning
 # (recommender.semantic) re-ranks.
 SEMANTIC_CANDIDATES = 3000
+# Unfiltered similar lists kept per model (title id, k): the answer depends only on this
+# model, which a rating refit, rebuild or edit replaces (`with_facts` copies), so it never
+# goes stale; a popular title's ~5 ms scoring is then done once per snapshot.
+SIMILAR_LRU = 4096
 
 
 def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -157,6 +161,7 @@ class Recommender:
         self._zeros = np.zeros(n, dtype=np.float32)
         self._ranked: dict[bytes, RankedPicks] = {}  # precomputed for long histories
         self._ranked_lru: OrderedDict[bytes, RankedPicks] = OrderedDict()
+        self._similar_lru: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
 
     @property
     def weights(self) -> HybridWeights:
@@ -170,6 +175,7 @@ class Recommender:
             self._similar_popularity = self._similar_prior(value)
         self._ranked = {}
         self._ranked_lru = OrderedDict()
+        self._similar_lru = OrderedDict()
 
     def _similar_prior(self, w: HybridWeights) -> np.ndarray:
         """What similar titles add for being well known: members' ratings and the catalog's
@@ -181,6 +187,7 @@ class Recommender:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_ranked_lru"] = OrderedDict()  # made on use; the precomputed lists are kept
+        state["_similar_lru"] = OrderedDict()
         return state
 
     # -- building ----------------------------------------------------------------------------
@@ -396,6 +403,26 @@ class Recommender:
         """Titles like this one, best first; [] for an unknown title."""
         if not self.content.suggestable(title_id):
             return []
+        plain = not exclude and (filters is None or filters.is_empty)
+        if not plain:
+            return self._similar(title_id, k, exclude, filters)
+        key = (title_id, k)
+        cached = self._similar_lru.get(key)
+        if cached is None:
+            cached = self._similar_lru[key] = tuple(self._similar(title_id, k, (), None))
+            while len(self._similar_lru) > SIMILAR_LRU:
+                self._similar_lru.popitem(last=False)
+        else:
+            self._similar_lru.move_to_end(key)
+        return list(cached)
+
+    def _similar(
+        self,
+        title_id: int,
+        k: int,
+        exclude: Iterable[int],
+        filters: TitleFilter | None,
+    ) -> list[Suggestion]:
         w = self.weights
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)

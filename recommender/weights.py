@@ -20,7 +20,7 @@ from typing import Any
 from recommender.collab import CollabSettings
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-CODE_VERSION = "hybrid-8"  # bump when scoring code changes what a cached index means
+CODE_VERSION = "hybrid-9"  # bump when scoring code or the pickled layout changes (9: similar LRU)
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,19 @@ async def test_edited_facts_count_in_the_filters_at_once(app: App) -> None:
     assert patched.titles[top].name == "An Edited Name"
     assert model.titles[top] == facts  # the model it came from is left as it was
     assert top in shown(model.similar(source, k=10, filters=TitleFilter(kind=facts.kind)))
+
+
+async def test_a_cached_similar_list_does_not_survive_an_edit(app: App) -> None:
+    """`similar` keeps unfiltered lists per model; the patched copy must not answer from the
+    list its parent cached before the removal."""
+    snap = await app.core.catalog.get()
+    model = snap.model
+    source = await title_id(app, "Parasite", 2019)
+    before = model.similar(source, k=10)
+    assert model.similar(source, k=10) == before  # the cached answer is the computed one
+    assert before == model.similar(source, k=10, filters=TitleFilter())  # uncached path
+    gone = {before[0].title_id}
+    patched = model.with_facts({}, gone, snap.offers)
+    after = patched.similar(source, k=10)
+    assert len(after) == 10 and not shown(after) & gone
+    assert model.similar(source, k=10) == before  # the parent still answers as before
