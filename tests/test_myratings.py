@@ -52,7 +52,7 @@ async def test_pages_of_ten_newest_diary_date_first(app: App) -> None:
     assert "Page 1 of 2 · 13 in all" in first.notes
     assert commands(first, "◀ Previous") == []
     (next_page,) = [a for a in first.actions if a.label == "Next ▶"]
-    assert next_page.in_place and next_page.command == "/myratings 2"
+    assert next_page.in_place and next_page.owner_only and next_page.command == "/myratings 2"
     second = await say(app, next_page.command)
     assert [i.title_id for i in second.items] == ids[::-1][PAGE_SIZE:]
     assert second.numbered_from == PAGE_SIZE + 1

@@ -124,14 +124,14 @@ def ratings_page(
         for n, r in enumerate(shown, first)
     ]
     if page > 1:
-        actions.append(Action("◀ Previous", replace(view, page=page - 1).command(), in_place=True))
+        actions.append(_in_place("◀ Previous", replace(view, page=page - 1)))
     if page < pages:
-        actions.append(Action("Next ▶", replace(view, page=page + 1).command(), in_place=True))
+        actions.append(_in_place("Next ▶", replace(view, page=page + 1)))
     has_spoilers = any(r.spoiler and r.review for r in shown)
     if has_spoilers and not in_group:
         toggle = replace(view, spoilers=not reveal)
         label_text = "Hide my spoilers" if reveal else "Show my spoilers"
-        actions.append(Action(label_text, toggle.command(), in_place=True))
+        actions.append(_in_place(label_text, toggle))
     average = sum(r.half_stars for r in ratings) / len(ratings)
     notes = [f"Page {page} of {pages} · {len(ratings)} in all"] if pages > 1 else []
     notes.append("✕ n removes that rating (you can undo it).")
@@ -147,6 +147,11 @@ def ratings_page(
         actions=tuple(actions),
         numbered_from=first,
     )
+
+
+def _in_place(label: str, view: RatingsView) -> Action:
+    """A button showing `view` in place of the list, for its member only."""
+    return Action(label, view.command(), owner_only=True, in_place=True)
 
 
 def _item(rating: StoredRating, label: Callable[[int], str], reveal: bool) -> Item:

@@ -21,15 +21,11 @@ class Action:
     label: str
     command: str
     # Only the member the reply was made for may press it; anyone else is told to ask for
-    # their own (the Remove buttons of someone's /myratings).
+    # their own (the Remove buttons and pages of someone's /myratings or /watchlist).
     owner_only: bool = False
     # Its reply replaces the message the button is on instead of answering below it (a list's
-    # Previous/Next); always owner_only, so nobody turns someone else's pages.
+    # Previous/Next). Without owner_only anyone may press it: a chat's shared list.
     in_place: bool = False
-
-    @property
-    def for_owner(self) -> bool:
-        return self.owner_only or self.in_place
 
 
 @dataclass(frozen=True, slots=True)

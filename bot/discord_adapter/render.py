@@ -198,9 +198,10 @@ def _group(embeds: Sequence[discord.Embed]) -> list[tuple[discord.Embed, ...]]:
 
 def custom_id(action: Action, owner: str | None) -> str | None:
     """What the button carries: its command line, or for an owner's button "me:<user>:<line>"
-    ("ed:…" when its answer replaces the message); None when there is no owner to bind it to."""
-    if not action.for_owner:
-        return action.command
+    ("ed:…" when its answer replaces the message), "ip:<line>" for anyone's button whose answer
+    replaces the message; None when there is no owner to bind it to."""
+    if not action.owner_only:
+        return f"ip:{action.command}" if action.in_place else action.command
     if owner is None:
         return None
     return f"{'ed' if action.in_place else 'me'}:{owner}:{action.command}"
@@ -211,6 +212,8 @@ def parse_custom_id(data: str) -> tuple[str | None, str, bool] | None:
     if data.startswith("/"):
         return None, data, False
     kind, _, rest = data.partition(":")
+    if kind == "ip" and rest.startswith("/"):
+        return None, rest, True
     owner, _, command = rest.partition(":")
     if kind in {"me", "ed"} and owner and command.startswith("/"):
         return owner, command, kind == "ed"

@@ -7,6 +7,8 @@ restart and on any replica:
   "pg:2:42:/myratings"         page 2 of the list /myratings printed for user 42 (edited in place)
   "me:42:/review #12 remove"   a command only user 42 may run (a button of their own list)
   "ed:42:/myratings 2"         the same, its answer replacing the message (a list's next page)
+  "ip:/watchlist chat 2"       a command anyone may run, its answer replacing the message
+                               (a chat's shared list)
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ class OwnCommand:
     in_place: bool  # the answer replaces the message the button is on
 
 
-Callback = RunCommand | Rate | TurnPage | OwnCommand
+@dataclass(frozen=True, slots=True)
+class InPlace:
+    command: str  # run as whoever pressed it; the answer replaces the message
+
+
+Callback = RunCommand | Rate | TurnPage | OwnCommand | InPlace
 
 
 def fits(data: str) -> bool:
@@ -62,6 +69,10 @@ def turn_page(page: int, owner: str, command: str) -> str:
 
 def own_command(owner: str, command: str, in_place: bool) -> str:
     return f"{'ed' if in_place else 'me'}:{owner}:{command}"
+
+
+def in_place(command: str) -> str:
+    return f"ip:{command}"
 
 
 def parse(data: str) -> Callback | None:
@@ -82,4 +93,6 @@ def parse(data: str) -> Callback | None:
         owner, _, command = rest.partition(":")
         if owner and command.startswith("/"):
             return OwnCommand(owner, command, in_place=kind == "ed")
+    elif kind == "ip" and rest.startswith("/"):
+        return InPlace(rest)
     return None

@@ -377,6 +377,10 @@ class TelegramFrontEnd:
             page = Page(pressed.page, pressed.owner, pressed.command)
             await self._show_in_place(query, ctx, pressed.command, page)
             return
+        if isinstance(pressed, callbacks.InPlace):  # a shared list's page: anyone turns it
+            page = Page(0, ctx.user_id, pressed.command)
+            await self._show_in_place(query, ctx, pressed.command, page)
+            return
         if isinstance(pressed, callbacks.OwnCommand):
             if pressed.owner != ctx.user_id:
                 await query.answer(

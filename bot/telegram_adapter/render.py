@@ -160,12 +160,14 @@ def _rows(buttons: list[InlineKeyboardButton], per_row: int) -> list[list[Inline
 def callback_data(action: Action, owner: str | None) -> str | None:
     """What the button carries: the command, bound to `owner` for an owner's button (None
     when there is no owner to bind it to, or it is too long for callback data)."""
-    if not action.for_owner:
-        data = action.command
-    elif owner is None:
-        return None
-    else:
+    if action.owner_only:
+        if owner is None:
+            return None
         data = callbacks.own_command(owner, action.command, action.in_place)
+    elif action.in_place:
+        data = callbacks.in_place(action.command)
+    else:
+        data = action.command
     return data if callbacks.fits(data) else None
 
 

@@ -328,7 +328,8 @@ async def test_the_watchlist_button_on_a_card_adds_for_whoever_pressed(
 
     again = await server.mod.click(card.response.message, custom_id=add)
     assert "already on mod's watchlist" in text_of(again)
-    assert f"/watchlist remove #{okja}" in button_ids(again)
+    # Remove is the mod's own: bound to them, so nobody else's press takes it off their list.
+    assert f"me:{server.mod.user.id}:/watchlist remove #{okja}" in button_ids(again)
 
 
 async def test_a_button_for_a_deleted_title_answers_politely(server: Server, app: App) -> None:

@@ -94,4 +94,4 @@ async def test_the_watchlist_button_adds_for_the_member_who_pressed(
     asker = user_install_interaction("title", [])["member"]["user"]
     assert await watchlist_of(app, asker) == set()
     assert "already on jun's watchlist" in str(again["data"]["embeds"])
-    assert custom_ids(again)["Remove"] == f"/watchlist remove #{okja}"
+    assert custom_ids(again)["Remove"] == f"me:{PRESSER['id']}:/watchlist remove #{okja}"

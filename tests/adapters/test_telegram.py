@@ -643,6 +643,52 @@ async def test_own_spoilers_show_in_place_for_the_author_only(
     assert "<tg-spoiler>the pig lives</tg-spoiler>" in reviews.text
 
 
+def labels(sent: Sent) -> list[str]:
+    return [b["text"] for row in sent.params["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def test_watchlist_pages_edit_the_message_mine_for_me_the_chats_for_anyone(
+    app: App, telegram: FakeTelegram
+) -> None:
+    snap = await app.core.catalog.get()
+    ids = sorted(snap.titles)[: PAGE_SIZE + 3]
+    mina = CommandContext("telegram", "42", "Mina", str(GROUP_ID), is_group=True)
+    for tid in ids:
+        for line in (f"/watchlist add #{tid}", f"/watchlist chat add #{tid}"):
+            assert not (await app.dispatcher.handle(mina, line)).is_error
+
+    mine = await ask(telegram, "/watchlist", chat_id=GROUP_ID)
+    assert "Mina's watchlist" in mine.text and "Page 1 of 2" in mine.text
+    turn, remove = mine.button("Next ▶"), mine.button("✕ 1")
+    # Jun can neither turn Mina's pages nor take a title off her list.
+    for pressed in (turn, remove):
+        telegram.press(mine, pressed, user_id=7, name="Jun")
+        answer = await telegram.next_sent("answerCallbackQuery")
+        assert answer.params["show_alert"] is True
+        assert "for the person who asked" in answer.params["text"]
+    assert telegram.all("editMessageText") == []
+    assert len(await watchlist_of(app, "42")) == PAGE_SIZE + 3
+    assert await watchlist_of(app, "7") == set()
+
+    telegram.press(mine, turn)
+    edit = await telegram.next_sent("editMessageText")
+    assert int(edit.params["message_id"]) == mine.result["message_id"]
+    assert "Page 2 of 2" in edit.params["text"] and "Mina's watchlist" in edit.params["text"]
+    assert {"✕ 3", "◀ Previous"} <= set(labels(edit)) and "Next ▶" not in labels(edit)
+    assert len(telegram.all("sendMessage")) == 1  # no second message
+
+    removed = await press_for_message(telegram, mine, remove)
+    assert "Removed" in removed.text and "from Mina's watchlist" in removed.text
+    assert len(await watchlist_of(app, "42")) == PAGE_SIZE + 2
+
+    shared = await ask(telegram, "/watchlist chat", chat_id=GROUP_ID)
+    assert "Page 1 of 2" in shared.text and not {"✕ 1"} & set(labels(shared))
+    telegram.press(shared, shared.button("Next ▶"), user_id=7, name="Jun")  # anyone in the chat
+    turned = await telegram.next_sent("editMessageText")
+    assert int(turned.params["message_id"]) == shared.result["message_id"]
+    assert "Page 2 of 2" in turned.params["text"] and "chat's watchlist" in turned.params["text"]
+
+
 # -- inline mode ------------------------------------------------------------------------------
 
 

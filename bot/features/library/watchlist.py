@@ -143,7 +143,7 @@ class Watchlists:
                 text=f"{self.core.label(t)} is already on {_whose(ctx)} watchlist.",
                 notes=(*notes, watch),
                 actions=(
-                    Action("Remove", f"/watchlist remove #{t.id}"),
+                    _own("Remove", f"/watchlist remove #{t.id}"),
                     Action("My watchlist", "/watchlist"),
                 ),
             )
@@ -152,7 +152,7 @@ class Watchlists:
             notes=(*notes, watch),
             actions=(
                 Action("My watchlist", "/watchlist"),
-                Action("Undo", f"/watchlist remove #{t.id}"),
+                _own("Undo", f"/watchlist remove #{t.id}"),
             ),
         )
 
@@ -186,7 +186,7 @@ class Watchlists:
             text=f"Removed {self.core.label(t)} from {_whose(ctx)} watchlist.",
             notes=tuple(notes),
             actions=(
-                Action("Undo", f"/watchlist add #{t.id}"),
+                _own("Undo", f"/watchlist add #{t.id}"),
                 Action("My watchlist", "/watchlist"),
             ),
         )
@@ -226,8 +226,12 @@ class Watchlists:
         return Reply(
             text=f"{ctx.display_name}'s watchlist ({len(entries)} title(s)), latest first:",
             items=items,
-            notes=(*self._page_notes(page, pages, len(entries)), self._region_note(prefs)),
-            actions=self._actions(items, page, pages, "/watchlist", party),
+            notes=(
+                *self._page_notes(page, pages, len(entries)),
+                "✕ n takes that title off your watchlist.",
+                self._region_note(prefs),
+            ),
+            actions=self._actions(items, page, pages, "/watchlist", party, own=True),
         )
 
     # -- the chat's shared list --------------------------------------------------------------
@@ -274,7 +278,7 @@ class Watchlists:
         count = f"{wanted} member{'s' if wanted != 1 else ''} want{'s' if wanted == 1 else ''} it"
         actions = (
             Action("Chat's watchlist", "/watchlist chat"),
-            Action("Remove", f"/watchlist chat remove #{t.id}"),
+            _own("Remove", f"/watchlist chat remove #{t.id}"),
         )
         if not added:
             return Reply(
@@ -316,7 +320,7 @@ class Watchlists:
         return Reply(
             text=f"Took {self.core.label(t)} off this chat's watchlist for you.{still}",
             notes=tuple(notes),
-            actions=(Action("Undo", f"/watchlist chat add #{t.id}"),),
+            actions=(_own("Undo", f"/watchlist chat add #{t.id}"),),
         )
 
     async def chat_show(self, ctx: CommandContext, page: int) -> Reply:
@@ -351,7 +355,7 @@ class Watchlists:
             text=f"This chat's watchlist ({len(entries)} title(s)), the most wanted first:",
             items=items,
             notes=(*self._page_notes(page, pages, len(entries)), self._region_note(chat)),
-            actions=self._actions(items, page, pages, "/watchlist chat", party),
+            actions=self._actions(items, page, pages, "/watchlist chat", party, own=False),
         )
 
     # -- shared pieces -----------------------------------------------------------------------
@@ -375,17 +379,39 @@ class Watchlists:
 
     @staticmethod
     def _actions(
-        items: Sequence[Item], page: int, pages: int, command: str, party: Action | None
+        items: Sequence[Item],
+        page: int,
+        pages: int,
+        command: str,
+        party: Action | None,
+        *,
+        own: bool,
     ) -> tuple[Action, ...]:
+        """ℹ n for each item, and Previous/Next, which replace the list's message. `own`: a
+        member's own list, whose pages and ✕ n (remove) only that member may press; a chat's
+        shared list anyone in it may page."""
         # Front ends number each reply's items from 1, so the buttons do too.
         actions = [Action(f"ℹ {n}", f"/title #{item.title_id}") for n, item in enumerate(items, 1)]
+        if own:
+            actions += [
+                _own(f"✕ {n}", f"/watchlist remove #{item.title_id}")
+                for n, item in enumerate(items, 1)
+            ]
         if page > 1:
-            actions.append(Action("◀ Previous", f"{command} {page - 1}"))
+            actions.append(
+                Action("◀ Previous", f"{command} {page - 1}", owner_only=own, in_place=True)
+            )
         if page < pages:
-            actions.append(Action("Next ▶", f"{command} {page + 1}"))
+            actions.append(Action("Next ▶", f"{command} {page + 1}", owner_only=own, in_place=True))
         if party is not None:
             actions.append(party)
         return tuple(actions)
+
+
+def _own(label: str, command: str) -> Action:
+    """A button of one member's own list or change, refused to anyone else: pressed by another
+    member it would act on *their* list (Undo would remove the title from the presser's)."""
+    return Action(label, command, owner_only=True)
 
 
 def _whose(ctx: CommandContext) -> str:
