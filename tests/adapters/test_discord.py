@@ -608,6 +608,33 @@ async def test_myratings_pages_edit_the_message_and_remove_takes_only_the_askers
     assert len(await rating_rows_of(app)) == 14
 
 
+async def test_watchlist_pages_edit_the_message_mine_for_me_the_chats_for_anyone(
+    server: Server, app: App
+) -> None:
+    snap = await app.core.catalog.get()
+    ids = sorted(snap.titles)[:13]
+    for tid in ids:
+        await rate_as(app, server, server.alice, f"/watchlist add #{tid}")
+        await rate_as(app, server, server.alice, f"/watchlist chat add #{tid}")
+
+    listed = await server.alice.slash(server.channel, "watchlist show")
+    assert listed.response is not None and "Page 1 of 2" in text_of(listed)
+    # The mod can neither turn alice's pages nor remove from her list; nothing changes.
+    for label in ("Next ▶", "✕ 1"):
+        refused = await server.mod.click(listed.response.message, label=label)
+        assert refused.ephemeral and "for the person who asked" in text_of(refused)
+    assert "Page 1 of 2" in text_of(listed)
+    turned = await server.alice.click(listed.response.message, label="Next ▶")
+    assert turned.response is not None and turned.response.id == listed.response.id
+    assert "Page 2 of 2" in text_of(turned)
+
+    shared = await server.alice.slash(server.channel, "watchlist chat show")
+    assert shared.response is not None and "Page 1 of 2" in text_of(shared)
+    paged = await server.mod.click(shared.response.message, label="Next ▶")
+    assert paged.response is not None and paged.response.id == shared.response.id
+    assert "Page 2 of 2" in text_of(paged)
+
+
 async def test_myratings_options_and_own_spoilers_stay_hidden_in_a_server(
     server: Server, app: App
 ) -> None:
