@@ -201,3 +201,26 @@ async def test_the_ratings_refit_runs_in_the_build_process(app: App) -> None:
     snap = await cache.get()
     assert snap.revision == first.revision
     assert any(h.get(title) == 4.5 for h in snap.model.histories.values())
+
+
+async def test_one_process_refits_on_new_ratings_and_the_other_loads_its_refit(app: App) -> None:
+    # Two bots on one database and one snapshot directory (two processes' caches).
+    store = SnapshotStore(app.settings.data_dir / "shared-refit", app.settings.database_url)
+    first = CatalogCache(app.db, check_every=0, ratings_every=0, store=store)
+    second = CatalogCache(app.db, check_every=0, ratings_every=0, store=store)
+    core = Core(app.db, app.settings, first)
+    built = await first.get()
+    assert (await second.get()).revision == built.revision
+    assert second.last_build is None  # it loaded the first one's published build
+    title = next(iter(built.titles))
+    await core.review(console_context("refit-member"), f"#{title}", "4.5")
+
+    await first.get()
+    await first.wait_for_refresh()
+    assert first.last_build is not None and first.last_build.refit
+    await second.get()
+    await second.wait_for_refresh()
+    assert second.last_build is None  # loaded the first one's refit instead of refitting
+    snap = await second.get()
+    assert snap.ratings_mark == (await first.get()).ratings_mark != built.ratings_mark
+    assert any(h.get(title) == 4.5 for h in snap.model.histories.values())

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import gc
 import hashlib
+import json
 import logging
 import os
 import pickle
@@ -304,6 +305,15 @@ class SnapshotStore:
             return None
         return snapshot if isinstance(snapshot, CatalogSnapshot) else None
 
+    def ratings_mark(self, revision: int) -> tuple[int, str] | None:
+        """The ratings mark of the published snapshot of `revision`, without unpickling it:
+        whether another process has refitted it on newer ratings."""
+        try:
+            count, latest = json.loads(_mark_path(self.path(revision)).read_text())
+        except (OSError, ValueError, TypeError):
+            return None
+        return int(count), str(latest)
+
     def save(self, snapshot: CatalogSnapshot) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(snapshot.revision)
@@ -312,11 +322,21 @@ class SnapshotStore:
         with partial.open("wb") as f:
             pickle.dump(snapshot, f, protocol=pickle.HIGHEST_PROTOCOL)
         partial.replace(path)  # atomic: readers see the old file or the whole new one
-        for old in self.directory.glob(f"catalog-{self.database}-*.pickle"):
-            # Never a newer revision: another process sharing the directory may have published
-            # it while this one refitted an older snapshot.
-            if old != path and _revision_in(old.name) <= snapshot.revision:
-                old.unlink(missing_ok=True)
+        mark = _mark_path(path)
+        partial_mark = mark.with_name(f"{mark.name}.{os.getpid()}.partial")
+        partial_mark.write_text(json.dumps(list(snapshot.ratings_mark)))
+        partial_mark.replace(mark)
+        for pattern in ("*.pickle", "*.pickle.ratings"):
+            for old in self.directory.glob(f"catalog-{self.database}-{pattern}"):
+                # Never a newer revision: another process sharing the directory may have
+                # published it while this one refitted an older snapshot.
+                if old not in (path, mark) and _revision_in(old.name) <= snapshot.revision:
+                    old.unlink(missing_ok=True)
+
+
+def _mark_path(snapshot_path: Path) -> Path:
+    """Beside each published snapshot: its ratings mark, readable without loading it."""
+    return snapshot_path.with_name(f"{snapshot_path.name}.ratings")
 
 
 def _revision_in(name: str) -> int:
@@ -620,6 +640,23 @@ class CatalogCache:
         )
         return snapshot
 
+    async def _refit_or_load(self, revision: int, ours: tuple[int, str]) -> CatalogSnapshot:
+        """`revision` refitted on the current ratings by one process for all: under the
+        builder lock, a published snapshot refitted since ours (its ratings mark moved on) is
+        loaded instead of refitting again. Ratings after its read reach the next refit."""
+        if self._sync is None or self.store is None:
+            return await self._built(revision)
+        async with self._sync.builder_lock():
+            published = self.store.ratings_mark(revision)
+            if published is not None and published != ours:
+                loaded = await asyncio.to_thread(self.store.load, revision)
+                if loaded is not None and loaded.ratings_mark != ours:
+                    log.info(
+                        "catalog revision %s: loaded the refit another process published", revision
+                    )
+                    return loaded
+            return await self._built(revision)
+
     def _start_refresh(self, full: bool) -> None:
         if self._refresh is not None and not self._refresh.done():
             return
@@ -653,7 +690,7 @@ class CatalogCache:
                         revision = await repos.catalog.revision()
                     snapshot = await self._load_or_build(revision)
                 else:
-                    snapshot = await self._built(refit)
+                    snapshot = await self._refit_or_load(refit, current.ratings_mark)
                 # Edits applied meanwhile (a patched snapshot of a later revision) are not in
                 # this build: never go back to an older revision; build again instead.
                 if self._snapshot is None or snapshot.revision >= self._snapshot.revision:

@@ -106,6 +106,10 @@ class SnapshotSync(Generic[S]):
         self._local = asyncio.Lock()  # one at a time in this process: the second finds the first's
         self._last: weakref.ref[S] | None = None
 
+    def builder_lock(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held by the one process building or refitting a snapshot for every process."""
+        return self._builder_lock()
+
     def _builder_lock(self) -> contextlib.AbstractAsyncContextManager[None]:
         if self.db.is_sqlite:
             return _file_lock(self.store.directory / f"catalog-{self.store.database}.lock")
