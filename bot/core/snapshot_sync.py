@@ -108,9 +108,6 @@ class SnapshotSync(Generic[S]):
 
     def builder_lock(self) -> contextlib.AbstractAsyncContextManager[None]:
         """Held by the one process building or refitting a snapshot for every process."""
-        return self._builder_lock()
-
-    def _builder_lock(self) -> contextlib.AbstractAsyncContextManager[None]:
         if self.db.is_sqlite:
             return _file_lock(self.store.directory / f"catalog-{self.store.database}.lock")
         return _advisory_lock(self.db)
@@ -140,7 +137,7 @@ class SnapshotSync(Generic[S]):
             published = await self._published(await self._revision())
             if published is not None:
                 return published
-            async with self._builder_lock():
+            async with self.builder_lock():
                 # Whoever held the lock before us may have just published this revision.
                 published = await self._published(await self._revision())
                 if published is not None:
@@ -153,7 +150,7 @@ class SnapshotSync(Generic[S]):
         async with self._local:
             if self.store.path(await self._revision()).exists():
                 return
-            async with self._builder_lock():
+            async with self.builder_lock():
                 if self.store.path(await self._revision()).exists():
                     return
                 await self._build_and_publish(build)
