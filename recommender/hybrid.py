@@ -32,7 +32,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -69,6 +69,25 @@ SEMANTIC_CANDIDATES = 3000
 # model, which a rating refit, rebuild or edit replaces (`with_facts` copies), so it never
 # goes stale; a popular title's ~5 ms scoring is then done once per snapshot.
 SIMILAR_LRU = 4096
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _recall(lru: OrderedDict[_K, _V], key: _K) -> _V | None:
+    """A least-recently-used cache's entry, marked as just used."""
+    value = lru.get(key)
+    if value is not None:
+        lru.move_to_end(key)
+    return value
+
+
+def _remember(lru: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> None:
+    """Keep `value`, dropping the least recently used entries beyond `limit`."""
+    lru[key] = value
+    while len(lru) > limit:
+        lru.popitem(last=False)
 
 
 def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -407,13 +426,10 @@ class Recommender:
         if not plain:
             return self._similar(title_id, k, exclude, filters)
         key = (title_id, k)
-        cached = self._similar_lru.get(key)
+        cached = _recall(self._similar_lru, key)
         if cached is None:
-            cached = self._similar_lru[key] = tuple(self._similar(title_id, k, (), None))
-            while len(self._similar_lru) > SIMILAR_LRU:
-                self._similar_lru.popitem(last=False)
-        else:
-            self._similar_lru.move_to_end(key)
+            cached = tuple(self._similar(title_id, k, (), None))
+            _remember(self._similar_lru, key, cached, SIMILAR_LRU)
         return list(cached)
 
     def _similar(
@@ -614,15 +630,12 @@ class Recommender:
         ranked = self._ranked.get(key)
         if ranked is not None:
             return ranked
-        ranked = self._ranked_lru.get(key)
+        ranked = _recall(self._ranked_lru, key)
         if ranked is not None:
-            self._ranked_lru.move_to_end(key)
             return ranked
         ranked = self._rank(known, rated_at)
         if ranked is not None:
-            self._ranked_lru[key] = ranked
-            while len(self._ranked_lru) > RANKED_LRU:
-                self._ranked_lru.popitem(last=False)
+            _remember(self._ranked_lru, key, ranked, RANKED_LRU)
         return ranked
 
     def _rank(self, known: Mapping[int, float], rated_at: np.ndarray | None) -> RankedPicks | None:
