@@ -19,13 +19,15 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.franchise import Franchises
+from recommender.mentions import credited_directors, title_mentions
 from recommender.models import Evidence, TitleFacts
+from recommender.prominence import prominence
 from recommender.semantic import SemanticSpace
 from recommender.sparse_ops import take_rows, weighted_row_sum
 from recommender.weights import load_content_block_weights
@@ -181,6 +183,7 @@ class ContentWeights:
     synopsis: float = 0.6
     editorial: float = 0.35  # added for the title's own "compares with" links
     editorial_reverse: float = 0.15  # added when another title's list names this one
+    mention: float = 0.35  # added when one title's synopsis names the other (recommender.mentions)
 
     @classmethod
     def tuned(cls) -> ContentWeights:
@@ -268,7 +271,9 @@ def origin_matrix(titles: Sequence[TitleFacts]) -> sp.csr_matrix:
 
 ExplainMany = Callable[[Sequence[int]], list[Evidence]]
 
-BLOCKS = tuple(f.name for f in fields(ContentWeights) if not f.name.startswith("editorial"))
+# Weights of links between two titles; every other field weighs a block of features.
+_LINK_WEIGHTS = frozenset({"editorial", "editorial_reverse", "mention"})
+BLOCKS = tuple(f.name for f in fields(ContentWeights) if f.name not in _LINK_WEIGHTS)
 # Blocks that reasons name, with how many features of each a reason may show.
 _REASON_LIMITS = {"theme": 3, "genre": 2, "director": 1, "writer": 1, "cast": 2, "country": 1}
 _REASON_LIMITS["language"] = 1
@@ -288,6 +293,7 @@ class ContentModel:
         feature_idf: np.ndarray,
         weights: ContentWeights,
         semantic: SemanticSpace | None = None,
+        mentions: Mapping[int, Collection[int]] | None = None,
     ) -> None:
         self.titles = {t.id: t for t in titles}
         # Meaning beyond shared words (recommender.semantic), for similar titles.
@@ -334,6 +340,16 @@ class ContentModel:
                 if other in self.row and other != t.id:
                     self.links.setdefault(t.id, set()).add(other)
                     self.backlinks.setdefault(other, set()).add(t.id)
+        # Synopses naming another title ("prequel to Breaking Bad"), both ways: title -> the
+        # titles it names or is named by, and the pairs where the first names the second.
+        self.mentioned: dict[int, set[int]] = {}
+        self.names: set[tuple[int, int]] = set()
+        for tid, named in (mentions or {}).items():
+            for other in named:
+                if tid in self.row and other in self.row and other != tid:
+                    self.mentioned.setdefault(tid, set()).add(other)
+                    self.mentioned.setdefault(other, set()).add(tid)
+                    self.names.add((tid, other))
         self._notability = np.zeros(len(titles), dtype=np.float32)
         for tid in {*self.links, *self.backlinks}:
             self._notability[self.row[tid]] = len(self.links.get(tid, ())) + len(
@@ -432,6 +448,12 @@ class ContentModel:
         titles = list(titles)
         weights = weights or ContentWeights.tuned()
         n = len(titles)
+        # Imported films often lack credits their blurb gives ("From director Bong Joon-ho").
+        credited = credited_directors(titles)
+        features: dict[str, Callable[[TitleFacts], list[str]]] = {
+            **_BLOCK_FEATURES,
+            "director": lambda t: [*t.directors, *credited.get(t.id, ())],
+        }
         blocks: list[sp.csr_matrix] = []
         present: list[sp.csr_matrix] = []
         names: list[str] = []
@@ -441,7 +463,7 @@ class ContentModel:
             weight = getattr(weights, block)
             # One block at a time, in two passes (document frequencies, then the entries), so
             # no per-title feature lists are held: a build's peak memory stays low.
-            extract = _BLOCK_FEATURES[block]
+            extract = features[block]
             df = Counter(feat for t in titles for feat in set(extract(t)))
             # A feature that only one title has cannot make two titles similar; drop it.
             vocab = {feat: i for i, feat in enumerate(f for f, c in df.items() if c > 1)}
@@ -471,6 +493,7 @@ class ContentModel:
         matrix.eliminate_zeros()
         presence = sp.csr_matrix(sp.hstack(present, format="csr"), dtype=np.int8)
         presence.sort_indices()
+        fame = dict(zip((t.id for t in titles), prominence(titles).tolist(), strict=True))
         return cls(
             titles,
             matrix,
@@ -480,6 +503,7 @@ class ContentModel:
             np.array(idfs, dtype=np.float32),
             weights,
             SemanticSpace.build(titles, semantic_words),
+            title_mentions(titles, lambda t: fame[t.id]),
         )
 
     # -- queries ---------------------------------------------------------------------------
@@ -597,16 +621,9 @@ class ContentModel:
             for j, target in enumerate(targets):
                 best = liked[int(np.argmax(sims[:, j]))]
                 ev = self.explain(best, target)
+                # Synopsis mentions don't score personal picks; the reason is "because you liked".
                 out.append(
-                    Evidence(
-                        ev.themes,
-                        ev.genres,
-                        ev.people,
-                        ev.countries,
-                        ev.languages,
-                        ev.editorial,
-                        (best,),
-                    )
+                    replace(ev, because_of=(best,), names_source=False, named_by_source=False)
                 )
             return out
 
@@ -666,6 +683,8 @@ class ContentModel:
             languages=tuple(shared.get("language", ())),
             editorial=target_id in self.links.get(source_id, ())
             or target_id in self.backlinks.get(source_id, ()),
+            names_source=(target_id, source_id) in self.names,
+            named_by_source=(source_id, target_id) in self.names,
         )
 
     # -- internals ---------------------------------------------------------------------------
@@ -705,6 +724,8 @@ class ContentModel:
             scores[self.row[other]] += self.weights.editorial * scale
         for other in self.backlinks.get(title_id, set()) - links:
             scores[self.row[other]] += self.weights.editorial_reverse * scale
+        for other in self.mentioned.get(title_id, ()):
+            scores[self.row[other]] += self.weights.mention * scale
 
     def _scores_for(self, cols: np.ndarray, vals: np.ndarray) -> np.ndarray:
         """matrix @ q for a query with values `vals` on feature columns `cols`, divided by the

@@ -31,7 +31,7 @@ import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -88,6 +88,18 @@ def _remember(lru: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> None:
     lru[key] = value
     while len(lru) > limit:
         lru.popitem(last=False)
+
+
+# Formats a list keeps to (bit flags of `title_format`), by genre as the catalogs name them.
+FORMAT_GENRES = {"documentary": 1, "animation": 2}
+
+
+def title_format(t: TitleFacts) -> int:
+    """Which formats a title is in: documentary, animation, both or neither (0)."""
+    flags = 0
+    for genre in t.genres:
+        flags |= FORMAT_GENRES.get(genre.casefold(), 0)
+    return flags
 
 
 def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -162,6 +174,7 @@ class Recommender:
         self._year_fill = fill  # a title without a year counts as from a typical one
         self.release_year = np.array([fill if y is None else y for y in years], dtype=np.float32)
         self._title_order = [content.titles[int(t)] for t in content.ids]
+        self.formats = np.array([title_format(t) for t in self._title_order], dtype=np.uint8)
         self.counts = counts
         self.averages = averages
         self._popularity = _standardise(np.log1p(counts))
@@ -326,9 +339,11 @@ class Recommender:
         if edited:
             patched._title_order = list(self._title_order)
             patched.release_year = self.release_year.copy()
+            patched.formats = self.formats.copy()
             for row, t in edited:
                 patched._title_order[row] = t
                 patched.release_year[row] = self._year_fill if t.year is None else t.year
+                patched.formats[row] = title_format(t)
         return patched
 
     # -- the compatible, content-model-shaped surface ----------------------------------------
@@ -443,7 +458,10 @@ class Recommender:
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)
         if w.similar_origin:
-            scores += _standardise(self.content.origin_scores(title_id), w.similar_origin)
+            # Sharing a rare country says more than sharing a common one, up to a point: a
+            # South African nature film is not "like" every South African title.
+            origin = _standardise(self.content.origin_scores(title_id), w.similar_origin)
+            scores += np.minimum(origin, np.float32(w.similar_origin_cap * w.similar_origin))
         if w.similar_semantic:
             # Meaning re-ranks the best candidates by shared facts and origin.
             want = min(SEMANTIC_CANDIDATES, len(scores))
@@ -462,6 +480,13 @@ class Recommender:
             # Standardised like the content score: raw EASE weights are ~100x smaller.
             scores += _standardise(spread, share * w.similar_collab)
         scores += self._similar_popularity
+        if w.similar_format_gap:
+            # A documentary's fans want documentaries, an anime's want animation, and the
+            # other way round: shared subjects alone don't make Elephant like Bowling for
+            # Columbine.
+            scores[self.formats != self.formats[self.row[title_id]]] -= np.float32(
+                w.similar_format_gap
+            )
         skip = set(exclude) | set(self.content.versions[self.story[title_id]])
         self._lift_franchise(scores, unrelated, title_id, skip)
         scores[unrelated] = -np.inf
@@ -797,14 +822,4 @@ class Recommender:
 
 
 def _with_co_lovers(ev: Evidence, because_of: tuple[int, ...], source: int, n: int) -> Evidence:
-    return Evidence(
-        ev.themes,
-        ev.genres,
-        ev.people,
-        ev.countries,
-        ev.languages,
-        ev.editorial,
-        because_of or ev.because_of,
-        loved_by=n,
-        co_rated_with=source,
-    )
+    return replace(ev, because_of=because_of or ev.because_of, loved_by=n, co_rated_with=source)

@@ -66,6 +66,8 @@ class Evidence:
     countries: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     editorial: bool = False
+    names_source: bool = False  # its synopsis names the title it is similar to
+    named_by_source: bool = False  # the other title's synopsis names it
     because_of: tuple[int, ...] = field(default=())  # for personal picks: the liked titles
     # Collaborative evidence: `loved_by` members who rated `co_rated_with` highly also loved it.
     loved_by: int = 0

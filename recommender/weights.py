@@ -20,7 +20,7 @@ from typing import Any
 from recommender.collab import CollabSettings
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-CODE_VERSION = "hybrid-9"  # bump when scoring code or the pickled layout changes (9: similar LRU)
+CODE_VERSION = "hybrid-10"  # bump when scoring code or the pickled layout changes (10: mentions)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,10 @@ class HybridWeights:
     similar_popularity: float = 0.05
     similar_prominence: float = 0.0  # how well known (recommender.prominence)
     similar_origin: float = 0.0  # shared countries/languages, rare ones count more
+    similar_origin_cap: float = 3.0  # at most this many standard deviations (times the weight)
     similar_semantic: float = 0.0  # what the synopses mean (recommender.semantic)
+    # taken off a title whose format (documentary, animation) is not the one asked about
+    similar_format_gap: float = 0.0
     # sequels, seasons and spin-offs (recommender.franchise): the lift, in standardised units,
     # and how many of their lines get it
     similar_franchise: float = 10.0

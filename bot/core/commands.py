@@ -206,6 +206,10 @@ class Core:
             parts.append(f"because you liked {snap.titles[evidence.because_of[0]].name}")
         if evidence.editorial and source is not None:
             parts.append(f"often compared with {source.name}")
+        if evidence.names_source and source is not None:
+            parts.append(f"its synopsis names {source.name}")
+        elif evidence.named_by_source and source is not None:
+            parts.append(f"named in the synopsis of {source.name}")
         if evidence.themes:
             parts.append(", ".join(evidence.themes))
         if evidence.people:
