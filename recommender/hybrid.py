@@ -64,7 +64,7 @@ PRECOMPUTE_MIN_RATINGS = 100
 PRECOMPUTE_MAX_MEMBERS = 200
 # Similar titles: how many of the best candidates by shared facts the synopsis meaning
 # (recommender.semantic) re-ranks.
-SEMANTIC_CANDIDATES = 3000
+SEMANTIC_CANDIDATES = 1000
 # Unfiltered similar lists kept per model (title id, k): the answer depends only on this
 # model, which a rating refit, rebuild or edit replaces (`with_facts` copies), so it never
 # goes stale; a popular title's ~5 ms scoring is then done once per snapshot.
@@ -793,7 +793,7 @@ class Recommender:
 
     def _explain_pair(self, source: int) -> ExplainMany:
         def explain(targets: Sequence[int]) -> list[Evidence]:
-            out = [self.content.explain(source, t) for t in targets]
+            out = self.content.explain_many(source, targets)
             if self.collab is None:
                 return out
             lovers = self.collab.co_lovers_many([source], targets)
