@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from rapidfuzz import fuzz
+
 from recommender.models import TitleFacts
 
 _PUNCT = re.compile(r"[^\w]+")
@@ -43,6 +45,9 @@ MAX_LOOSE_GROUP = 8
 MAX_GROUP = 100
 MAX_YEAR_GAP = 30
 LEAD_CAST = 5
+SAME_LEADS = 2  # leading actors two entries of one year share when they are one title
+LEADS = 3
+SAME_NAME = 70  # rapidfuzz token_set_ratio of the names, out of 100
 
 
 def name_key(name: str) -> str:
@@ -159,11 +164,38 @@ class Franchises:
                 close = ta.year is None or tb.year is None or abs(ta.year - tb.year) <= 2
                 if ta.kind == tb.kind and close and (people.shared(ta, tb) or _agree(ta, tb)):
                     seasons.union(a, b)
+        # One show or film under two names (Netflix's *Strong Girl Bong-soon* is MyDramaList's
+        # *Strong Woman Do Bong Soon*): the same kind and year and two leading actors in common.
+        for a, b in _same_leads(titles, people):
+            seasons.union(a, b)
         roots = seasons.groups(lambda ids: min(ids, key=lambda t: (by_id[t].year or 0, t)))
         return cls(
             links={t: frozenset(s) for t, s in links.items()},
             season_root={t: r for t, r in roots.items() if t != r},
         )
+
+
+def _same_leads(titles: Sequence[TitleFacts], people: _People) -> list[tuple[int, int]]:
+    """Pairs of titles of one kind and year that share at least SAME_LEADS leading actors and
+    most of their name's words (two westerns of one star and year are two films; *Rambo: Last
+    Blood (4K UHD)* and *Rambo: Last Blood* are one)."""
+    by_id = {t.id: t for t in titles}
+    by_actor: dict[tuple[str, int, str], list[int]] = {}
+    for t in titles:
+        if t.year is not None:
+            for actor in people.leads(t):
+                by_actor.setdefault((actor, t.year, t.kind), []).append(t.id)
+    shared: dict[tuple[int, int], int] = {}
+    for ids in by_actor.values():
+        if 1 < len(ids) <= MAX_LOOSE_GROUP:  # a prolific actor's year says nothing
+            for pair in combinations(sorted(ids), 2):
+                shared[pair] = shared.get(pair, 0) + 1
+    return [
+        (a, b)
+        for (a, b), n in shared.items()
+        if n >= SAME_LEADS
+        and fuzz.token_set_ratio(name_key(by_id[a].name), name_key(by_id[b].name)) >= SAME_NAME
+    ]
 
 
 def _always(stem: str, size: int) -> bool:
@@ -186,6 +218,9 @@ class _People:
             self._crew[t.id] = frozenset(name_key(p) for p in (*t.directors, *t.writers))
             self._cast[t.id] = frozenset(name_key(p) for p in t.cast[:LEAD_CAST])
         return self._crew[t.id], self._cast[t.id]
+
+    def leads(self, t: TitleFacts) -> list[str]:
+        return [name_key(p) for p in t.cast[:LEADS]]
 
     def shared(self, a: TitleFacts, b: TitleFacts) -> bool:
         crew_a, cast_a = self._of(a)

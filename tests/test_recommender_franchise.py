@@ -125,3 +125,19 @@ def test_a_name_that_only_starts_another_needs_a_shared_country() -> None:
     assert f.linked(3) == frozenset()  # different countries
     assert f.linked(5) == {6}
     assert f.linked(7) == {8}  # a colon still says "subtitle"
+
+
+def test_one_show_under_two_names_is_one_line_but_two_films_of_one_star_are_not() -> None:
+    leads = ("Park Bo-young", "Park Hyung-sik", "Kim Ji-soo")
+    westerns = ("Gene Autry", "Smiley Burnette")
+    titles = [
+        show(1, "Strong Woman Do Bong Soon", 2017, "Comedy", cast=leads),
+        show(2, "Strong Girl Bong-soon", 2017, "Comedy", cast=("PARK Bo-young", "Park Hyung-sik")),
+        show(3, "Strong Girl Nam-soon", 2017, "Comedy", cast=leads[:1]),  # one lead in common
+        film(4, "The Big Sombrero", 1949, "Western", cast=westerns),
+        film(5, "Sons of New Mexico", 1949, "Western", cast=westerns),
+    ]
+    f = Franchises.build(titles)
+    assert f.line_of(1) == f.line_of(2)
+    assert f.line_of(3) != f.line_of(1)
+    assert f.line_of(4) != f.line_of(5)
