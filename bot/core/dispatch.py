@@ -73,7 +73,8 @@ def error_reply(error: UserError, command: str | None = None, rest: str = "") ->
 
 
 class Dispatcher:
-    """Parses a command line, calls the core, and never lets an exception reach the user."""
+    """Parses a command line, calls the handler a feature registered for it, and never lets an
+    exception reach the user."""
 
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -162,9 +163,10 @@ def is_exact_title(snap: CatalogSnapshot, text: str) -> bool:
 
 
 def title_without_rating(snap: CatalogSnapshot, args: str) -> str | None:
-    """What to rate when "/review <args>" names a title and nothing else ("Prison Playbook"):
-    "#id" (or the text, when it names several), so a front end can ask for the stars instead
-    of answering with the usage. None when the arguments are anything else."""
+    """The title when the arguments of a title-first command name a title and nothing else
+    ("/review Prison Playbook"): "#id" (or the text, when it names several), so a front end can
+    ask for what follows (the stars) instead of answering with the usage. None when the
+    arguments are anything else (a last word of stars is a rating: "Prison Playbook ★★★★")."""
     text = args.strip()
     if not text or STAR_DECORATION.match(text.split()[-1]) or not is_exact_title(snap, text):
         return None
