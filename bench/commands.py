@@ -54,9 +54,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bot.app import App, open_app  # noqa: E402
 from bot.core.catalog import CatalogSnapshot  # noqa: E402
 from bot.core.context import CommandContext  # noqa: E402
-from bot.core.dispatch import split_review_args  # noqa: E402
 from bot.core.errors import UserError  # noqa: E402
 from bot.core.replies import Reply  # noqa: E402
+from bot.features.reviews.args import split_review_args  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from recommender import TitleFacts  # noqa: E402
 

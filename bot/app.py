@@ -14,6 +14,8 @@ from bot.core.dispatch import Dispatcher
 from bot.features.admin.commands import register_admin
 from bot.features.library import watchlist
 from bot.features.library.letterboxd import register_import_commands
+from bot.features.recommend import commands as recommend
+from bot.features.reviews import commands as reviews
 from bot.features.watchparty import parties as watchparty
 from bot.settings import Settings
 from db import migrate
@@ -31,6 +33,8 @@ class App:
     db: Database
     core: Core
     dispatcher: Dispatcher
+    recommend: recommend.RecommendCommands
+    reviews: reviews.ReviewCommands
     parties: watchparty.WatchParties
 
     @asynccontextmanager
@@ -69,13 +73,16 @@ async def open_app(
     store = SnapshotStore(settings.cache_dir, settings.database_url)
     core = Core(db, settings, CatalogCache(db, store=store), clock)
     dispatcher = Dispatcher(core)
+    # Registration order is the /help, menu and Discord tree order: the member commands first.
+    recommendations = recommend.register(dispatcher, core)
+    ratings = reviews.register(dispatcher, core)
     parties = watchparty.register(dispatcher, core, clock)
     watchlist.register(dispatcher, core)
     register_admin(dispatcher)
     register_import_commands(dispatcher, db)
     if follow_catalog:
         await core.catalog.follow_changes()
-    return App(settings, db, core, dispatcher, parties)
+    return App(settings, db, core, dispatcher, recommendations, ratings, parties)
 
 
 async def _prepare(db: Database, *, upgrade: bool, seed: bool) -> None:

@@ -16,6 +16,7 @@ from bot.app import App, open_app
 from bot.console_adapter.chat import console_context
 from bot.core.catalog import CatalogCache, SnapshotStore
 from bot.core.commands import Core
+from bot.features.reviews.rate import Ratings
 from db import migrate
 from db.imports.importer import import_file
 from db.session import Database
@@ -188,10 +189,10 @@ async def test_a_build_older_than_an_edit_never_replaces_it(netflix_app: App) ->
 async def test_the_ratings_refit_runs_in_the_build_process(app: App) -> None:
     store = SnapshotStore(app.settings.data_dir / "refit-cache", app.settings.database_url)
     cache = CatalogCache(app.db, check_every=0, ratings_every=0, store=store)
-    core = Core(app.db, app.settings, cache)
+    ratings = Ratings(Core(app.db, app.settings, cache))
     first = await cache.get()
     title = next(iter(first.titles))
-    await core.review(console_context("refit-member"), f"#{title}", "4.5")
+    await ratings.review(console_context("refit-member"), f"#{title}", "4.5")
     await cache.get()  # new ratings: a refit starts
     assert cache.refreshing
     await cache.wait_for_refresh()
@@ -208,12 +209,12 @@ async def test_one_process_refits_on_new_ratings_and_the_other_loads_its_refit(a
     store = SnapshotStore(app.settings.data_dir / "shared-refit", app.settings.database_url)
     first = CatalogCache(app.db, check_every=0, ratings_every=0, store=store)
     second = CatalogCache(app.db, check_every=0, ratings_every=0, store=store)
-    core = Core(app.db, app.settings, first)
+    ratings = Ratings(Core(app.db, app.settings, first))
     built = await first.get()
     assert (await second.get()).revision == built.revision
     assert second.last_build is None  # it loaded the first one's published build
     title = next(iter(built.titles))
-    await core.review(console_context("refit-member"), f"#{title}", "4.5")
+    await ratings.review(console_context("refit-member"), f"#{title}", "4.5")
 
     await first.get()
     await first.wait_for_refresh()

@@ -10,10 +10,12 @@ import pytest
 
 from bot.app import App
 from bot.core.declaration import Command, command_line, find_leaf, required_params, usage
-from bot.core.dispatch import COMMANDS, Dispatcher
-from bot.core.myratings import RatingsView
+from bot.core.dispatch import Dispatcher
 from bot.features.admin.commands import ADMIN
 from bot.features.library.letterboxd import IMPORT
+from bot.features.recommend import commands as recommend
+from bot.features.reviews import commands as reviews
+from bot.features.reviews.myratings import RatingsView
 from bot.features.watchparty.parties import WATCHPARTY
 from tests.support import say
 
@@ -27,7 +29,8 @@ def path_to(command: Command, words: str) -> tuple[Command, ...]:
 
 
 def core(name: str) -> Command:
-    return next(c for c in COMMANDS if c.name == name)
+    """One of the member commands every chat has."""
+    return next(c for c in (*recommend.COMMANDS, *reviews.COMMANDS) if c.name == name)
 
 
 @pytest.mark.parametrize(

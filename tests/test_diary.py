@@ -16,8 +16,8 @@ from sqlalchemy import select
 from bot.app import App, open_app
 from bot.console_adapter.chat import console_context
 from bot.core.context import Attachment
-from bot.core.diary import parse_watched_on, split_watched_on
 from bot.core.errors import UsageError
+from bot.features.reviews.diary import parse_watched_on, split_watched_on
 from db import models as m
 from tests.conftest import make_settings
 from tests.support import say, title_id

@@ -12,8 +12,8 @@ import pytest
 from bot.app import App
 from bot.console_adapter.chat import console_context
 from bot.core.errors import UsageError
-from bot.core.myratings import PAGE_SIZE, RatingsView, parse_view
 from bot.core.replies import Reply
+from bot.features.reviews.myratings import PAGE_SIZE, RatingsView, parse_view
 from tests.support import rating_rows, say, title_id
 
 

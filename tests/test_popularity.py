@@ -14,6 +14,7 @@ from bot.console_adapter.chat import console_context
 from bot.core.catalog import CatalogCache
 from bot.core.commands import Core
 from bot.core.popularity import RatingTally
+from bot.features.reviews.rate import Ratings
 from recommender import RatingTriple
 from tests.support import say
 
@@ -66,12 +67,12 @@ async def test_ratings_made_during_a_background_refit_are_counted_once(app: App)
     """A refit reads the ratings table while members keep rating: the snapshot it swaps in
     counts each rating once, whether its read saw the rating or not."""
     cache = CatalogCache(app.db, check_every=0, ratings_every=0)  # refit on every new rating
-    core = Core(app.db, app.settings, cache)
+    reviews = Ratings(Core(app.db, app.settings, cache))
     title = next(iter((await cache.get()).titles))
     ratings = [("a", "4"), ("b", "2"), ("a", "5"), ("c", "1"), ("b", "3")]
     for member, stars in ratings:
         # Each review's own lookup starts a refit of the one before it, which runs meanwhile.
-        await core.review(console_context(member), f"#{title}", stars)
+        await reviews.review(console_context(member), f"#{title}", stars)
     await cache.wait_for_refresh()
     final = {"a": 5.0, "b": 3.0, "c": 1.0}
     assert (await cache.get()).popularity[title] == (3, sum(final.values()) / 3)

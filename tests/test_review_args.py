@@ -1,4 +1,4 @@
-"""Splitting "/review <title> <rating> [text]" (bot.core.dispatch.split_review_args). Pure."""
+"""Splitting "/review <title> <rating> [text]" (bot.features.reviews.args.split_review_args)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.core.dispatch import split_review_args
 from bot.core.errors import UsageError
 from bot.core.text import normalise_title
+from bot.features.reviews.args import split_review_args
 
 
 def titles(*names: str) -> Callable[[str], bool]:

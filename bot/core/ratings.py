@@ -36,6 +36,9 @@ _FRACTION = re.compile(rf"^{_NUMBER}\s*/\s*(5|10|100)$")
 _PERCENT = re.compile(rf"^{_NUMBER}\s*%$")
 _STARS_NUMBER = re.compile(rf"^{_NUMBER}\s*(?:★|⭐|\*|stars?)?$", re.IGNORECASE)
 _GLYPHS = re.compile(r"^([★⭐*]+)\s*(½|1/2|\.5)?$|^(½)$")
+# A word of nothing but stars: a rating typed in glyphs ("★★★★½"), or a number's decoration
+# ("4.5 ★★★★½").
+STAR_DECORATION = re.compile(r"^[★⭐☆]+½?$")
 
 
 def _number(text: str) -> float:

@@ -34,8 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.cards import MAX_CARDS, title_cards
-from bot.core.commands import is_watchlist_add
+from bot.core.buttons import is_watchlist_add
 from bot.core.context import Attachment, CommandContext
 from bot.core.declaration import Command, required_params
 from bot.core.dispatch import Dispatcher, error_reply, title_without_rating
@@ -44,6 +43,8 @@ from bot.core.outbox import PollEvents
 from bot.core.params import TITLE
 from bot.core.replies import Reply
 from bot.core.text import shorten
+from bot.features.recommend.cards import MAX_CARDS, title_cards
+from bot.features.recommend.titles import Titles
 from bot.settings import Settings
 from bot.telegram_adapter import callbacks
 from bot.telegram_adapter.admins import ChatAdmins
@@ -125,10 +126,16 @@ class TelegramFrontEnd:
     """The handlers of one Application, and what they share."""
 
     def __init__(
-        self, settings: Settings, dispatcher: Dispatcher, bot: Bot, tracker: PollEvents | None
+        self,
+        settings: Settings,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        tracker: PollEvents | None,
+        titles: Titles | None = None,
     ) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
+        self.titles = titles  # the /title cards inline mode lists
         self.bot = bot
         self.tracker = tracker
         self.admins = ChatAdmins(settings.owner_ids)
@@ -443,7 +450,10 @@ class TelegramFrontEnd:
             chat_id=str(user.id),
             language=user.language_code,
         )
-        cards = await title_cards(self.dispatcher.core, ctx, query.query, MAX_CARDS)
+        if self.titles is None:  # no /title cards to offer
+            await query.answer([], cache_time=30, is_personal=False)
+            return
+        cards = await title_cards(self.titles, ctx, query.query, MAX_CARDS)
         results = []
         for reply in cards:
             assert reply.card is not None
@@ -503,11 +513,13 @@ def build_application(
     polls: PollEvents | None = None,
     rate_limiter: ChatRateLimiter | None = None,
     inbox: UpdateInbox | None = None,
+    titles: Titles | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """`base_url`: a Bot API server other than api.telegram.org (default: the setting
     TELEGRAM_API_BASE_URL). `polls`: records votes on the polls replies open. `rate_limiter`:
     other flood limits than Telegram's (a self-hosted Bot API server, a test). `inbox`: store
-    updates on receipt, so a crash loses none (serve handles what a crash left first)."""
+    updates on receipt, so a crash loses none (serve handles what a crash left first). `titles`:
+    the /title cards inline mode answers with (without them, inline queries list nothing)."""
     builder = ApplicationBuilder().token(settings.require("TELEGRAM_TOKEN"))
     base = (base_url or settings.telegram_api_base_url or "").rstrip("/")
     if base:
@@ -519,7 +531,7 @@ def build_application(
     handled = inbox.handled if inbox is not None else None
     builder = builder.concurrent_updates(PerChatUpdateProcessor(handled=handled))
     application = builder.rate_limiter(rate_limiter or ChatRateLimiter(max_retries=3)).build()
-    front = TelegramFrontEnd(settings, dispatcher, application.bot, polls)
+    front = TelegramFrontEnd(settings, dispatcher, application.bot, polls, titles)
     application.bot_data["reelbot"] = front
     only_new = filters.UpdateType.MESSAGE  # edits of old messages are not new commands
     application.add_handler(MessageHandler(only_new & filters.TEXT, front.on_message))

@@ -165,7 +165,12 @@ async def run(
         lease=timedelta(seconds=settings.telegram_update_lease_seconds),
     )
     application = build_application(
-        settings, app.dispatcher, base_url, polls=app.parties, inbox=inbox
+        settings,
+        app.dispatcher,
+        base_url,
+        polls=app.parties,
+        inbox=inbox,
+        titles=app.recommend.titles,
     )
     scheduler = Scheduler(
         app.parties, [front_end(application).messenger], interval=scheduler_interval

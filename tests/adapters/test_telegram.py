@@ -21,8 +21,10 @@ from telegram.constants import PollLimit
 from bot.app import App
 from bot.core.context import CommandContext
 from bot.core.declaration import Command, usage
-from bot.core.dispatch import COMMANDS
+from bot.core.dispatch import HELP
 from bot.core.replies import Item, Poll, PollOption, Reply
+from bot.features.recommend import commands as recommend
+from bot.features.reviews import commands as reviews
 from bot.features.watchparty.parties import WATCHPARTY
 from bot.settings import Settings
 from bot.telegram_adapter.handlers import MAX_ATTACHMENT_BYTES, build_application, front_end
@@ -32,6 +34,7 @@ from db import models as m
 from tests.adapters.fake_telegram import GROUP_ID, Failure, FakeTelegram, Sent
 from tests.support import rating_rows, title_id
 
+MEMBER_COMMANDS = (HELP, *recommend.COMMANDS, *reviews.COMMANDS)  # every chat has these
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -76,7 +79,11 @@ class Bot:
     async def start(self) -> None:
         menus = len(self.fake.all("setMyCommands"))
         self.application = build_application(
-            self.settings, self.app.dispatcher, self.fake.base_url, self.polls
+            self.settings,
+            self.app.dispatcher,
+            self.fake.base_url,
+            self.polls,
+            titles=self.app.recommend.titles,
         )
         self.stop_event = asyncio.Event()
         self.task = asyncio.create_task(
@@ -161,7 +168,7 @@ async def test_menu_lists_every_command_including_feature_modules(app: App, bot:
     assert everyone.params["scope"] == {"type": "default"}
     listed = {c["command"]: c["description"] for c in everyone.params["commands"]}
     assert listed == {c.name: c.description for c in app.dispatcher.commands if not c.admin_only}
-    assert "ping" in listed and {c.name for c in COMMANDS} <= set(listed)
+    assert "ping" in listed and {c.name for c in MEMBER_COMMANDS} <= set(listed)
     assert {"watchparty", "vote", "settings", "import"} <= set(listed)
     assert "pong" in (await ask(bot.fake, "/ping")).text
     # /admin is advertised to group administrators only; everything else is there too.
@@ -185,7 +192,7 @@ async def test_owners_get_the_admin_menu_in_their_private_chat(app: App, bot: Bo
     assert "Rain Man" in (await ask(bot.fake, "/search rain man")).text  # the bot still runs
 
 
-@pytest.mark.parametrize("spec", COMMANDS, ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", MEMBER_COMMANDS, ids=lambda s: s.name)
 async def test_every_core_command_answers_in_html(telegram: FakeTelegram, spec: Command) -> None:
     sent = await ask(telegram, spec.example)
     assert sent.params["parse_mode"] == "HTML"
@@ -410,7 +417,7 @@ async def test_a_long_card_becomes_several_messages(app: App, bot: Bot) -> None:
     body = "\n".join(f"paragraph {n} <&> " + "y" * 200 for n in range(60))
 
     async def longcard(ctx: CommandContext, args: str) -> Reply:
-        reply = await app.core.title(ctx, "okja")
+        reply = await app.recommend.titles.title(ctx, "okja")
         assert reply.card is not None
         return replace(reply, card=replace(reply.card, body=body))
 

@@ -1,6 +1,6 @@
 """/myratings: a member's own ratings as a diary, one page at a time, sorted by diary date,
 rating or title, each line with a Remove button (Undo follows) and the member's own spoilers
-hidden until they ask. Pure: the Core reads the ratings and hands them here."""
+hidden until they ask. Pure: Ratings.myratings (rate.py) reads the ratings and hands them here."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.core.diary import format_day
 from bot.core.errors import UsageError
 from bot.core.ratings import stars, stars_number
 from bot.core.replies import Action, Item, Reply
 from bot.core.text import shorten
+from bot.features.reviews.diary import format_day
 from db.records import StoredRating
 
 PAGE_SIZE = 10
