@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from bot.core.catalog import CatalogCache, SnapshotStore
 from bot.core.clock import Clock, system_clock
-from bot.core.commands import Core
 from bot.core.dispatch import Dispatcher
+from bot.core.kernel import Core
 from bot.features.admin.commands import register_admin
 from bot.features.library import watchlist
 from bot.features.library.letterboxd import register_import_commands

@@ -15,7 +15,7 @@ import pytest
 from bot.app import App, open_app
 from bot.console_adapter.chat import console_context
 from bot.core.catalog import CatalogCache, SnapshotStore
-from bot.core.commands import Core
+from bot.core.kernel import Core
 from bot.features.reviews.rate import Ratings
 from db import migrate
 from db.imports.importer import import_file

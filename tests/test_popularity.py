@@ -12,7 +12,7 @@ from sqlalchemy import event
 from bot.app import App
 from bot.console_adapter.chat import console_context
 from bot.core.catalog import CatalogCache
-from bot.core.commands import Core
+from bot.core.kernel import Core
 from bot.core.popularity import RatingTally
 from bot.features.reviews.rate import Ratings
 from recommender import RatingTriple

@@ -8,10 +8,10 @@ import re
 from collections.abc import Awaitable, Callable
 
 from bot.core.catalog import CatalogSnapshot
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.declaration import Command, find_leaf, usage
 from bot.core.errors import UnknownCommandError, UsageError, UserError
+from bot.core.kernel import Core
 from bot.core.params import TEXT, Param
 from bot.core.ratings import STAR_DECORATION
 from bot.core.replies import Action, Item, Reply

@@ -20,7 +20,7 @@ from bot.core.when import parse_duration
 
 ValueType = Literal["text", "integer", "boolean", "file"]
 MAX_CHOICES = 25  # Discord's cap on choices and autocomplete answers alike
-MAX_QUERY_CHARS = 300  # a title is never longer (bot.core.commands resolves nothing longer)
+MAX_QUERY_CHARS = 300  # a title is never longer (bot.core.kernel resolves nothing longer)
 MIN_YEAR, MAX_YEAR = 1870, 2100
 UNSET_WORDS = frozenset({"none", "off", "clear", "unset", "reset", "-"})
 

@@ -15,7 +15,7 @@ from bot.core.search import search_titles
 from bot.core.services import known_services, slug
 
 if TYPE_CHECKING:
-    from bot.core.commands import Core
+    from bot.core.kernel import Core
 
 _TITLE_ID = re.compile(r"^#\d+$")
 # Chosen once per snapshot, not on every keystroke (autocomplete asks on each one).

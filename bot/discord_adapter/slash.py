@@ -16,8 +16,8 @@ import discord
 from discord import app_commands
 
 from bot.core import suggestions
-from bot.core.commands import Core
 from bot.core.declaration import Command, command_line
+from bot.core.kernel import Core
 from bot.core.params import FILE, MAX_CHOICES, Choice, Param, matching
 from bot.discord_adapter.installs import server_install_only, user_installable
 from bot.discord_adapter.render import cut

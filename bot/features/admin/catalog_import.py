@@ -23,7 +23,7 @@ from db.imports.importer import ImportOptions, ImportRejected, ImportSummary, im
 from db.models import OFFER_KINDS
 
 if TYPE_CHECKING:
-    from bot.core.commands import Core
+    from bot.core.kernel import Core
 
 # What a chat upload may be (Telegram's bot download limit); bigger catalogs go through the CLI.
 MAX_CHAT_IMPORT_BYTES = 20 * 1024 * 1024

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.declaration import Command
 from bot.core.dispatch import Dispatcher, command_help
 from bot.core.errors import UsageError, UserError
+from bot.core.kernel import Core
 from bot.core.params import (
     CHOICE,
     COUNT,

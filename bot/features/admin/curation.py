@@ -27,7 +27,7 @@ from db.startup_lock import exclusive_start
 from recommender import TitleFacts
 
 if TYPE_CHECKING:
-    from bot.core.commands import Core
+    from bot.core.kernel import Core
     from db.repositories import Repositories
 
 SOURCE = "admin"

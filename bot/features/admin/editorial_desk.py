@@ -24,7 +24,7 @@ from db.models import utcnow
 from db.records import TitleSpec
 
 if TYPE_CHECKING:
-    from bot.core.commands import Core
+    from bot.core.kernel import Core
 
 DRAFT_TTL = timedelta(hours=24)
 SOURCE = "editorial"

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.catalog import CatalogSnapshot
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.declaration import Command
 from bot.core.dispatch import Dispatcher, error_reply
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError
+from bot.core.kernel import Core
 from bot.core.params import COUNT, TITLE, Param
 from bot.core.preferences import SOURCES, Preferences, load_preferences
 from bot.core.replies import Action, Item, Reply

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.declaration import Command
 from bot.core.dispatch import TITLE_ID, Dispatcher, is_exact_title
 from bot.core.errors import UsageError
+from bot.core.kernel import Core
 from bot.core.list_filters import ListFilters, split_filters
 from bot.core.params import (
     CHOICE,

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from bot.core.buttons import list_actions
 from bot.core.catalog import CatalogSnapshot
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.errors import UsageError
+from bot.core.kernel import Core
 from bot.core.list_filters import ListFilters
 from bot.core.preferences import Preferences
 from bot.core.replies import Item, Reply

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from bot.core.buttons import watchlist_action
 from bot.core.catalog import CatalogSnapshot
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.critics import reviewer_mentions
 from bot.core.errors import UsageError
+from bot.core.kernel import Core
 from bot.core.params import MAX_QUERY_CHARS
 from bot.core.replies import Action, Field, Item, Reply, TitleCard
 from bot.core.search import search_titles

@@ -7,9 +7,9 @@ from collections import defaultdict
 from datetime import timedelta
 
 from bot.core.buttons import watchlist_action
-from bot.core.commands import OFFER_KIND_LABELS, Core
 from bot.core.context import CommandContext
 from bot.core.critics import reviewer_mentions
+from bot.core.kernel import OFFER_KIND_LABELS, Core
 from bot.core.params import parse_region
 from bot.core.preferences import SOURCES, Preferences
 from bot.core.replies import Field, Reply, TitleCard

@@ -4,11 +4,11 @@ text (bot/features/reviews/args.py) and calls Ratings or Verdicts."""
 
 from __future__ import annotations
 
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.declaration import Command
 from bot.core.dispatch import Dispatcher, is_exact_title
 from bot.core.errors import UsageError
+from bot.core.kernel import Core
 from bot.core.params import CHOICE, COUNT, FLAG, RATING, TEXT, TITLE, Param, choices
 from bot.core.replies import Reply
 from bot.features.reviews.args import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.errors import TextTooLongError
+from bot.core.kernel import Core
 from bot.core.permissions import actor
 from bot.core.ratings import parse_rating, stars, stars_number
 from bot.core.replies import Action, Reply

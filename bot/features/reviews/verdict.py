@@ -3,9 +3,9 @@ distribution and the latest member reviews."""
 
 from __future__ import annotations
 
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.critics import editorial_field
+from bot.core.kernel import Core
 from bot.core.permissions import is_admin
 from bot.core.ratings import stars, stars_number
 from bot.core.replies import Field, Item, Reply, TitleCard

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.declaration import Command
 from bot.core.errors import UsageError, UserError
+from bot.core.kernel import Core
 from bot.core.params import (
     REGION,
     REGIONS,

@@ -42,11 +42,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.catalog import CatalogSnapshot
 from bot.core.clock import Clock, system_clock
-from bot.core.commands import Core
 from bot.core.context import CommandContext
 from bot.core.declaration import Command
 from bot.core.dispatch import Dispatcher, is_exact_title
 from bot.core.errors import AmbiguousTitleError, UnknownTitleError, UsageError, UserError
+from bot.core.kernel import Core
 from bot.core.outbox import Messenger, PartyEvent
 from bot.core.params import DURATION, TEXT, TITLES, WHEN, Param
 from bot.core.replies import Action, Item, Link, Poll, PollOption, Reply
