@@ -45,6 +45,7 @@ MAX_LOOSE_GROUP = 8
 MAX_GROUP = 100
 MAX_YEAR_GAP = 30
 LEAD_CAST = 5
+MAX_SEASON_GAP = 4  # years between a docuseries' first season and its latest
 SAME_LEADS = 2  # leading actors two entries of one year share when they are one title
 LEADS = 3
 SAME_NAME = 70  # rapidfuzz token_set_ratio of the names, out of 100
@@ -162,7 +163,8 @@ class Franchises:
             for a, b in combinations(sorted(same_name), 2):
                 ta, tb = by_id[a], by_id[b]
                 close = ta.year is None or tb.year is None or abs(ta.year - tb.year) <= 2
-                if ta.kind == tb.kind and close and (people.shared(ta, tb) or _agree(ta, tb)):
+                alike = ta.kind == tb.kind and (people.shared(ta, tb) or _agree(ta, tb))
+                if (close and alike) or _one_docuseries(ta, tb):
                     seasons.union(a, b)
         # One show or film under two names (Netflix's *Strong Girl Bong-soon* is MyDramaList's
         # *Strong Woman Do Bong Soon*): the same kind and year and two leading actors in common.
@@ -243,6 +245,15 @@ def _agree(a: TitleFacts, b: TitleFacts) -> bool:
         and _overlap_or_unknown(a.countries, b.countries)
         and (a.year is None or b.year is None or abs(a.year - b.year) <= MAX_YEAR_GAP)
     )
+
+
+def _one_docuseries(a: TitleFacts, b: TitleFacts) -> bool:
+    """A documentary of one name as a film and as a series, a few years apart: film data sets
+    list docuseries as films (MovieLens's *Making a Murderer* (2015) is Netflix's series,
+    dated by its latest season)."""
+    documentary = all(any(g.casefold() == "documentary" for g in t.genres) for t in (a, b))
+    near = a.year is None or b.year is None or abs(a.year - b.year) <= MAX_SEASON_GAP
+    return documentary and near and _overlap_or_unknown(a.countries, b.countries)
 
 
 def _agree_on_country(a: TitleFacts, b: TitleFacts) -> bool:

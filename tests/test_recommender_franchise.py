@@ -141,3 +141,15 @@ def test_one_show_under_two_names_is_one_line_but_two_films_of_one_star_are_not(
     assert f.line_of(1) == f.line_of(2)
     assert f.line_of(3) != f.line_of(1)
     assert f.line_of(4) != f.line_of(5)
+
+
+def test_a_docuseries_listed_as_a_film_is_one_line_with_the_series() -> None:
+    titles = [
+        film(1, "Making a Murderer", 2015, "Crime", "Documentary"),
+        TitleFacts(2, "Making a Murderer", 2018, "series", genres=("Crime", "Documentary")),
+        film(3, "Dark", 2018, "Action", "Thriller"),
+        TitleFacts(4, "Dark", 2020, "series", genres=("Crime", "Drama")),
+    ]
+    f = Franchises.build(titles)
+    assert f.line_of(1) == f.line_of(2)
+    assert f.line_of(3) != f.line_of(4)  # a film and a series that only share a name
