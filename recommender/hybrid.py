@@ -482,11 +482,11 @@ class Recommender:
         scores += self._similar_popularity
         if w.similar_format_gap:
             # A documentary's fans want documentaries, an anime's want animation, and the
-            # other way round: shared subjects alone don't make Elephant like Bowling for
-            # Columbine.
-            scores[self.formats != self.formats[self.row[title_id]]] -= np.float32(
-                w.similar_format_gap
-            )
+            # other way round: shared subjects or fans alone don't make Elephant like Bowling
+            # for Columbine. Its own sequels and remakes in another format still count.
+            other_format = self.formats != self.formats[self.row[title_id]]
+            other_format[[self.row[t] for t in self.content.franchises.linked(title_id)]] = False
+            scores[other_format] -= np.float32(w.similar_format_gap)
         skip = set(exclude) | set(self.content.versions[self.story[title_id]])
         self._lift_franchise(scores, unrelated, title_id, skip)
         scores[unrelated] = -np.inf

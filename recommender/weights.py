@@ -52,7 +52,8 @@ class HybridWeights:
     similar_origin: float = 0.0  # shared countries/languages, rare ones count more
     similar_origin_cap: float = 3.0  # at most this many standard deviations (times the weight)
     similar_semantic: float = 0.0  # what the synopses mean (recommender.semantic)
-    # taken off a title whose format (documentary, animation) is not the one asked about
+    # taken off a title whose format (documentary, animation) is not the one asked about; 100
+    # puts them after every related title of the format (they only fill a short list)
     similar_format_gap: float = 0.0
     # sequels, seasons and spin-offs (recommender.franchise): the lift, in standardised units,
     # and how many of their lines get it
