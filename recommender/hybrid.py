@@ -330,7 +330,7 @@ class Recommender:
         edited facts and `offers` (where to watch, for the filters) count at once, removed
         titles are never suggested; scores stay those of the last build until the next one.
         This model is left as it is."""
-        patched = copy.copy(self)  # __getstate__: an empty cache of ranked lists of its own
+        patched = copy.copy(self)  # __getstate__: empty caches of its own
         patched.content = self.content.with_facts(changed, removed)
         patched.titles = patched.content.titles
         patched.story = patched.content.story
@@ -344,7 +344,27 @@ class Recommender:
                 patched._title_order[row] = t
                 patched.release_year[row] = self._year_fill if t.year is None else t.year
                 patched.formats[row] = title_format(t)
+        patched._similar_lru = self._similar_lists_unaffected_by(changed, removed)
         return patched
+
+    def _similar_lists_unaffected_by(
+        self, changed: Mapping[int, TitleFacts], removed: Collection[int]
+    ) -> OrderedDict[tuple[int, int], tuple[Suggestion, ...]]:
+        """The cached similar lists an edit cannot change: an edit keeps every feature vector
+        (see `with_facts`), so only lists of or with an edited or removed title, or of a title
+        whose editorial links it changed, must be scored again. Without this every admin edit
+        would make the next /recommend <title> of every title pay the full scoring."""
+        touched = {*changed, *removed}
+        for tid, t in changed.items():
+            touched |= self.content.links.get(tid, set()) | set(t.compares_with)
+        kept: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
+        for key, listed in self._similar_lru.items():
+            if key[0] in touched:
+                continue
+            if any(s.title_id in touched or touched.intersection(s.versions) for s in listed):
+                continue
+            kept[key] = listed
+        return kept
 
     # -- the compatible, content-model-shaped surface ----------------------------------------
 

@@ -126,3 +126,26 @@ def test_each_tuner_keeps_the_others_weights(tmp_path: Path) -> None:
     save_weights(content_blocks={"genre": 0.25}, path=path)
     assert load_weights(path).content == 1.5
     assert json.loads(path.read_text())["content_blocks"] == {"genre": 0.25}
+
+
+def test_an_edit_keeps_the_similar_lists_it_cannot_change() -> None:
+    rec = Recommender.build(catalog(), ratings())
+    before = {t: rec.similar(t, k=5) for t in range(1, 81)}
+    listed = {s.title_id for s in before[1]}
+    gone = next(iter(listed))
+    untouched = next(
+        t for t, lst in before.items() if t != gone and gone not in {s.title_id for s in lst}
+    )
+    renamed = replace(rec.titles[untouched], name="Renamed")
+    patched = rec.with_facts({untouched: renamed}, {gone}, {})
+    kept = [t for t in before if (t, 5) in patched._similar_lru]
+    # A list that showed the removed title is scored again, without it.
+    assert 1 not in kept
+    again = patched.similar(1, k=5)
+    assert gone not in {s.title_id for s in again}
+    assert again == patched._similar(1, 5, (), None)
+    # Lists that neither edit touches are the cached ones, and still right.
+    assert kept and gone not in kept and untouched not in kept
+    for t in kept:
+        assert patched.similar(t, k=5) == before[t]
+        assert patched._similar(t, 5, (), None) == before[t]
