@@ -32,12 +32,13 @@ import os
 import pickle
 import re
 import time
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.core import build_process
+from bot.core import build_process, heap
 from bot.core.notability import Notability
 from bot.core.popularity import RatingTally
 from bot.core.snapshot_sync import CatalogListener, SnapshotSync
@@ -437,6 +438,7 @@ class CatalogCache:
         self._noted: list[tuple[int, int, int, int | None]] = []
         # -- snapshot_sync hooks: shared snapshots and change notices -----------------------
         self._sync = SnapshotSync[CatalogSnapshot](db, store) if store is not None else None
+        heap.map_big_allocations()
         self._listener: CatalogListener | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self._notice_pending = False
@@ -565,8 +567,12 @@ class CatalogCache:
             return self._snapshot
 
     def _install(self, snapshot: CatalogSnapshot) -> None:
-        self._snapshot = snapshot
+        old, self._snapshot = self._snapshot, snapshot
         gc.freeze()  # as `_gc_paused` does, for one that came through the pool's pipe
+        if old is not None and old is not snapshot:
+            # When the last command holding the old one is done, its memory goes back to the
+            # system: the next load must not pile up on top of it (bot/core/heap.py).
+            weakref.finalize(old, heap.trim)
 
     async def _apply_edits(
         self, repos: Repositories, current: CatalogSnapshot, revision: int
@@ -655,6 +661,7 @@ class CatalogCache:
                         "catalog revision %s: loaded the refit another process published", revision
                     )
                     return loaded
+                del loaded  # not held while the refit's own snapshot loads
             return await self._built(revision)
 
     def _start_refresh(self, full: bool) -> None:
@@ -697,6 +704,8 @@ class CatalogCache:
                     self._replay_noted(snapshot)
                     self._install(snapshot)
                     break
+                # Dropped before the next one loads: else three snapshots are in memory at once.
+                del snapshot, current
                 full = True
             self._ratings_built_at = self.clock()
         except Exception:
