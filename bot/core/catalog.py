@@ -29,7 +29,6 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 import re
 import time
 import weakref
@@ -38,9 +37,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.core import build_process, heap
+from bot.core import build_process, heap, snapshot_file
 from bot.core.notability import Notability
 from bot.core.popularity import RatingTally
+from bot.core.shared_values import share_values
 from bot.core.snapshot_sync import CatalogListener, SnapshotSync
 from bot.core.title_index import TitleIndex
 from db.repositories import Repositories
@@ -60,7 +60,9 @@ from recommender.weights import weights_version
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 4  # 2: snapshots carry notability; 3: and the popularity tally; 4: patches
+# 2: snapshots carry notability; 3: and the popularity tally; 4: patches; 5: arrays mapped
+# from the file (bot/core/snapshot_file.py)
+CACHE_FORMAT = 5
 # Titles read per query when edits are applied (both databases take this many parameters).
 READ_CHUNK = 5000
 
@@ -102,6 +104,7 @@ class CatalogSnapshot:
     ) -> CatalogSnapshot:
         """`weights`: the tuned ones in recommender/weights.json unless given (benchmarks)."""
         extras = extras or NotabilityInputs()
+        titles, offers = share_values(titles, offers)  # each distinct value held once
         listings = {tid: set(names) for tid, names in extras.sources.items()}
         for tid, title_offers in offers.items():
             listings.setdefault(tid, set()).update(o.provider for o in title_offers)
@@ -297,8 +300,8 @@ class SnapshotStore:
     def load(self, revision: int) -> CatalogSnapshot | None:
         path = self.path(revision)
         try:
-            with path.open("rb") as f, _gc_paused():
-                snapshot = pickle.load(f)
+            with _gc_paused():
+                snapshot = snapshot_file.load(path)
         except FileNotFoundError:
             return None
         except Exception:  # a torn or outdated file is only a cache miss
@@ -320,8 +323,7 @@ class SnapshotStore:
         path = self.path(snapshot.revision)
         # Per process: two build processes (two bots on one data directory) may save at once.
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        with partial.open("wb") as f:
-            pickle.dump(snapshot, f, protocol=pickle.HIGHEST_PROTOCOL)
+        snapshot_file.dump(snapshot, partial)
         partial.replace(path)  # atomic: readers see the old file or the whole new one
         mark = _mark_path(path)
         partial_mark = mark.with_name(f"{mark.name}.{os.getpid()}.partial")
