@@ -286,7 +286,8 @@ def _gc_paused() -> Iterator[None]:
 
 
 class SnapshotStore:
-    """Pickled snapshots on disk, one file per (database, revision, recommender version)."""
+    """Snapshots on disk (bot/core/snapshot_file.py: a pickle, its arrays mapped on load), one
+    file per (database, revision, recommender version)."""
 
     def __init__(self, directory: Path, database_url: str) -> None:
         self.directory = directory
