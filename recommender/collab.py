@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import lapack
 
 from recommender.models import RatingTriple
 from recommender.sparse_ops import take_rows, weighted_row_sum
@@ -313,6 +312,10 @@ def ease_weights(
     float32. With `side` (items x features), the Gram matrix also gets side_weight · S Sᵀ.
     P comes from a Cholesky factorisation inverted in place (LAPACK potrf + potri): a third
     of the work of a general inverse and no second n x n copy."""
+    # Imported here: only builds need it, and a bot process that loads its snapshots never
+    # builds one (scipy.linalg is a quarter of a second of its start-up).
+    from scipy.linalg import lapack
+
     n = x.shape[1]
     if n == 0:
         return np.zeros((0, 0), dtype=np.float32)

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
+
+C = TypeVar("C", bound=type)
 
 
+def pickled_by_constructor(cls: C) -> C:
+    """Pickle instances as a call of the class on their field values. A frozen slots
+    dataclass's own pickling restores each one field by field in Python (33,000 titles were a
+    second of a snapshot's load); the generated __init__ is several times faster."""
+    values = operator.attrgetter(*(f.name for f in dataclasses.fields(cls)))
+
+    def __reduce__(self: Any) -> tuple[type, tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment]
+    return cls
+
+
+@pickled_by_constructor
 @dataclass(frozen=True, slots=True)
 class TitleFacts:
     id: int
@@ -36,6 +55,7 @@ class TitleFacts:
         return f"{self.name} ({self.year})" if self.year else self.name
 
 
+@pickled_by_constructor
 @dataclass(frozen=True, slots=True)
 class Offer:
     """One way to watch a title: a provider, in a region, by a kind of access."""

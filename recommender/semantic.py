@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import scipy.linalg
 import scipy.sparse as sp
 
 from recommender.models import TitleFacts
@@ -137,6 +136,8 @@ def _randomized_svd(a: sp.csr_matrix, rank: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _orthonormal(m: np.ndarray) -> np.ndarray:
+    import scipy.linalg  # only builds need it: not at a bot's start-up (recommender.collab)
+
     q: np.ndarray = scipy.linalg.qr(
         np.asarray(m, dtype=np.float32), mode="economic", overwrite_a=True, check_finite=False
     )[0]

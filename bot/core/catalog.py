@@ -29,17 +29,18 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 import re
 import time
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.core import build_process
+from bot.core import build_process, heap, snapshot_file
 from bot.core.notability import Notability
 from bot.core.popularity import RatingTally
+from bot.core.shared_values import share_values
 from bot.core.snapshot_sync import CatalogListener, SnapshotSync
 from bot.core.title_index import TitleIndex
 from db.repositories import Repositories
@@ -59,7 +60,9 @@ from recommender.weights import weights_version
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 4  # 2: snapshots carry notability; 3: and the popularity tally; 4: patches
+# 2: snapshots carry notability; 3: and the popularity tally; 4: patches; 5: arrays mapped
+# from the file (bot/core/snapshot_file.py)
+CACHE_FORMAT = 5
 # Titles read per query when edits are applied (both databases take this many parameters).
 READ_CHUNK = 5000
 
@@ -101,6 +104,7 @@ class CatalogSnapshot:
     ) -> CatalogSnapshot:
         """`weights`: the tuned ones in recommender/weights.json unless given (benchmarks)."""
         extras = extras or NotabilityInputs()
+        titles, offers = share_values(titles, offers)  # each distinct value held once
         listings = {tid: set(names) for tid, names in extras.sources.items()}
         for tid, title_offers in offers.items():
             listings.setdefault(tid, set()).update(o.provider for o in title_offers)
@@ -282,7 +286,8 @@ def _gc_paused() -> Iterator[None]:
 
 
 class SnapshotStore:
-    """Pickled snapshots on disk, one file per (database, revision, recommender version)."""
+    """Snapshots on disk (bot/core/snapshot_file.py: a pickle, its arrays mapped on load), one
+    file per (database, revision, recommender version)."""
 
     def __init__(self, directory: Path, database_url: str) -> None:
         self.directory = directory
@@ -296,8 +301,8 @@ class SnapshotStore:
     def load(self, revision: int) -> CatalogSnapshot | None:
         path = self.path(revision)
         try:
-            with path.open("rb") as f, _gc_paused():
-                snapshot = pickle.load(f)
+            with _gc_paused():
+                snapshot = snapshot_file.load(path)
         except FileNotFoundError:
             return None
         except Exception:  # a torn or outdated file is only a cache miss
@@ -319,8 +324,7 @@ class SnapshotStore:
         path = self.path(snapshot.revision)
         # Per process: two build processes (two bots on one data directory) may save at once.
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        with partial.open("wb") as f:
-            pickle.dump(snapshot, f, protocol=pickle.HIGHEST_PROTOCOL)
+        snapshot_file.dump(snapshot, partial)
         partial.replace(path)  # atomic: readers see the old file or the whole new one
         mark = _mark_path(path)
         partial_mark = mark.with_name(f"{mark.name}.{os.getpid()}.partial")
@@ -437,6 +441,7 @@ class CatalogCache:
         self._noted: list[tuple[int, int, int, int | None]] = []
         # -- snapshot_sync hooks: shared snapshots and change notices -----------------------
         self._sync = SnapshotSync[CatalogSnapshot](db, store) if store is not None else None
+        heap.map_big_allocations()
         self._listener: CatalogListener | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self._notice_pending = False
@@ -565,8 +570,12 @@ class CatalogCache:
             return self._snapshot
 
     def _install(self, snapshot: CatalogSnapshot) -> None:
-        self._snapshot = snapshot
+        old, self._snapshot = self._snapshot, snapshot
         gc.freeze()  # as `_gc_paused` does, for one that came through the pool's pipe
+        if old is not None and old is not snapshot:
+            # When the last command holding the old one is done, its memory goes back to the
+            # system: the next load must not pile up on top of it (bot/core/heap.py).
+            weakref.finalize(old, heap.trim)
 
     async def _apply_edits(
         self, repos: Repositories, current: CatalogSnapshot, revision: int
@@ -655,6 +664,7 @@ class CatalogCache:
                         "catalog revision %s: loaded the refit another process published", revision
                     )
                     return loaded
+                del loaded  # not held while the refit's own snapshot loads
             return await self._built(revision)
 
     def _start_refresh(self, full: bool) -> None:
@@ -697,6 +707,8 @@ class CatalogCache:
                     self._replay_noted(snapshot)
                     self._install(snapshot)
                     break
+                # Dropped before the next one loads: else three snapshots are in memory at once.
+                del snapshot, current
                 full = True
             self._ratings_built_at = self.clock()
         except Exception:

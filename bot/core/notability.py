@@ -23,6 +23,8 @@ import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from recommender.models import pickled_by_constructor
+
 # Sources that are id namespaces or rating data sets rather than catalogs choosing to list a
 # title: their weight is measured by their ratings or votes, so listing alone adds nothing.
 NOT_LISTINGS = frozenset({"imdb", "tmdb", "movielens", "letterboxd"})
@@ -31,6 +33,7 @@ CLEAR_LEAD_RATIO = 1.5
 CLEAR_LEAD_POINTS = 0.25
 
 
+@pickled_by_constructor
 @dataclass(frozen=True, slots=True)
 class Signals:
     member_ratings: int = 0
@@ -63,13 +66,13 @@ class Notability:
         members, dataset = _count_ratings(ratings, dataset_users)
         raters = len(dataset_users)
         ids = set(members) | set(dataset) | set(listings) | set(tmdb)
+        # One object per distinct set of listings (a few hundred for 33,000 titles).
+        shared: dict[frozenset[str], frozenset[str]] = {}
         signals = {
             tid: Signals(
                 member_ratings=members.get(tid, 0),
                 dataset_ratings=dataset.get(tid, 0),
-                listings=frozenset(
-                    key for name in listings.get(tid, ()) if (key := _listing_key(name))
-                ),
+                listings=_one_of(shared, _listing_keys(listings.get(tid, ()))),
                 tmdb_votes=tmdb.get(tid, (None, None))[0],
                 tmdb_popularity=tmdb.get(tid, (None, None))[1],
             )
@@ -139,6 +142,14 @@ def _count_ratings(
         counts = dataset if user in dataset_users else members
         counts[title_id] = counts.get(title_id, 0) + 1
     return members, dataset
+
+
+def _listing_keys(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(key for name in names if (key := _listing_key(name)))
+
+
+def _one_of(shared: dict[frozenset[str], frozenset[str]], keys: frozenset[str]) -> frozenset[str]:
+    return shared.setdefault(keys, keys)
 
 
 def _listing_key(name: str) -> str | None:

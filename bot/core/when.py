@@ -7,8 +7,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 from bot.core.errors import UsageError
 from bot.core.text import shorten
 
@@ -99,6 +97,8 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
         cleaned = pattern.sub(replacement, cleaned)
     cleaned = " ".join(cleaned.split())
     local_now = now.astimezone(zone)
+    import dateparser  # a fifth of a second: on the first date typed, not at start-up
+
     parsed = dateparser.parse(
         cleaned,
         languages=["en"],
