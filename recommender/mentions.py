@@ -6,9 +6,10 @@ Distributors' blurbs carry facts no other field has: "From director Bong Joon-ho
 Emmy-nominated prequel to "Breaking Bad" ...". Imported films often come without credits, so
 these are the only place that knows who made them or what they follow.
 
-- Named titles: a quoted span, a run of capitalised words ("OLDBOY", "THE HOST"), or the title
-  after "prequel to", "director of" and the like, when it is the full name (or alias) of a
-  catalog title. Several titles of that name: the best known one released no later than the
+- Named titles: a quoted span, words in capitals ("THE HOST"; one word only in brackets, as
+  "(MOTHER)"), or the names after "prequel to", "director of" and the like ("director of OLDBOY,
+  LADY VENGEANCE and STOKER"), when one is the full name (or alias) of a catalog title of a
+  genre in common. Several titles of that name: the best known one released no later than the
   naming title (a blurb names what came before it).
 - Directors: two to four words that spell the name of someone who directs titles in the
   catalog, next to "director", "directed", "filmmaker" or "from" (so an actor who once directed
