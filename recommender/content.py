@@ -659,7 +659,14 @@ class ContentModel:
 
     def explain(self, source_id: int, target_id: int) -> Evidence:
         """The shared features, rarest first, that make target similar to source."""
-        return self.explain_many(source_id, [target_id])[0]
+        p = self.presence
+        a, b = self.row[source_id], self.row[target_id]
+        common = np.intersect1d(
+            p.indices[p.indptr[a] : p.indptr[a + 1]],
+            p.indices[p.indptr[b] : p.indptr[b + 1]],
+            assume_unique=True,
+        )
+        return self._evidence(source_id, target_id, common)
 
     def explain_many(self, source_id: int, target_ids: Sequence[int]) -> list[Evidence]:
         """`explain` for several targets of one source: the source's features are looked up
@@ -668,39 +675,35 @@ class ContentModel:
         a = self.row[source_id]
         mine = np.zeros(p.shape[1], dtype=bool)
         mine[p.indices[p.indptr[a] : p.indptr[a + 1]]] = True
-        links = self.links.get(source_id, ())
-        backlinks = self.backlinks.get(source_id, ())
         out = []
         for target_id in target_ids:
             b = self.row[target_id]
             theirs = p.indices[p.indptr[b] : p.indptr[b + 1]]
-            common = theirs[mine[theirs]]
-            common = common[np.argsort(self._feature_rank[common])]
-            shared: dict[str, list[str]] = {}
-            for c, block in zip(common.tolist(), self.feature_block[common].tolist(), strict=True):
-                limit = _REASON_LIMIT_BY_BLOCK[block]
-                if limit:
-                    names = shared.setdefault(BLOCKS[block], [])
-                    if len(names) < limit:
-                        names.append(str(self.feature_names[c]))
-            people = [
-                *shared.get("director", ()),
-                *shared.get("writer", ()),
-                *shared.get("cast", ()),
-            ]
-            out.append(
-                Evidence(
-                    themes=tuple(shared.get("theme", ())),
-                    genres=tuple(shared.get("genre", ())),
-                    people=tuple(dict.fromkeys(people))[:2],
-                    countries=tuple(shared.get("country", ())),
-                    languages=tuple(shared.get("language", ())),
-                    editorial=target_id in links or target_id in backlinks,
-                    names_source=(target_id, source_id) in self.names,
-                    named_by_source=(source_id, target_id) in self.names,
-                )
-            )
+            out.append(self._evidence(source_id, target_id, theirs[mine[theirs]]))
         return out
+
+    def _evidence(self, source_id: int, target_id: int, common: np.ndarray) -> Evidence:
+        """Evidence from the feature columns two titles share, named rarest first."""
+        common = common[np.argsort(self._feature_rank[common])]
+        shared: dict[str, list[str]] = {}
+        for c, block in zip(common.tolist(), self.feature_block[common].tolist(), strict=True):
+            limit = _REASON_LIMIT_BY_BLOCK[block]
+            if limit:
+                names = shared.setdefault(BLOCKS[block], [])
+                if len(names) < limit:
+                    names.append(str(self.feature_names[c]))
+        people = [*shared.get("director", ()), *shared.get("writer", ()), *shared.get("cast", ())]
+        return Evidence(
+            themes=tuple(shared.get("theme", ())),
+            genres=tuple(shared.get("genre", ())),
+            people=tuple(dict.fromkeys(people))[:2],
+            countries=tuple(shared.get("country", ())),
+            languages=tuple(shared.get("language", ())),
+            editorial=target_id in self.links.get(source_id, ())
+            or target_id in self.backlinks.get(source_id, ()),
+            names_source=(target_id, source_id) in self.names,
+            named_by_source=(source_id, target_id) in self.names,
+        )
 
     # -- internals ---------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
+from recommender.formats import DOCUMENTARY, title_format
 from recommender.models import TitleFacts
 
 _PUNCT = re.compile(r"[^\w]+")
@@ -251,7 +252,7 @@ def _one_docuseries(a: TitleFacts, b: TitleFacts) -> bool:
     """A documentary of one name as a film and as a series, a few years apart: film data sets
     list docuseries as films (MovieLens's *Making a Murderer* (2015) is Netflix's series,
     dated by its latest season)."""
-    documentary = all(any(g.casefold() == "documentary" for g in t.genres) for t in (a, b))
+    documentary = all(title_format(t) & DOCUMENTARY for t in (a, b))
     near = a.year is None or b.year is None or abs(a.year - b.year) <= MAX_SEASON_GAP
     return documentary and near and _overlap_or_unknown(a.countries, b.countries)
 

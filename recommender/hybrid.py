@@ -46,6 +46,7 @@ from recommender.content import (
     top_wanted,
 )
 from recommender.filters import TitleFilter
+from recommender.formats import title_format
 from recommender.models import Evidence, Offer, RatingTriple, TitleFacts
 from recommender.prominence import prominence
 from recommender.weights import HybridWeights, load_weights
@@ -88,18 +89,6 @@ def _remember(lru: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> None:
     lru[key] = value
     while len(lru) > limit:
         lru.popitem(last=False)
-
-
-# Formats a list keeps to (bit flags of `title_format`), by genre as the catalogs name them.
-FORMAT_GENRES = {"documentary": 1, "animation": 2}
-
-
-def title_format(t: TitleFacts) -> int:
-    """Which formats a title is in: documentary, animation, both or neither (0)."""
-    flags = 0
-    for genre in t.genres:
-        flags |= FORMAT_GENRES.get(genre.casefold(), 0)
-    return flags
 
 
 def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
