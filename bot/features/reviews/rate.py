@@ -3,8 +3,10 @@ takes a rating back and brings a removed one back (its Undo); /myratings lists t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
+from bot.core.catalog import CatalogSnapshot
 from bot.core.context import CommandContext
 from bot.core.errors import TextTooLongError
 from bot.core.kernel import Core
@@ -18,6 +20,7 @@ from bot.features.reviews.myratings import RatingsView, ratings_page
 from db.models import MAX_REVIEW_CHARS
 from db.records import RatingChange
 from db.repositories import Repositories
+from recommender import TitleFacts
 
 
 class Ratings:
@@ -99,13 +102,7 @@ class Ratings:
         async with self.core.db.unit_of_work() as repos:
             user_id = await repos.users.find(ctx.platform, ctx.user_id)
             mine = await repos.ratings.for_user(user_id) if user_id is not None else []
-        # Of several titles with that name, the one they rated is the one they mean.
-        rated = snap.index.exact_ids(query) & {r.title_id for r in mine}
-        notes: list[str] = []
-        if len(rated) == 1:
-            t = snap.titles[rated.pop()]
-        else:
-            _snap, t, notes = await self.core.resolve(query, write=True)
+        t, notes = await self._meant(snap, query, {r.title_id for r in mine})  # rated ones
         async with self.core.db.unit_of_work(write=True) as repos:
             removed = await repos.ratings.remove(user_id, t.id) if user_id is not None else None
             if removed is not None:
@@ -135,13 +132,7 @@ class Ratings:
         now = self.core.clock()
         async with self.core.db.unit_of_work() as repos:
             kept = await removed_ratings.kept_titles(repos, actor(ctx), now)
-        # Of several titles with that name, the one they removed is the one they mean.
-        named = snap.index.exact_ids(query) & kept
-        notes: list[str] = []
-        if len(named) == 1:
-            t = snap.titles[named.pop()]
-        else:
-            _snap, t, notes = await self.core.resolve(query, write=True)
+        t, notes = await self._meant(snap, query, kept)  # the ones they removed
         async with self.core.db.unit_of_work(write=True) as repos:
             user_id = await repos.users.find(ctx.platform, ctx.user_id)
             rating = await removed_ratings.take(repos, actor(ctx), t.id, now)
@@ -188,3 +179,14 @@ class Ratings:
             lambda tid: self.core.label(snap.titles[tid]),
             in_group=ctx.is_group,
         )
+
+    async def _meant(
+        self, snap: CatalogSnapshot, query: str, theirs: Collection[int]
+    ) -> tuple[TitleFacts, list[str]]:
+        """The title a member means by `query` for a write, with resolve's notes: of several
+        titles with that name, the one among `theirs` (their ratings, their removed ones)."""
+        named = snap.index.exact_ids(query) & set(theirs)
+        if len(named) == 1:
+            return snap.titles[named.pop()], []
+        _snap, t, notes = await self.core.resolve(query, write=True)
+        return t, notes
