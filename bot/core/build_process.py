@@ -11,6 +11,7 @@ under `if __name__ == "__main__":` (the new interpreter imports the main module)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+NICE = 10  # the build process's scheduling priority (0 normal, 19 lowest)
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -36,10 +38,29 @@ def _executor() -> ProcessPoolExecutor:
             _pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_die_with_parent,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
         return _pool
+
+
+def _start_worker(parent: int) -> None:
+    _die_with_parent(parent)
+    _yield_to_commands()
+
+
+def _yield_to_commands() -> None:
+    """In the build process: run at a lower scheduling priority than the bot, every thread
+    of it (BLAS's own too: on Linux a nice value is per thread, and later threads inherit it).
+    On a quiet machine the build still gets the idle cores, as fast as before; when the cores
+    are busy (a rating refit of a large catalog is minutes of CPU), the commands of the bot
+    come first instead of waiting for the builder's time slices."""
+    if not sys.platform.startswith("linux"):
+        return
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError):  # a thread that just ended
+            tid = int(task)
+            os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), NICE))
 
 
 def _die_with_parent(parent: int) -> None:
