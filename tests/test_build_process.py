@@ -1,4 +1,4 @@
-"""The build process (bot/core/build_process.py) runs beside the bot, behind it in line."""
+"""The build process (bot/core/build_process.py) runs background work behind the bot."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import pytest
 
 from bot.core import build_process
 
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's"
+)
+
 
 def _thread_priorities() -> list[int]:
     """In the build process: the nice value of each of its threads (numpy's BLAS threads
@@ -16,13 +20,17 @@ def _thread_priorities() -> list[int]:
     import numpy as np
 
     np.ones((64, 64)) @ np.ones((64, 64))
-    tasks = os.listdir("/proc/self/task")
-    return [os.getpriority(os.PRIO_PROCESS, int(t)) for t in tasks]
+    return [os.getpriority(os.PRIO_PROCESS, int(t)) for t in os.listdir("/proc/self/task")]
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
-async def test_the_build_process_runs_at_a_lower_priority_than_the_bot() -> None:
+async def test_background_work_runs_at_a_lower_priority_than_the_bot() -> None:
     ours = os.getpriority(os.PRIO_PROCESS, 0)
-    priorities = await build_process.run(_thread_priorities)
-    assert priorities
-    assert all(p >= min(ours + 1, 19) for p in priorities), (ours, priorities)
+    background = await build_process.run(_thread_priorities, background=True)
+    assert background and all(p >= min(ours + 1, 19) for p in background), (ours, background)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="taking a priority back needs privileges")
+async def test_work_the_bot_waits_for_runs_at_the_bots_priority() -> None:
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    await build_process.run(_thread_priorities, background=True)
+    assert set(await build_process.run(_thread_priorities)) == {ours}
