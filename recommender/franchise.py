@@ -149,7 +149,14 @@ class Franchises:
                 if len(members) < 2 or len(members) > MAX_GROUP:
                     continue
                 loose = loose_ok(stem, len(members))
-                for a, b in combinations(sorted(members), 2):
+                # Without the facts rule only shared people link: the pairs that share one
+                # come from who is in which title, not from every pair of a big group.
+                pairs = (
+                    combinations(sorted(members), 2)
+                    if loose
+                    else people.sharing_pairs([by_id[t] for t in members])
+                )
+                for a, b in pairs:
                     ta, tb = by_id[a], by_id[b]
                     if not (people.shared(ta, tb) or (loose and agree(ta, tb))):
                         continue
@@ -224,6 +231,24 @@ class _People:
 
     def leads(self, t: TitleFacts) -> list[str]:
         return [name_key(p) for p in t.cast[:LEADS]]
+
+    def sharing_pairs(self, titles: Sequence[TitleFacts]) -> list[tuple[int, int]]:
+        """The pairs (smaller id first, sorted) of these titles that `shared` says share a
+        director, writer or leading actor."""
+        with_name: dict[tuple[bool, str], list[int]] = {}
+        for t in titles:
+            crew, cast = self._of(t)
+            for key in crew:
+                with_name.setdefault((True, key), []).append(t.id)
+            for key in cast:
+                with_name.setdefault((False, key), []).append(t.id)
+        pairs = {
+            pair
+            for ids in with_name.values()
+            if len(ids) > 1
+            for pair in combinations(sorted(ids), 2)
+        }
+        return sorted(pairs)
 
     def shared(self, a: TitleFacts, b: TitleFacts) -> bool:
         crew_a, cast_a = self._of(a)

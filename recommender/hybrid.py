@@ -241,29 +241,33 @@ class Recommender:
         weights: HybridWeights,
         dataset_users: Collection[str] = (),
     ) -> Recommender:
-        triples = [r for r in ratings if r.title_id in content.row]
+        row_of = content.row
+        triples = [r for r in ratings if r.title_id in row_of]
         n = len(content.ids)
-        counts = np.zeros(n, dtype=np.float32)
-        sums = np.zeros(n, dtype=np.float32)
         histories: dict[str, dict[int, float]] = {}
         times: dict[str, list[float]] = {}
         for r in triples:
-            row = content.row[r.title_id]
-            counts[row] += 1
-            sums[row] += r.stars
             histories.setdefault(r.user, {})[r.title_id] = r.stars
             if r.at is not None:
                 times.setdefault(r.user, []).append(_to_year(r.at))
+        # Counts, sums and the ratings per year in arrays (half stars add up exactly in
+        # float32, so the sums are those of adding one rating at a time).
+        rows = np.fromiter(
+            (row_of[r.title_id] for r in triples), dtype=np.int64, count=len(triples)
+        )
+        stars = np.fromiter((r.stars for r in triples), dtype=np.float64, count=len(triples))
+        counts = np.bincount(rows, minlength=n).astype(np.float32)
+        sums = np.bincount(rows, weights=stars, minlength=n).astype(np.float32)
         mean = float(sums.sum() / counts.sum()) if counts.sum() else 3.5
         prior = float(np.median(counts[counts > 0])) if (counts > 0).any() else 1.0
         averages = (sums + prior * mean) / (counts + prior)
-        rating_years = [_to_year(r.at) for r in triples if r.at is not None]
-        first_year = int(min(rating_years)) if rating_years else 2000
-        span = int(max(rating_years)) - first_year + 1 if rating_years else 1
-        by_year = np.zeros((span, n), dtype=np.float32)
-        for r in triples:
-            if r.at is not None:
-                by_year[int(_to_year(r.at)) - first_year, content.row[r.title_id]] += 1
+        dated = [i for i, r in enumerate(triples) if r.at is not None]
+        seconds = np.fromiter((triples[i].at for i in dated), dtype=np.float64, count=len(dated))
+        years = (1970.0 + seconds / SECONDS_PER_YEAR).astype(np.int64)  # as `_to_year`
+        first_year = int(years.min()) if len(years) else 2000
+        span = int(years.max()) - first_year + 1 if len(years) else 1
+        cells = (years - first_year) * n + rows[dated]
+        by_year = np.bincount(cells, minlength=span * n).astype(np.float32).reshape(span, n)
 
         def side(item_ids: np.ndarray) -> sp.csr_matrix:
             return sp.csr_matrix(content.matrix[[content.row[int(t)] for t in item_ids]])

@@ -11,6 +11,7 @@ under `if __name__ == "__main__":` (the new interpreter imports the main module)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+BACKGROUND_NICE = 10  # how much lower background work runs (nice 0 normal, 19 lowest)
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -40,6 +42,24 @@ def _executor() -> ProcessPoolExecutor:
                 initargs=(os.getpid(),),
             )
         return _pool
+
+
+def _at_priority(nice: int, work: Callable[..., T], *args: object) -> T:
+    """In the build process: `work(*args)` at that nice value."""
+    _set_nice(nice)
+    return work(*args)
+
+
+def _set_nice(nice: int) -> None:
+    """Every thread of this process at this nice value (BLAS's own too: on Linux a nice value
+    is per thread, and new threads inherit their creator's). Going back up to a higher
+    priority needs privileges: without them the process stays where it was."""
+    if not sys.platform.startswith("linux"):
+        return
+    for task in os.listdir("/proc/self/task"):
+        # A thread that just ended; a priority this process may not take back.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, int(task), nice)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -63,11 +83,18 @@ def _discard(broken: ProcessPoolExecutor) -> None:
     broken.shutdown(wait=False, cancel_futures=True)
 
 
-async def run(work: Callable[..., T], *args: object) -> T:
-    """`work(*args)` in the build process (both picklable, `work` a module-level function)."""
+async def run(work: Callable[..., T], *args: object, background: bool = False) -> T:
+    """`work(*args)` in the build process (both picklable, `work` a module-level function).
+    `background`: while the bot answers from what it has (a rebuild or refit that replaces a
+    snapshot), at a lower priority than the bot (nice BACKGROUND_NICE): a refit of a large
+    catalog is minutes of CPU, and the bot's commands come first instead of taking turns with
+    it; on a quiet machine it still gets the idle cores. Otherwise (the bot waits for it) at
+    the bot's own priority, where the process is allowed back there."""
     pool = _executor()
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    nice = min(ours + BACKGROUND_NICE, 19) if background else ours
     try:
-        return await asyncio.wrap_future(pool.submit(work, *args))
+        return await asyncio.wrap_future(pool.submit(_at_priority, nice, work, *args))
     except BrokenProcessPool:
         _discard(pool)
         raise

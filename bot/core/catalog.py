@@ -624,7 +624,10 @@ class CatalogCache:
         """A snapshot built (or, `refit`: that saved revision refitted on the current ratings)
         in the build process, and loaded here."""
         url = self.db.engine.url.render_as_string(hide_password=False)
-        built = await build_process.run(_build_in_process, _BuildJob(url, self.store, refit))
+        # In the background task, commands are answered from the current snapshot meanwhile.
+        background = self._refresh is not None and asyncio.current_task() is self._refresh
+        job = _BuildJob(url, self.store, refit)
+        built = await build_process.run(_build_in_process, job, background=background)
         started = time.perf_counter()
         snapshot = built.snapshot
         if snapshot is None:

@@ -20,8 +20,10 @@ class RatingTally(Mapping[int, tuple[int, float]]):
         self._counts: dict[int, int] = {}
         self._half_sums: dict[int, int] = {}
         self._entries: dict[int, tuple[int, float]] = {}
-        for r in ratings:
-            self._add(r.title_id, 1, round(r.stars * 2))
+        counts, half_sums = self._counts, self._half_sums
+        for r in ratings:  # `_add` inlined: a million calls are a second of a build
+            counts[r.title_id] = counts.get(r.title_id, 0) + 1
+            half_sums[r.title_id] = half_sums.get(r.title_id, 0) + round(r.stars * 2)
         for title_id in self._counts:
             self._refresh(title_id)
 

@@ -27,8 +27,10 @@ def normalise_title(text: str) -> str:
     leaves Korean syllables intact.
     """
     text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    text = unicodedata.normalize("NFC", text).replace("&", " and ").replace("ı", "i")
+    if not text.isascii():  # ASCII has no combining marks and is its own NFC form
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+        text = unicodedata.normalize("NFC", text).replace("ı", "i")
+    text = text.replace("&", " and ")
     text = _PUNCT.sub(" ", _NUMBER_SIGN.sub("no ", text.replace("'", "")))
     return _SPACE.sub(" ", text).strip()
 

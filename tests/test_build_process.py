@@ -1,0 +1,36 @@
+"""The build process (bot/core/build_process.py) runs background work behind the bot."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from bot.core import build_process
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's"
+)
+
+
+def _thread_priorities() -> list[int]:
+    """In the build process: the nice value of each of its threads (numpy's BLAS threads
+    included: it is imported here, as a build imports it)."""
+    import numpy as np
+
+    np.ones((64, 64)) @ np.ones((64, 64))
+    return [os.getpriority(os.PRIO_PROCESS, int(t)) for t in os.listdir("/proc/self/task")]
+
+
+async def test_background_work_runs_at_a_lower_priority_than_the_bot() -> None:
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    background = await build_process.run(_thread_priorities, background=True)
+    assert background and all(p >= min(ours + 1, 19) for p in background), (ours, background)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="taking a priority back needs privileges")
+async def test_work_the_bot_waits_for_runs_at_the_bots_priority() -> None:
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    await build_process.run(_thread_priorities, background=True)
+    assert set(await build_process.run(_thread_priorities)) == {ours}
