@@ -70,6 +70,9 @@ SEMANTIC_CANDIDATES = 1000
 # model, which a rating refit, rebuild or edit replaces (`with_facts` copies), so it never
 # goes stale; a popular title's ~5 ms scoring is then done once per snapshot.
 SIMILAR_LRU = 4096
+# Origin parts of similar scores kept (one per set of countries and languages: a handful of
+# sets cover most of a catalog; each is a float32 per title).
+ORIGIN_PARTS_KEPT = 16
 
 
 _K = TypeVar("_K")
@@ -181,8 +184,16 @@ class Recommender:
         )
         self._zeros = np.zeros(n, dtype=np.float32)
         self._ranked: dict[bytes, RankedPicks] = {}  # precomputed for long histories
+        self._empty_caches()
+
+    def _empty_caches(self) -> None:
         self._ranked_lru: OrderedDict[bytes, RankedPicks] = OrderedDict()
         self._similar_lru: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
+        # Parts of a similar score that depend on a few of the title's facts only, shared by
+        # every title with those facts: the origin part per set of countries and languages,
+        # the format gap per format.
+        self._origin_parts: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._format_gaps: dict[int, np.ndarray] = {}
 
     @property
     def weights(self) -> HybridWeights:
@@ -195,8 +206,7 @@ class Recommender:
         if hasattr(self, "_popularity"):
             self._similar_popularity = self._similar_prior(value)
         self._ranked = {}
-        self._ranked_lru = OrderedDict()
-        self._similar_lru = OrderedDict()
+        self._empty_caches()
 
     def _similar_prior(self, w: HybridWeights) -> np.ndarray:
         """What similar titles add for being well known: members' ratings and the catalog's
@@ -206,10 +216,13 @@ class Recommender:
         return prior
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_ranked_lru"] = OrderedDict()  # made on use; the precomputed lists are kept
-        state["_similar_lru"] = OrderedDict()
-        return state
+        # The caches are made on use; the precomputed ranked lists are kept.
+        skip = {"_ranked_lru", "_similar_lru", "_origin_parts", "_format_gaps"}
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._empty_caches()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -467,10 +480,7 @@ class Recommender:
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)
         if w.similar_origin:
-            # Sharing a rare country says more than sharing a common one, up to a point: a
-            # South African nature film is not "like" every South African title.
-            origin = _standardise(self.content.origin_scores(title_id), w.similar_origin)
-            scores += np.minimum(origin, np.float32(w.similar_origin_cap * w.similar_origin))
+            scores += self._origin_part(title_id)
         if w.similar_semantic:
             # Meaning re-ranks the best candidates by shared facts and origin.
             want = min(SEMANTIC_CANDIDATES, len(scores))
@@ -493,13 +503,41 @@ class Recommender:
             # A documentary's fans want documentaries, an anime's want animation, and the
             # other way round: shared subjects or fans alone don't make Elephant like Bowling
             # for Columbine. Its own sequels and remakes in another format still count.
-            other_format = self.formats != self.formats[self.row[title_id]]
-            other_format[[self.row[t] for t in self.content.franchises.linked(title_id)]] = False
-            scores[other_format] -= np.float32(w.similar_format_gap)
+            linked = [self.row[t] for t in self.content.franchises.linked(title_id)]
+            kept = scores[linked]
+            scores -= self._format_gap(int(self.formats[self.row[title_id]]))
+            scores[linked] = kept
         skip = set(exclude) | set(self.content.versions[self.story[title_id]])
         self._lift_franchise(scores, unrelated, title_id, skip)
-        scores[unrelated] = -np.inf
+        # (a boolean mask's indices first: numpy assigns through them much faster)
+        scores[np.flatnonzero(unrelated)] = -np.inf
         return self._top(scores, k, skip, self._explain_pair(title_id), filters)
+
+    def _origin_part(self, title_id: int) -> np.ndarray:
+        """The origin part of similar scores (read-only): sharing a rare country says more
+        than sharing a common one, up to a point: a South African nature film is not "like"
+        every South African title. One vector per set of countries and languages."""
+        w = self.weights
+        m, r = self.content.origin, self.row[title_id]
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        key = m.indices[lo:hi].tobytes() + m.data[lo:hi].tobytes()
+        part = _recall(self._origin_parts, key)
+        if part is None:
+            part = _standardise(self.content.origin_scores(title_id), w.similar_origin)
+            np.minimum(part, np.float32(w.similar_origin_cap * w.similar_origin), out=part)
+            part.flags.writeable = False
+            _remember(self._origin_parts, key, part, ORIGIN_PARTS_KEPT)
+        return part
+
+    def _format_gap(self, fmt: int) -> np.ndarray:
+        """`similar_format_gap` for every title of another format than `fmt`, else 0."""
+        gap = self._format_gaps.get(fmt)
+        if gap is None:
+            gap = np.zeros(len(self.formats), dtype=np.float32)
+            gap[self.formats != fmt] = np.float32(self.weights.similar_format_gap)
+            gap.flags.writeable = False
+            self._format_gaps[fmt] = gap
+        return gap
 
     def _lift_franchise(
         self, scores: np.ndarray, unrelated: np.ndarray, title_id: int, skip: set[int]
