@@ -125,6 +125,14 @@ class CollabModel:
         out[self.weights.indices[lo:hi]] = self.weights.data[lo:hi]
         return out
 
+    def item_weights(self, title_id: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """`item_scores` as its nonzero item columns and their weights (read-only views)."""
+        c = self.col.get(title_id)
+        if c is None:
+            return None
+        lo, hi = self.weights.indptr[c], self.weights.indptr[c + 1]
+        return self.weights.indices[lo:hi], self.weights.data[lo:hi]
+
     def support(self, title_id: int) -> int:
         c = self.col.get(title_id)
         return 0 if c is None else int(self.raters[c])

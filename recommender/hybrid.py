@@ -70,6 +70,12 @@ SEMANTIC_CANDIDATES = 1000
 # model, which a rating refit, rebuild or edit replaces (`with_facts` copies), so it never
 # goes stale; a popular title's ~5 ms scoring is then done once per snapshot.
 SIMILAR_LRU = 4096
+# The unfiltered similar lists of this many of the most rated titles, the ones members ask
+# about most and the slowest to score (they share features with most of the catalog), are
+# made at build time, in the sizes /recommend <title> shows by default and at most (one
+# scoring per title serves both).
+PRECOMPUTE_SIMILAR_TITLES = 500
+PRECOMPUTE_SIMILAR_SIZES = (5, 10)
 # Origin parts of similar scores kept (one per set of countries and languages: a handful of
 # sets cover most of a catalog; each is a float32 per title).
 ORIGIN_PARTS_KEPT = 16
@@ -184,6 +190,7 @@ class Recommender:
         )
         self._zeros = np.zeros(n, dtype=np.float32)
         self._ranked: dict[bytes, RankedPicks] = {}  # precomputed for long histories
+        self._similar_built: dict[tuple[int, int], tuple[Suggestion, ...]] = {}  # likewise
         self._empty_caches()
 
     def _empty_caches(self) -> None:
@@ -206,6 +213,7 @@ class Recommender:
         if hasattr(self, "_popularity"):
             self._similar_popularity = self._similar_prior(value)
         self._ranked = {}
+        self._similar_built = {}
         self._empty_caches()
 
     def _similar_prior(self, w: HybridWeights) -> np.ndarray:
@@ -222,6 +230,7 @@ class Recommender:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("_similar_built", {})  # a snapshot file saved before them
         self._empty_caches()
 
     # -- building ----------------------------------------------------------------------------
@@ -298,6 +307,7 @@ class Recommender:
             first_year,
         )
         rec.precompute(PRECOMPUTE_MIN_RATINGS, PRECOMPUTE_MAX_MEMBERS, skip=set(dataset_users))
+        rec.precompute_similar(PRECOMPUTE_SIMILAR_TITLES, PRECOMPUTE_SIMILAR_SIZES)
         return rec
 
     def precompute(self, min_ratings: int, most: int, skip: Collection[str] = ()) -> None:
@@ -321,6 +331,23 @@ class Recommender:
                     ranked = self._rank(history, rated_at)
                     if ranked is not None:
                         self._ranked[key] = ranked
+
+    def precompute_similar(self, most: int, sizes: Sequence[int]) -> None:
+        """Make now (off the event loop) the unfiltered similar lists, in each of `sizes`, of
+        the `most` most rated titles; any other list is scored on first ask and kept in the
+        LRU."""
+        rated = np.flatnonzero(self.counts > 0)
+        rows = rated[np.argsort(-self.counts[rated], kind="stable")][:most]
+        for title_id in self.ids[rows].tolist():
+            if not self.content.suggestable(title_id):
+                continue
+            scores, skip = self._similar_scores(title_id, ())
+            explain = self._explain_pair(title_id)
+            for k in sizes:
+                # _top only marks the left-out titles -inf: the scores serve every size.
+                self._similar_built[(title_id, k)] = tuple(
+                    self._top(scores, k, skip, explain, None)
+                )
 
     def with_facts(
         self,
@@ -346,11 +373,19 @@ class Recommender:
                 patched._title_order[row] = t
                 patched.release_year[row] = self._year_fill if t.year is None else t.year
                 patched.formats[row] = title_format(t)
-        patched._similar_lru = self._similar_lists_unaffected_by(changed, removed)
+        patched._similar_built = dict(
+            self._similar_lists_unaffected_by(self._similar_built, changed, removed)
+        )
+        patched._similar_lru = self._similar_lists_unaffected_by(
+            self._similar_lru, changed, removed
+        )
         return patched
 
     def _similar_lists_unaffected_by(
-        self, changed: Mapping[int, TitleFacts], removed: Collection[int]
+        self,
+        lists: Mapping[tuple[int, int], tuple[Suggestion, ...]],
+        changed: Mapping[int, TitleFacts],
+        removed: Collection[int],
     ) -> OrderedDict[tuple[int, int], tuple[Suggestion, ...]]:
         """The cached similar lists an edit cannot change: an edit keeps every feature vector
         (see `with_facts`), so only lists of or with an edited or removed title, or of a title
@@ -360,7 +395,7 @@ class Recommender:
         for tid, t in changed.items():
             touched |= self.content.links.get(tid, set()) | set(t.compares_with)
         kept: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
-        for key, listed in self._similar_lru.items():
+        for key, listed in lists.items():
             if key[0] in touched:
                 continue
             if any(s.title_id in touched or touched.intersection(s.versions) for s in listed):
@@ -463,6 +498,9 @@ class Recommender:
         if not plain:
             return self._similar(title_id, k, exclude, filters)
         key = (title_id, k)
+        built = self._similar_built.get(key)
+        if built is not None:
+            return list(built)
         cached = _recall(self._similar_lru, key)
         if cached is None:
             cached = tuple(self._similar(title_id, k, (), None))
@@ -476,6 +514,12 @@ class Recommender:
         exclude: Iterable[int],
         filters: TitleFilter | None,
     ) -> list[Suggestion]:
+        scores, skip = self._similar_scores(title_id, exclude)
+        return self._top(scores, k, skip, self._explain_pair(title_id), filters)
+
+    def _similar_scores(self, title_id: int, exclude: Iterable[int]) -> tuple[np.ndarray, set[int]]:
+        """Every title's similar score to this one (-inf: not similar at all), and the titles
+        the list leaves out (its own versions and `exclude`)."""
         w = self.weights
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)
@@ -487,14 +531,16 @@ class Recommender:
             among = np.argpartition(-scores, want - 1)[:want]
             semantic = self.content.semantic_scores(title_id, among)
             scores[among] += semantic * np.float32(w.similar_semantic)
-        collab = self.collab.item_scores(title_id) if self.collab is not None else None
+        collab = self.collab.item_weights(title_id) if self.collab is not None else None
         # Only titles that share something with this one are "similar".
         unrelated = content <= 0
         if collab is not None and self.collab is not None:
             m = self.collab.support(title_id)
             share = m / (m + w.similar_collab_half_at)
             scores *= np.float32(1.0 - share)
-            spread = self._scatter(collab)
+            # item_scores over the catalog rows, from its few nonzero weights
+            spread = self._zeros.copy()
+            spread[self._collab_rows[collab[0]]] = collab[1]
             unrelated &= spread <= 0
             # Standardised like the content score: raw EASE weights are ~100x smaller.
             scores += _standardise(spread, share * w.similar_collab)
@@ -511,7 +557,7 @@ class Recommender:
         self._lift_franchise(scores, unrelated, title_id, skip)
         # (a boolean mask's indices first: numpy assigns through them much faster)
         scores[np.flatnonzero(unrelated)] = -np.inf
-        return self._top(scores, k, skip, self._explain_pair(title_id), filters)
+        return scores, skip
 
     def _origin_part(self, title_id: int) -> np.ndarray:
         """The origin part of similar scores (read-only): sharing a rare country says more
