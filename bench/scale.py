@@ -24,7 +24,10 @@ Dispatcher's `handle` and the CatalogCache's public API (get, wait_for_refresh))
 - visible s: during the stream, a member rates their own top pick; the time until their next
   `/recommend` no longer offers it (their picks reflect the rating). Max over the stream.
 - personal p99: `/recommend` with no title by members with 15 ratings each.
-- similar p99: `snapshot.model.similar(title, k=10)`, what `/recommend <title>` asks.
+- similar p99: `snapshot.model.similar(title, k=10)`, what `/recommend <title>` asks, right
+  after a ratings refit replaced the snapshot, on the titles above (the most rated ones first);
+  "other titles": the same on up to 300 of the random others that are not among those, each
+  asked once, so each is scored then (the model makes the most rated titles' lists at build).
 - typo p99: `/search` with two letters of a title swapped.
 - RSS MB: the child's peak resident memory (ru_maxrss).
 Printed: each run's numbers with the load average, then medians of the runs and the goals of
@@ -70,6 +73,7 @@ GOALS: dict[str, str] = {
     "visible_s": "≤ 1 s",
     "personal_p99_ms": "≤ 20 ms",
     "similar_p99_ms": "≤ 2 ms",
+    "similar_rest_p99_ms": "≤ 2 ms",
     "typo_p99_ms": "≤ 30 ms",
     "rss_mb": "≤ 600 MB imported, ≤ 1.5 GB large",
 }
@@ -81,6 +85,7 @@ LABELS = {
     "visible_s": "rating visible in picks, max (s)",
     "personal_p99_ms": "personal /recommend p99 (ms)",
     "similar_p99_ms": "similar p99 (ms)",
+    "similar_rest_p99_ms": "similar p99, other titles (ms)",
     "typo_p99_ms": "typo /search p99 (ms)",
     "rss_mb": "peak RSS (MB)",
 }
@@ -97,7 +102,7 @@ def meets(metric: str, size: str, value: float, row: dict[str, float]) -> bool |
         return value <= 1
     if metric == "personal_p99_ms":
         return value <= 20
-    if metric == "similar_p99_ms":
+    if metric in ("similar_p99_ms", "similar_rest_p99_ms"):
         return value <= 2
     if metric == "typo_p99_ms":
         return value <= 30
@@ -564,6 +569,12 @@ async def child(args: argparse.Namespace) -> dict[str, float]:
             began = time.perf_counter()
             snap.model.similar(tid, k=10)
             similar.append((time.perf_counter() - began) * 1000)
+        rest = [tid for tid in others if tid in snap.titles and tid not in lines][: args.calls]
+        similar_rest = []
+        for tid in rest:
+            began = time.perf_counter()
+            snap.model.similar(tid, k=10)
+            similar_rest.append((time.perf_counter() - began) * 1000)
 
         typos = []
         for i in range(args.calls):
@@ -584,6 +595,7 @@ async def child(args: argparse.Namespace) -> dict[str, float]:
             "idle_p99_ms": percentile(idle, 0.99),
             "personal_p99_ms": percentile(personal, 0.99),
             "similar_p99_ms": percentile(similar, 0.99),
+            "similar_rest_p99_ms": percentile(similar_rest, 0.99),
             "typo_p99_ms": percentile(typos, 0.99),
             **stream,
             "rss_mb": rss_mb,

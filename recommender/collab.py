@@ -125,6 +125,14 @@ class CollabModel:
         out[self.weights.indices[lo:hi]] = self.weights.data[lo:hi]
         return out
 
+    def item_weights(self, title_id: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """`item_scores` as its nonzero item columns and their weights (read-only views)."""
+        c = self.col.get(title_id)
+        if c is None:
+            return None
+        lo, hi = self.weights.indptr[c], self.weights.indptr[c + 1]
+        return self.weights.indices[lo:hi], self.weights.data[lo:hi]
+
     def support(self, title_id: int) -> int:
         c = self.col.get(title_id)
         return 0 if c is None else int(self.raters[c])
@@ -142,14 +150,33 @@ class CollabModel:
         out = [(-1, 0)] * len(target_ids)
         if not sources or not found:
             return out
-        src = take_rows(self.loved, [self.col[s] for s in sources])
-        tgt = take_rows(self.loved, [c for _, c in found])
-        shared = (src @ tgt.T).toarray()  # sources x targets: members who loved both
+        if len(sources) == 1:
+            # One source (similar titles): gathered from the raw arrays, as the product
+            # below would count them; scipy's product setup costs more than the counting.
+            shared = self._shared_lovers(self.col[sources[0]], [c for _, c in found])[None, :]
+        else:
+            src = take_rows(self.loved, [self.col[s] for s in sources])
+            tgt = take_rows(self.loved, [c for _, c in found])
+            shared = (src @ tgt.T).toarray()  # sources x targets: members who loved both
         for j, (i, _) in enumerate(found):
             best = int(np.argmax(shared[:, j]))
             if shared[best, j] > 0:
                 out[i] = (sources[best], int(shared[best, j]))
         return out
+
+    def _shared_lovers(self, source: int, targets: Sequence[int]) -> np.ndarray:
+        """For each target item: the members who loved both it and `source` (rows of `loved`)."""
+        loved = self.loved
+        mine = np.zeros(loved.shape[1], dtype=np.float32)
+        lo, hi = loved.indptr[source], loved.indptr[source + 1]
+        mine[loved.indices[lo:hi]] = loved.data[lo:hi]
+        cols = np.asarray(targets, dtype=np.int64)
+        starts = loved.indptr[cols].astype(np.int64)
+        lens = loved.indptr[cols + 1] - starts
+        idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        products = mine[loved.indices[idx]] * loved.data[idx]
+        which = np.repeat(np.arange(len(cols)), lens)
+        return np.bincount(which, weights=products, minlength=len(cols))
 
 
 def interaction_matrices(

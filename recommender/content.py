@@ -278,6 +278,7 @@ BLOCKS = tuple(f.name for f in fields(ContentWeights) if f.name not in _LINK_WEI
 _REASON_LIMITS = {"theme": 3, "genre": 2, "director": 1, "writer": 1, "cast": 2, "country": 1}
 _REASON_LIMITS["language"] = 1
 _REASON_LIMIT_BY_BLOCK = tuple(_REASON_LIMITS.get(b, 0) for b in BLOCKS)
+_NAMED_BLOCK = np.array([limit > 0 for limit in _REASON_LIMIT_BY_BLOCK], dtype=bool)
 
 
 class ContentModel:
@@ -670,23 +671,46 @@ class ContentModel:
 
     def explain_many(self, source_id: int, target_ids: Sequence[int]) -> list[Evidence]:
         """`explain` for several targets of one source: the source's features are looked up
-        once, as a mask over the feature columns."""
+        once, as a mask over the feature columns, and the targets' shared features found and
+        ordered in one go (a top 10's reasons would otherwise be a hundred small numpy calls)."""
+        if not target_ids:
+            return []
         p = self.presence
         a = self.row[source_id]
         mine = np.zeros(p.shape[1], dtype=bool)
         mine[p.indices[p.indptr[a] : p.indptr[a + 1]]] = True
-        out = []
-        for target_id in target_ids:
-            b = self.row[target_id]
-            theirs = p.indices[p.indptr[b] : p.indptr[b + 1]]
-            out.append(self._evidence(source_id, target_id, theirs[mine[theirs]]))
-        return out
+        rows = np.array([self.row[t] for t in target_ids], dtype=np.int64)
+        starts = p.indptr[rows].astype(np.int64)
+        lens = p.indptr[rows + 1] - starts
+        idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        cols = p.indices[idx]
+        owner = np.repeat(np.arange(len(rows)), lens)
+        # Shared, and of a block that reasons name.
+        keep = mine[cols] & _NAMED_BLOCK[self.feature_block[cols]]
+        cols, owner = cols[keep], owner[keep]
+        order = np.lexsort((self._feature_rank[cols], owner))  # by target, rarest first
+        cols, owner = cols[order], owner[order]
+        bounds = np.searchsorted(owner, np.arange(len(rows) + 1)).tolist()
+        col_list, block_list = cols.tolist(), self.feature_block[cols].tolist()
+        return [
+            self._named(source_id, t, col_list[lo:hi], block_list[lo:hi])
+            for t, lo, hi in zip(target_ids, bounds, bounds[1:], strict=False)
+        ]
 
     def _evidence(self, source_id: int, target_id: int, common: np.ndarray) -> Evidence:
         """Evidence from the feature columns two titles share, named rarest first."""
         common = common[np.argsort(self._feature_rank[common])]
+        return self._named(
+            source_id, target_id, common.tolist(), self.feature_block[common].tolist()
+        )
+
+    def _named(
+        self, source_id: int, target_id: int, common: list[int], blocks: list[int]
+    ) -> Evidence:
+        """Evidence from the shared feature columns `common` (rarest first in each block) and
+        their blocks."""
         shared: dict[str, list[str]] = {}
-        for c, block in zip(common.tolist(), self.feature_block[common].tolist(), strict=True):
+        for c, block in zip(common, blocks, strict=True):
             limit = _REASON_LIMIT_BY_BLOCK[block]
             if limit:
                 names = shared.setdefault(BLOCKS[block], [])

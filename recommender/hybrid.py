@@ -70,6 +70,15 @@ SEMANTIC_CANDIDATES = 1000
 # model, which a rating refit, rebuild or edit replaces (`with_facts` copies), so it never
 # goes stale; a popular title's ~5 ms scoring is then done once per snapshot.
 SIMILAR_LRU = 4096
+# The unfiltered similar lists of this many of the most rated titles, the ones members ask
+# about most and the slowest to score (they share features with most of the catalog), are
+# made at build time, in the sizes /recommend <title> shows by default and at most (one
+# scoring per title serves both).
+PRECOMPUTE_SIMILAR_TITLES = 500
+PRECOMPUTE_SIMILAR_SIZES = (5, 10)
+# Origin parts of similar scores kept (one per set of countries and languages: a handful of
+# sets cover most of a catalog; each is a float32 per title).
+ORIGIN_PARTS_KEPT = 16
 
 
 _K = TypeVar("_K")
@@ -181,8 +190,17 @@ class Recommender:
         )
         self._zeros = np.zeros(n, dtype=np.float32)
         self._ranked: dict[bytes, RankedPicks] = {}  # precomputed for long histories
+        self._similar_built: dict[tuple[int, int], tuple[Suggestion, ...]] = {}  # likewise
+        self._empty_caches()
+
+    def _empty_caches(self) -> None:
         self._ranked_lru: OrderedDict[bytes, RankedPicks] = OrderedDict()
         self._similar_lru: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
+        # Parts of a similar score that depend on a few of the title's facts only, shared by
+        # every title with those facts: the origin part per set of countries and languages,
+        # the format gap per format.
+        self._origin_parts: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._format_gaps: dict[int, np.ndarray] = {}
 
     @property
     def weights(self) -> HybridWeights:
@@ -195,8 +213,8 @@ class Recommender:
         if hasattr(self, "_popularity"):
             self._similar_popularity = self._similar_prior(value)
         self._ranked = {}
-        self._ranked_lru = OrderedDict()
-        self._similar_lru = OrderedDict()
+        self._similar_built = {}
+        self._empty_caches()
 
     def _similar_prior(self, w: HybridWeights) -> np.ndarray:
         """What similar titles add for being well known: members' ratings and the catalog's
@@ -206,10 +224,14 @@ class Recommender:
         return prior
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_ranked_lru"] = OrderedDict()  # made on use; the precomputed lists are kept
-        state["_similar_lru"] = OrderedDict()
-        return state
+        # The caches are made on use; the precomputed ranked lists are kept.
+        skip = {"_ranked_lru", "_similar_lru", "_origin_parts", "_format_gaps"}
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_similar_built", {})  # a snapshot file saved before them
+        self._empty_caches()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -289,6 +311,7 @@ class Recommender:
             first_year,
         )
         rec.precompute(PRECOMPUTE_MIN_RATINGS, PRECOMPUTE_MAX_MEMBERS, skip=set(dataset_users))
+        rec.precompute_similar(PRECOMPUTE_SIMILAR_TITLES, PRECOMPUTE_SIMILAR_SIZES)
         return rec
 
     def precompute(self, min_ratings: int, most: int, skip: Collection[str] = ()) -> None:
@@ -312,6 +335,23 @@ class Recommender:
                     ranked = self._rank(history, rated_at)
                     if ranked is not None:
                         self._ranked[key] = ranked
+
+    def precompute_similar(self, most: int, sizes: Sequence[int]) -> None:
+        """Make now (off the event loop) the unfiltered similar lists, in each of `sizes`, of
+        the `most` most rated titles; any other list is scored on first ask and kept in the
+        LRU."""
+        rated = np.flatnonzero(self.counts > 0)
+        rows = rated[np.argsort(-self.counts[rated], kind="stable")][:most]
+        for title_id in self.ids[rows].tolist():
+            if not self.content.suggestable(title_id):
+                continue
+            scores, skip = self._similar_scores(title_id, ())
+            explain = self._explain_pair(title_id)
+            for k in sizes:
+                # _top only marks the left-out titles -inf: the scores serve every size.
+                self._similar_built[(title_id, k)] = tuple(
+                    self._top(scores, k, skip, explain, None)
+                )
 
     def with_facts(
         self,
@@ -337,11 +377,19 @@ class Recommender:
                 patched._title_order[row] = t
                 patched.release_year[row] = self._year_fill if t.year is None else t.year
                 patched.formats[row] = title_format(t)
-        patched._similar_lru = self._similar_lists_unaffected_by(changed, removed)
+        patched._similar_built = dict(
+            self._similar_lists_unaffected_by(self._similar_built, changed, removed)
+        )
+        patched._similar_lru = self._similar_lists_unaffected_by(
+            self._similar_lru, changed, removed
+        )
         return patched
 
     def _similar_lists_unaffected_by(
-        self, changed: Mapping[int, TitleFacts], removed: Collection[int]
+        self,
+        lists: Mapping[tuple[int, int], tuple[Suggestion, ...]],
+        changed: Mapping[int, TitleFacts],
+        removed: Collection[int],
     ) -> OrderedDict[tuple[int, int], tuple[Suggestion, ...]]:
         """The cached similar lists an edit cannot change: an edit keeps every feature vector
         (see `with_facts`), so only lists of or with an edited or removed title, or of a title
@@ -351,7 +399,7 @@ class Recommender:
         for tid, t in changed.items():
             touched |= self.content.links.get(tid, set()) | set(t.compares_with)
         kept: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
-        for key, listed in self._similar_lru.items():
+        for key, listed in lists.items():
             if key[0] in touched:
                 continue
             if any(s.title_id in touched or touched.intersection(s.versions) for s in listed):
@@ -454,6 +502,9 @@ class Recommender:
         if not plain:
             return self._similar(title_id, k, exclude, filters)
         key = (title_id, k)
+        built = self._similar_built.get(key)
+        if built is not None:
+            return list(built)
         cached = _recall(self._similar_lru, key)
         if cached is None:
             cached = tuple(self._similar(title_id, k, (), None))
@@ -467,28 +518,33 @@ class Recommender:
         exclude: Iterable[int],
         filters: TitleFilter | None,
     ) -> list[Suggestion]:
+        scores, skip = self._similar_scores(title_id, exclude)
+        return self._top(scores, k, skip, self._explain_pair(title_id), filters)
+
+    def _similar_scores(self, title_id: int, exclude: Iterable[int]) -> tuple[np.ndarray, set[int]]:
+        """Every title's similar score to this one (-inf: not similar at all), and the titles
+        the list leaves out (its own versions and `exclude`)."""
         w = self.weights
         content = self.content.title_scores(title_id)
         scores = _standardise(content, w.similar_content)
         if w.similar_origin:
-            # Sharing a rare country says more than sharing a common one, up to a point: a
-            # South African nature film is not "like" every South African title.
-            origin = _standardise(self.content.origin_scores(title_id), w.similar_origin)
-            scores += np.minimum(origin, np.float32(w.similar_origin_cap * w.similar_origin))
+            scores += self._origin_part(title_id)
         if w.similar_semantic:
             # Meaning re-ranks the best candidates by shared facts and origin.
             want = min(SEMANTIC_CANDIDATES, len(scores))
             among = np.argpartition(-scores, want - 1)[:want]
             semantic = self.content.semantic_scores(title_id, among)
             scores[among] += semantic * np.float32(w.similar_semantic)
-        collab = self.collab.item_scores(title_id) if self.collab is not None else None
+        collab = self.collab.item_weights(title_id) if self.collab is not None else None
         # Only titles that share something with this one are "similar".
         unrelated = content <= 0
         if collab is not None and self.collab is not None:
             m = self.collab.support(title_id)
             share = m / (m + w.similar_collab_half_at)
             scores *= np.float32(1.0 - share)
-            spread = self._scatter(collab)
+            # item_scores over the catalog rows, from its few nonzero weights
+            spread = self._zeros.copy()
+            spread[self._collab_rows[collab[0]]] = collab[1]
             unrelated &= spread <= 0
             # Standardised like the content score: raw EASE weights are ~100x smaller.
             scores += _standardise(spread, share * w.similar_collab)
@@ -497,13 +553,41 @@ class Recommender:
             # A documentary's fans want documentaries, an anime's want animation, and the
             # other way round: shared subjects or fans alone don't make Elephant like Bowling
             # for Columbine. Its own sequels and remakes in another format still count.
-            other_format = self.formats != self.formats[self.row[title_id]]
-            other_format[[self.row[t] for t in self.content.franchises.linked(title_id)]] = False
-            scores[other_format] -= np.float32(w.similar_format_gap)
+            linked = [self.row[t] for t in self.content.franchises.linked(title_id)]
+            kept = scores[linked]
+            scores -= self._format_gap(int(self.formats[self.row[title_id]]))
+            scores[linked] = kept
         skip = set(exclude) | set(self.content.versions[self.story[title_id]])
         self._lift_franchise(scores, unrelated, title_id, skip)
-        scores[unrelated] = -np.inf
-        return self._top(scores, k, skip, self._explain_pair(title_id), filters)
+        # (a boolean mask's indices first: numpy assigns through them much faster)
+        scores[np.flatnonzero(unrelated)] = -np.inf
+        return scores, skip
+
+    def _origin_part(self, title_id: int) -> np.ndarray:
+        """The origin part of similar scores (read-only): sharing a rare country says more
+        than sharing a common one, up to a point: a South African nature film is not "like"
+        every South African title. One vector per set of countries and languages."""
+        w = self.weights
+        m, r = self.content.origin, self.row[title_id]
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        key = m.indices[lo:hi].tobytes() + m.data[lo:hi].tobytes()
+        part = _recall(self._origin_parts, key)
+        if part is None:
+            part = _standardise(self.content.origin_scores(title_id), w.similar_origin)
+            np.minimum(part, np.float32(w.similar_origin_cap * w.similar_origin), out=part)
+            part.flags.writeable = False
+            _remember(self._origin_parts, key, part, ORIGIN_PARTS_KEPT)
+        return part
+
+    def _format_gap(self, fmt: int) -> np.ndarray:
+        """`similar_format_gap` for every title of another format than `fmt`, else 0."""
+        gap = self._format_gaps.get(fmt)
+        if gap is None:
+            gap = np.zeros(len(self.formats), dtype=np.float32)
+            gap[self.formats != fmt] = np.float32(self.weights.similar_format_gap)
+            gap.flags.writeable = False
+            self._format_gaps[fmt] = gap
+        return gap
 
     def _lift_franchise(
         self, scores: np.ndarray, unrelated: np.ndarray, title_id: int, skip: set[int]

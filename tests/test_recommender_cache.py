@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -128,7 +129,31 @@ def test_each_tuner_keeps_the_others_weights(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["content_blocks"] == {"genre": 0.25}
 
 
-def test_an_edit_keeps_the_similar_lists_it_cannot_change() -> None:
+def test_the_most_rated_titles_similar_lists_are_made_at_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(hybrid, "PRECOMPUTE_SIMILAR_TITLES", 6)
+    rec = Recommender.build(catalog(), ratings())
+    counts = {t: rec.counts[rec.row[t]] for t in rec.row}
+    most = sorted(counts, key=lambda t: (-counts[t], rec.row[t]))[:6]
+    assert set(rec._similar_built) == {(t, k) for t in most for k in (5, 10)}
+    for (t, k), built in rec._similar_built.items():
+        assert len(built) == k
+        assert rec.similar(t, k=k) == list(built) == rec._similar(t, k, (), None)
+    # They travel with the model (snapshot files); what is cached on use does not.
+    rec.similar(next(t for t in rec.row if t not in most), k=5)
+    copied = pickle.loads(pickle.dumps(rec))
+    assert copied._similar_built == rec._similar_built and not copied._similar_lru
+    # Filtered or excluding lists are scored as they are asked for.
+    f = TitleFilter(kind="series")
+    assert rec.similar(most[0], k=5, filters=f) == rec._similar(most[0], 5, (), f)
+
+
+@pytest.mark.parametrize("precomputed", [0, 500])
+def test_an_edit_keeps_the_similar_lists_it_cannot_change(
+    monkeypatch: pytest.MonkeyPatch, precomputed: int
+) -> None:
+    monkeypatch.setattr(hybrid, "PRECOMPUTE_SIMILAR_TITLES", precomputed)
     rec = Recommender.build(catalog(), ratings())
     before = {t: rec.similar(t, k=5) for t in range(1, 81)}
     listed = {s.title_id for s in before[1]}
@@ -138,7 +163,7 @@ def test_an_edit_keeps_the_similar_lists_it_cannot_change() -> None:
     )
     renamed = replace(rec.titles[untouched], name="Renamed")
     patched = rec.with_facts({untouched: renamed}, {gone}, {})
-    kept = [t for t in before if (t, 5) in patched._similar_lru]
+    kept = [t for t in before if (t, 5) in patched._similar_lru or (t, 5) in patched._similar_built]
     # A list that showed the removed title is scored again, without it.
     assert 1 not in kept
     again = patched.similar(1, k=5)
