@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.models import RatingTriple
-from recommender.sparse_ops import take_rows, weighted_row_sum
+from recommender.sparse_ops import row_entries, take_rows, weighted_row_sum
 
 
 @dataclass(frozen=True)
@@ -117,12 +117,11 @@ class CollabModel:
 
     def item_scores(self, title_id: int) -> np.ndarray | None:
         """What rating `title_id` predicts about every other item; None if it has too few raters."""
-        c = self.col.get(title_id)
-        if c is None:
+        nonzero = self.item_weights(title_id)
+        if nonzero is None:
             return None
         out = np.zeros(len(self.item_ids), dtype=np.float32)
-        lo, hi = self.weights.indptr[c], self.weights.indptr[c + 1]
-        out[self.weights.indices[lo:hi]] = self.weights.data[lo:hi]
+        out[nonzero[0]] = nonzero[1]
         return out
 
     def item_weights(self, title_id: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -170,13 +169,10 @@ class CollabModel:
         mine = np.zeros(loved.shape[1], dtype=np.float32)
         lo, hi = loved.indptr[source], loved.indptr[source + 1]
         mine[loved.indices[lo:hi]] = loved.data[lo:hi]
-        cols = np.asarray(targets, dtype=np.int64)
-        starts = loved.indptr[cols].astype(np.int64)
-        lens = loved.indptr[cols + 1] - starts
-        idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        idx, lens = row_entries(loved, targets)
         products = mine[loved.indices[idx]] * loved.data[idx]
-        which = np.repeat(np.arange(len(cols)), lens)
-        return np.bincount(which, weights=products, minlength=len(cols))
+        which = np.repeat(np.arange(len(lens)), lens)
+        return np.bincount(which, weights=products, minlength=len(lens))
 
 
 def interaction_matrices(

@@ -29,7 +29,7 @@ from recommender.mentions import credited_directors, title_mentions
 from recommender.models import Evidence, TitleFacts
 from recommender.prominence import prominence
 from recommender.semantic import SemanticSpace
-from recommender.sparse_ops import take_rows, weighted_row_sum
+from recommender.sparse_ops import row_entries, take_rows, weighted_row_sum
 from recommender.weights import load_content_block_weights
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -679,18 +679,15 @@ class ContentModel:
         a = self.row[source_id]
         mine = np.zeros(p.shape[1], dtype=bool)
         mine[p.indices[p.indptr[a] : p.indptr[a + 1]]] = True
-        rows = np.array([self.row[t] for t in target_ids], dtype=np.int64)
-        starts = p.indptr[rows].astype(np.int64)
-        lens = p.indptr[rows + 1] - starts
-        idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        idx, lens = row_entries(p, [self.row[t] for t in target_ids])
         cols = p.indices[idx]
-        owner = np.repeat(np.arange(len(rows)), lens)
+        owner = np.repeat(np.arange(len(lens)), lens)
         # Shared, and of a block that reasons name.
         keep = mine[cols] & _NAMED_BLOCK[self.feature_block[cols]]
         cols, owner = cols[keep], owner[keep]
         order = np.lexsort((self._feature_rank[cols], owner))  # by target, rarest first
         cols, owner = cols[order], owner[order]
-        bounds = np.searchsorted(owner, np.arange(len(rows) + 1)).tolist()
+        bounds = np.searchsorted(owner, np.arange(len(lens) + 1)).tolist()
         col_list, block_list = cols.tolist(), self.feature_block[cols].tolist()
         return [
             self._named(source_id, t, col_list[lo:hi], block_list[lo:hi])
