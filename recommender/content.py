@@ -28,8 +28,9 @@ from recommender.franchise import Franchises
 from recommender.mentions import credited_directors, title_mentions
 from recommender.models import Evidence, TitleFacts
 from recommender.prominence import prominence
+from recommender.ranking import largest
 from recommender.semantic import SemanticSpace
-from recommender.sparse_ops import row_entries, take_rows, weighted_row_sum
+from recommender.sparse_ops import FeatureIndex, row_entries, take_rows, weighted_row_sum
 from recommender.weights import load_content_block_weights
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -306,7 +307,7 @@ class ContentModel:
         self.ids = np.array([t.id for t in titles], dtype=np.int64)
         self.row = {t.id: i for i, t in enumerate(titles)}
         self.matrix = matrix  # titles x features, weighted TF-IDF
-        self._by_feature = sp.csr_matrix(matrix.T)  # features x titles, for sparse queries
+        self._by_feature = FeatureIndex(sp.csr_matrix(matrix.T))  # for a few features' scores
         self.presence = presence  # titles x features: which (shared) features a title has
         self.feature_names = feature_names  # str per feature column
         self.feature_block = feature_block  # index into BLOCKS per feature column
@@ -770,15 +771,12 @@ class ContentModel:
         """matrix @ q for a query with values `vals` on feature columns `cols`, divided by the
         total block weight. A small query visits only the titles sharing one of its features;
         a big one (a long rating history) is one pass over the matrix."""
-        n = len(self.ids)
-        t = self._by_feature
-        lens = t.indptr[cols + 1] - t.indptr[cols]
-        if int(lens.sum()) * 3 > self.matrix.nnz:
+        if self._by_feature.cost(cols) * 3 > self.matrix.nnz:
             q = np.zeros(self.matrix.shape[1], dtype=np.float32)
             q[cols] = vals
             dense: np.ndarray = (self.matrix @ q).astype(np.float32)
         else:
-            dense = weighted_row_sum(t, cols, vals, n)
+            dense = self._by_feature.weighted_sum(cols, vals)
         dense /= self._total_weight
         return dense
 
@@ -800,8 +798,7 @@ class ContentModel:
         self.hide_removed(scores)
         # Over-fetch: several candidates may fold into one story slot.
         want = min(len(scores), top_wanted(k))
-        top = np.argpartition(-scores, want - 1)[:want]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = largest(scores, want)
         return self.choose(top.tolist(), scores[top].tolist(), k, skip, explain, floor)
 
     def choose(

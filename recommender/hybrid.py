@@ -49,6 +49,8 @@ from recommender.filters import TitleFilter
 from recommender.formats import title_format
 from recommender.models import Evidence, Offer, RatingTriple, TitleFacts
 from recommender.prominence import prominence
+from recommender.ranking import moments, reaching, sparse_moments
+from recommender.ranking import standardise as _standardise
 from recommender.weights import HybridWeights, load_weights
 
 SECONDS_PER_YEAR = 365.2425 * 24 * 3600
@@ -66,6 +68,9 @@ PRECOMPUTE_MAX_MEMBERS = 200
 # Similar titles: how many of the best candidates by shared facts the synopsis meaning
 # (recommender.semantic) re-ranks.
 SEMANTIC_CANDIDATES = 1000
+# ... and all titles tied with the last of them (titles with the same facts and no ratings
+# score alike: hundreds often tie there), up to this many.
+SEMANTIC_CANDIDATES_TIED = 12_000
 # Unfiltered similar lists kept per model (title id, k): the answer depends only on this
 # model, which a rating refit, rebuild or edit replaces (`with_facts` copies), so it never
 # goes stale; a popular title's ~5 ms scoring is then done once per snapshot.
@@ -98,16 +103,6 @@ def _remember(lru: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> None:
     lru[key] = value
     while len(lru) > limit:
         lru.popitem(last=False)
-
-
-def _standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    """scale * (x - mean) / std as a new float32 array (zeros when x is constant)."""
-    std = float(x.std())
-    if std < 1e-9:
-        return np.zeros_like(x, dtype=np.float32)
-    out: np.ndarray = np.subtract(x, np.float32(x.mean()), dtype=np.float32)
-    out *= np.float32(scale / std)
-    return out
 
 
 def _to_year(seconds: float) -> float:
@@ -198,9 +193,9 @@ class Recommender:
         self._similar_lru: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
         # Parts of a similar score that depend on a few of the title's facts only, shared by
         # every title with those facts: the origin part per set of countries and languages,
-        # the format gap per format.
+        # the priors less the format gap per format.
         self._origin_parts: OrderedDict[bytes, np.ndarray] = OrderedDict()
-        self._format_gaps: dict[int, np.ndarray] = {}
+        self._format_priors: dict[int, np.ndarray] = {}
 
     @property
     def weights(self) -> HybridWeights:
@@ -225,7 +220,7 @@ class Recommender:
 
     def __getstate__(self) -> dict[str, Any]:
         # The caches are made on use; the precomputed ranked lists are kept.
-        skip = {"_ranked_lru", "_similar_lru", "_origin_parts", "_format_gaps"}
+        skip = {"_ranked_lru", "_similar_lru", "_origin_parts", "_format_priors"}
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -523,42 +518,61 @@ class Recommender:
 
     def _similar_scores(self, title_id: int, exclude: Iterable[int]) -> tuple[np.ndarray, set[int]]:
         """Every title's similar score to this one (-inf: not similar at all), and the titles
-        the list leaves out (its own versions and `exclude`)."""
+        the list leaves out (its own versions and `exclude`).
+
+        The score is (1 - share) x (content + origin + meaning) + co-ratings + priors, each
+        part standardised, where `share` is the co-ratings' share for this title. It is made
+        divided by (1 - share) and without its constant terms, which changes no order and
+        folds a dozen passes over the catalog into a few, and turned back at the end."""
         w = self.weights
-        content = self.content.title_scores(title_id)
-        scores = _standardise(content, w.similar_content)
+        scores = self.content.title_scores(title_id)  # a new array: scaled in place
+        # Only titles that share something with this one are "similar".
+        unrelated = scores <= 0
+        mean, std = moments(scores)
+        content_scale = w.similar_content / std if std >= 1e-9 else 0.0
+        scores *= np.float32(content_scale)
         if w.similar_origin:
             scores += self._origin_part(title_id)
         if w.similar_semantic:
             # Meaning re-ranks the best candidates by shared facts and origin.
-            want = min(SEMANTIC_CANDIDATES, len(scores))
-            among = np.argpartition(-scores, want - 1)[:want]
+            among = reaching(scores, SEMANTIC_CANDIDATES, SEMANTIC_CANDIDATES_TIED)
             semantic = self.content.semantic_scores(title_id, among)
             scores[among] += semantic * np.float32(w.similar_semantic)
+        share, offset = 0.0, 0.0
         collab = self.collab.item_weights(title_id) if self.collab is not None else None
-        # Only titles that share something with this one are "similar".
-        unrelated = content <= 0
         if collab is not None and self.collab is not None:
             m = self.collab.support(title_id)
             share = m / (m + w.similar_collab_half_at)
-            scores *= np.float32(1.0 - share)
-            # item_scores over the catalog rows, from its few nonzero weights
-            spread = self._zeros.copy()
-            spread[self._collab_rows[collab[0]]] = collab[1]
-            unrelated &= spread <= 0
-            # Standardised like the content score: raw EASE weights are ~100x smaller.
-            scores += _standardise(spread, share * w.similar_collab)
-        scores += self._similar_popularity
+            # Standardised like the content score (raw EASE weights are ~100x smaller), over
+            # the catalog rows but from the few nonzero weights: the rest share one value.
+            rows, weights = self._collab_rows[collab[0]], collab[1]
+            unrelated[rows[weights > 0]] = False
+            collab_mean, collab_std = sparse_moments(weights, len(scores))
+            if collab_std >= 1e-9:
+                collab_scale = share * w.similar_collab / collab_std
+                offset -= collab_mean * collab_scale
+                scores[rows] += weights * np.float32(collab_scale / (1.0 - share))
+        keep = 1.0 - share
+        fmt = int(self.formats[self.row[title_id]])
+        priors = self._similar_priors(fmt)
+        if share:
+            scores += priors * np.float32(1.0 / keep)
+        else:
+            scores += priors
         if w.similar_format_gap:
             # A documentary's fans want documentaries, an anime's want animation, and the
             # other way round: shared subjects or fans alone don't make Elephant like Bowling
             # for Columbine. Its own sequels and remakes in another format still count.
-            linked = [self.row[t] for t in self.content.franchises.linked(title_id)]
-            kept = scores[linked]
-            scores -= self._format_gap(int(self.formats[self.row[title_id]]))
-            scores[linked] = kept
+            linked = np.array(
+                [self.row[t] for t in self.content.franchises.linked(title_id)], dtype=np.intp
+            )
+            other = linked[self.formats[linked] != fmt]
+            scores[other] += np.float32(w.similar_format_gap / keep)
         skip = set(exclude) | set(self.content.versions[self.story[title_id]])
-        self._lift_franchise(scores, unrelated, title_id, skip)
+        self._lift_franchise(scores, unrelated, title_id, skip, w.similar_franchise / keep)
+        # Back to score units: x (1 - share), plus the parts' constant terms.
+        scores *= np.float32(keep)
+        scores += np.float32(offset - keep * content_scale * mean)
         # (a boolean mask's indices first: numpy assigns through them much faster)
         scores[np.flatnonzero(unrelated)] = -np.inf
         return scores, skip
@@ -579,22 +593,29 @@ class Recommender:
             _remember(self._origin_parts, key, part, ORIGIN_PARTS_KEPT)
         return part
 
-    def _format_gap(self, fmt: int) -> np.ndarray:
-        """`similar_format_gap` for every title of another format than `fmt`, else 0."""
-        gap = self._format_gaps.get(fmt)
-        if gap is None:
-            gap = np.zeros(len(self.formats), dtype=np.float32)
-            gap[self.formats != fmt] = np.float32(self.weights.similar_format_gap)
-            gap.flags.writeable = False
-            self._format_gaps[fmt] = gap
-        return gap
+    def _similar_priors(self, fmt: int) -> np.ndarray:
+        """What every title adds to a similar score for a title of format `fmt` (read-only):
+        the popularity prior, less `similar_format_gap` for titles of another format."""
+        priors = self._format_priors.get(fmt)
+        if priors is None:
+            priors = self._similar_popularity.copy()
+            priors[self.formats != fmt] -= np.float32(self.weights.similar_format_gap)
+            priors.flags.writeable = False
+            self._format_priors[fmt] = priors
+        return priors
 
     def _lift_franchise(
-        self, scores: np.ndarray, unrelated: np.ndarray, title_id: int, skip: set[int]
+        self,
+        scores: np.ndarray,
+        unrelated: np.ndarray,
+        title_id: int,
+        skip: set[int],
+        lift: float,
     ) -> None:
         """Sequels, prequels, seasons and spin-offs of this title (recommender.franchise) get
-        `similar_franchise` on top, the best `similar_franchise_lines` lines of them only: a
-        long franchise (ten anime films) must not fill the whole list."""
+        `lift` (`similar_franchise` in the units of `scores`) on top, the best
+        `similar_franchise_lines` lines of them only: a long franchise (ten anime films) must
+        not fill the whole list."""
         w = self.weights
         content = self.content
         linked = [t for t in content.franchises.linked(title_id) if t not in skip]
@@ -609,7 +630,7 @@ class Recommender:
             if line not in lines and len(lines) >= w.similar_franchise_lines:
                 continue
             lines.add(line)
-            scores[self.row[t]] += np.float32(w.similar_franchise)
+            scores[self.row[t]] += np.float32(lift)
             unrelated[self.row[t]] = False
 
     def group(

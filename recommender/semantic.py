@@ -77,8 +77,9 @@ class SemanticSpace:
         v = self.vectors[row]
         mean = float(self._mean @ v)
         spread = float(v @ self._moment @ v) - mean * mean
-        # A plain loop product, not BLAS: small, and no thread wake-ups.
-        cosines = np.einsum("ij,j->i", self.vectors[among], v)
+        # A plain loop product, not BLAS: small, and no thread wake-ups. (`take` gathers
+        # rows several times faster than fancy indexing.)
+        cosines = np.einsum("ij,j->i", self.vectors.take(among, axis=0), v)
         if spread < 1e-12:
             return np.zeros(len(among), dtype=np.float32)
         out: np.ndarray = ((cosines - mean) / math.sqrt(spread)).astype(np.float32)

@@ -20,7 +20,8 @@ from typing import Any
 from recommender.collab import CollabSettings
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
-CODE_VERSION = "hybrid-10"  # bump when scoring code or the pickled layout changes (10: mentions)
+# bump when scoring code or the pickled layout changes (11: FeatureIndex, ties in similar lists)
+CODE_VERSION = "hybrid-11"
 
 
 @dataclass(frozen=True)
