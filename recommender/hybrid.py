@@ -105,6 +105,14 @@ def _remember(lru: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> None:
         lru.popitem(last=False)
 
 
+def _never(scores: np.ndarray, where: np.ndarray) -> None:
+    """scores[where] = -inf, in two branch-free passes: -inf x True is -inf, -inf x False is
+    NaN, and fmin passes over NaN. (Scattering through the mask's indices costs several
+    times that at a catalog's size; the NaNs are expected, hence no warning.)"""
+    with np.errstate(invalid="ignore"):
+        np.fmin(scores, where.view(np.uint8) * np.float32(-np.inf), out=scores)
+
+
 def _to_year(seconds: float) -> float:
     return 1970.0 + seconds / SECONDS_PER_YEAR
 
@@ -573,8 +581,7 @@ class Recommender:
         # Back to score units: x (1 - share), plus the parts' constant terms.
         scores *= np.float32(keep)
         scores += np.float32(offset - keep * content_scale * mean)
-        # (a boolean mask's indices first: numpy assigns through them much faster)
-        scores[np.flatnonzero(unrelated)] = -np.inf
+        _never(scores, unrelated)
         return scores, skip
 
     def _origin_part(self, title_id: int) -> np.ndarray:

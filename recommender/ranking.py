@@ -16,16 +16,14 @@ def largest(scores: np.ndarray, want: int) -> np.ndarray:
     """Rows of the `want` highest scores, best first, equal scores in row order (so a list
     never depends on how a partition happened to split ties). Rows of -inf only fill up a
     vector with fewer finite scores than `want`."""
-    n = len(scores)
-    want = min(want, n)
+    want = min(want, len(scores))
     if want <= 0:
         return np.zeros(0, dtype=np.intp)
-    cut = _cut(scores, want)
-    if cut == -np.inf:
-        finite = np.flatnonzero(scores > cut)
-        rest = np.flatnonzero(scores == cut)[: want - len(finite)]
+    candidates = _candidates(scores, want)
+    if candidates is None:
+        finite = np.flatnonzero(scores > -np.inf)
+        rest = np.flatnonzero(scores == -np.inf)[: want - len(finite)]
         return np.concatenate((finite[np.argsort(-scores[finite], kind="stable")], rest))
-    candidates = np.flatnonzero(scores >= cut)
     best = np.argsort(-scores[candidates], kind="stable")[:want]
     return candidates[best]
 
@@ -37,33 +35,36 @@ def reaching(scores: np.ndarray, want: int, most: int) -> np.ndarray:
     want = min(want, len(scores))
     if want <= 0:
         return np.zeros(0, dtype=np.intp)
-    cut = _cut(scores, want)
-    if cut == -np.inf:
+    candidates = _candidates(scores, want)
+    if candidates is None:
         return np.sort(largest(scores, want))
-    candidates = np.flatnonzero(scores >= cut)
     if len(candidates) > want:
         # exactly the want-th highest, when the sample's cut let more through
         among = scores[candidates]
-        kth = float(np.partition(among, len(among) - want)[len(among) - want])
-        candidates = candidates[scores[candidates] >= kth]
+        kth = np.partition(among, len(among) - want)[len(among) - want]
+        candidates = candidates[among >= kth]
     if len(candidates) > most:
         return np.sort(largest(scores, most))
     return candidates
 
 
-def _cut(scores: np.ndarray, want: int) -> float:
-    """A score that at least `want` scores reach and not many more: the `want`-th highest,
-    or on long vectors a bit below it, read off a strided sample (cheaper than partitioning
-    the whole vector, and a few times `want` rows pass it)."""
+def _candidates(scores: np.ndarray, want: int) -> np.ndarray | None:
+    """The rows (in row order) of every score at least some finite cut that `want` or more
+    scores reach: the `want`-th highest, or on long vectors a bit below it, read off a strided
+    sample (cheaper than partitioning the whole vector; a few times `want` rows pass it).
+    None when fewer than `want` scores are finite."""
     n = len(scores)
     if n >= SAMPLED_FROM and want * SAMPLE_STEP * 4 <= n:
         sample = scores[::SAMPLE_STEP]
         # About twice the wanted share of the sample.
         keep = min(len(sample), 2 * (want // SAMPLE_STEP) + 16)
-        cut = float(np.partition(sample, len(sample) - keep)[len(sample) - keep])
-        if cut > -np.inf and np.count_nonzero(scores >= cut) >= want:
-            return cut
-    return float(np.partition(scores, n - want)[n - want])
+        cut = np.partition(sample, len(sample) - keep)[len(sample) - keep]
+        if cut > -np.inf:
+            rows = np.flatnonzero(scores >= cut)
+            if len(rows) >= want:
+                return rows
+    cut = np.partition(scores, n - want)[n - want]
+    return np.flatnonzero(scores >= cut) if cut > -np.inf else None
 
 
 def standardise(x: np.ndarray, scale: float = 1.0) -> np.ndarray:
