@@ -49,7 +49,7 @@ from recommender.filters import TitleFilter
 from recommender.formats import title_format
 from recommender.models import Evidence, Offer, RatingTriple, TitleFacts
 from recommender.prominence import prominence
-from recommender.ranking import moments, reaching, sparse_moments
+from recommender.ranking import largest, moments, reaching, sparse_moments
 from recommender.ranking import standardise as _standardise
 from recommender.weights import HybridWeights, load_weights
 
@@ -873,8 +873,7 @@ class Recommender:
         # A first look at the best few hundred; the whole ranking only if they don't do.
         head = min(len(scores), max(256, 4 * want))
         for order_size in (head, len(scores)):
-            order = np.argpartition(-scores, order_size - 1)[:order_size]
-            order = order[np.argsort(-scores[order], kind="stable")]
+            order = largest(scores, order_size)
             passing = []
             for j in order.tolist():
                 if not math.isfinite(float(scores[j])):
