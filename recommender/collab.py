@@ -152,11 +152,14 @@ class CollabModel:
         if len(sources) == 1:
             # One source (similar titles): gathered from the raw arrays, as the product
             # below would count them; scipy's product setup costs more than the counting.
-            shared = self._shared_lovers(self.col[sources[0]], [c for _, c in found])[None, :]
-        else:
-            src = take_rows(self.loved, [self.col[s] for s in sources])
-            tgt = take_rows(self.loved, [c for _, c in found])
-            shared = (src @ tgt.T).toarray()  # sources x targets: members who loved both
+            counts = self._shared_lovers(self.col[sources[0]], [c for _, c in found]).tolist()
+            for (i, _), n in zip(found, counts, strict=True):
+                if n > 0:
+                    out[i] = (sources[0], int(n))
+            return out
+        src = take_rows(self.loved, [self.col[s] for s in sources])
+        tgt = take_rows(self.loved, [c for _, c in found])
+        shared = (src @ tgt.T).toarray()  # sources x targets: members who loved both
         for j, (i, _) in enumerate(found):
             best = int(np.argmax(shared[:, j]))
             if shared[best, j] > 0:
