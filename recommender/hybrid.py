@@ -48,6 +48,7 @@ from recommender.content import (
 from recommender.filters import TitleFilter
 from recommender.formats import title_format
 from recommender.models import Evidence, Offer, RatingTriple, TitleFacts
+from recommender.packed import PackedArrays, PackedHistories
 from recommender.prominence import prominence
 from recommender.ranking import largest, moments, reaching, sparse_moments
 from recommender.ranking import standardise as _standardise
@@ -150,8 +151,8 @@ class Recommender:
         content: ContentModel,
         collab: CollabModel | None,
         weights: HybridWeights,
-        histories: dict[str, dict[int, float]],
-        rated_years: dict[str, np.ndarray],
+        histories: Mapping[str, dict[int, float]],
+        rated_years: Mapping[str, np.ndarray],
         offers: Mapping[int, Sequence[Offer]],
         counts: np.ndarray,
         averages: np.ndarray,
@@ -229,7 +230,14 @@ class Recommender:
     def __getstate__(self) -> dict[str, Any]:
         # The caches are made on use; the precomputed ranked lists are kept.
         skip = {"_ranked_lru", "_similar_lru", "_origin_parts", "_format_priors"}
-        return {k: v for k, v in self.__dict__.items() if k not in skip}
+        state = {k: v for k, v in self.__dict__.items() if k not in skip}
+        # Saved packed (recommender/packed.py): a loaded model holds a rating in ~20 bytes,
+        # not ~150 in dicts; lookups give the same dicts and arrays.
+        if not isinstance(self.histories, PackedHistories):
+            state["histories"] = PackedHistories(self.histories)
+        if not isinstance(self.rated_years, PackedArrays):
+            state["rated_years"] = PackedArrays(self.rated_years)
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

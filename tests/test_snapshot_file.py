@@ -1,11 +1,13 @@
 """A snapshot saved in the store and loaded back (its arrays mapped from the file) answers as
 the one built; a file cut short or of the old format is a cache miss, not an error; equal
-values in the titles and offers are one object."""
+values in the titles and offers are one object; the members' ratings are loaded packed and the
+pickle is streamed, not read whole."""
 
 from __future__ import annotations
 
 import mmap
 import pickle
+import tracemalloc
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 from bot.core import snapshot_file
 from bot.core.catalog import CatalogSnapshot, SnapshotStore
 from recommender import Offer
+from recommender.packed import PackedArrays, PackedHistories
 from tests.test_recommender_cache import catalog, ratings
 
 URL = "sqlite+aiosqlite:///snapshot-file-test.sqlite3"
@@ -88,3 +91,44 @@ def test_equal_values_are_one_object() -> None:
     assert len(genre_names) == 5
     providers = {id(o.provider) for offers in snap.offers.values() for o in offers}
     assert len(providers) == 1
+
+
+def test_a_loaded_model_keeps_the_ratings_packed(tmp_path: Path, mapped_all: None) -> None:
+    snap = built()
+    store = SnapshotStore(tmp_path, URL)
+    store.save(snap)
+    loaded = store.load(7)
+    assert loaded is not None
+    built_model, model = snap.model, loaded.model
+    assert isinstance(model.histories, PackedHistories)
+    assert isinstance(model.rated_years, PackedArrays)
+    # The same members in the same order, each history the same dict in the same order.
+    assert list(model.histories) == list(built_model.histories)
+    for user, history in built_model.histories.items():
+        assert list(model.histories[user].items()) == list(history.items())
+        assert model.recommend(user) == built_model.recommend(user)
+    assert model.histories.get("nobody") is None and "nobody" not in model.rated_years
+    assert list(model.rated_years) == list(built_model.rated_years)
+    for user, years in built_model.rated_years.items():
+        assert model.rated_years[user].dtype == years.dtype
+        np.testing.assert_array_equal(model.rated_years[user], years)
+    # In arrays mapped from the file, not in Python objects.
+    base = model.histories._titles
+    while isinstance(base, np.ndarray):
+        base = base.base
+    assert isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap)
+
+
+def test_the_pickle_is_streamed_not_read_whole(tmp_path: Path) -> None:
+    values = [bytes([i]) * 200_000 for i in range(50)]  # 10 MB inside the pickle itself
+    size = sum(map(len, values))
+    path = tmp_path / "big.pickle"
+    snapshot_file.dump(values, path)
+    tracemalloc.start()
+    try:
+        loaded = snapshot_file.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert loaded == values
+    assert peak < 1.2 * size  # the objects, not the objects and a copy of the pickle

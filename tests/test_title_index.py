@@ -1,10 +1,14 @@
 """The trigram index behind fuzzy title search: the same best match as a scan of every name,
-on a catalog big enough that the index scores only a part of it, and edits findable at once."""
+on a catalog big enough that the index scores only a part of it, and edits findable at once;
+a saved index keeps each name's titles in a tuple and answers in the same order."""
 
 from __future__ import annotations
 
+import pickle
 import random
 from dataclasses import replace
+
+import pytest
 
 from bot.app import App
 from bot.core import title_index
@@ -113,3 +117,47 @@ async def test_a_changed_copy_finds_the_edits_and_leaves_the_original_as_it_was(
         assert found(original, q) == found(before, q), q
     assert original.exact_ids("Prison Playbook") == {playbook.id}
     assert original.exact_ids("Quokka Island") == set()
+
+
+def test_a_saved_index_keeps_tuples_and_answers_in_the_same_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Loaded, each name's titles are a tuple (a set is 4x its size), yet searches, exact
+    matches and an edited copy give what the index saved with sets gives, order included:
+    names shared by several titles whose ids collide in a set's table."""
+    words = ["Mother", "The Host", "Black Beauty", "Little Women", "Hamlet", "Okja"]
+    titles = [
+        TitleFacts(id=8 * k + 3 + 64 * (k % 3), name=words[k % 6], year=1990 + k % 4, kind="film")
+        for k in range(36)
+    ]
+    titles += [
+        TitleFacts(id=1000 + i, name=f"Harbor {i}", year=2000, kind="film") for i in range(9)
+    ]
+    index = TitleIndex(titles)
+    loaded = pickle.loads(pickle.dumps(index))
+    with monkeypatch.context() as m:  # as saved before: the sets themselves
+        m.setattr(TitleIndex, "__getstate__", lambda self: dict(self.__dict__))
+        m.setattr(title_index._Trigrams, "__getstate__", lambda self: dict(self.__dict__))
+        with_sets = pickle.loads(pickle.dumps(index))
+    assert all(isinstance(ids, tuple) for ids in loaded._exact.values())
+    assert all(isinstance(ids, tuple) for ids in loaded._names._titles)
+    assert all(isinstance(ids, set) for ids in with_sets._exact.values())
+    queries = [*words, "Mothr", "Host", "Hamlet (1991)", "Black Beuty", "Harbor", "Harbr 3"]
+
+    def same(a: TitleIndex, b: TitleIndex) -> None:
+        for q in queries:
+            assert a.search(q) == b.search(q), q
+            assert list(a.exact(q)) == list(b.exact(q)), q
+
+    same(loaded, with_sets)
+    mother = next(t for t in titles if t.name == "Mother")
+    renamed = replace(mother, name="Okja", aliases=("Mother",))
+    gone = next(t for t in titles if t.name == "Okja").id
+    same(
+        loaded.with_changes(put=[renamed], remove=[gone]),
+        with_sets.with_changes(put=[renamed], remove=[gone]),
+    )
+    same(loaded, with_sets)  # the originals as they were
+    loaded.put(renamed)
+    with_sets.put(renamed)
+    same(loaded, with_sets)
