@@ -14,7 +14,7 @@ runs on plain dicts and a loaded model answers from the packed form.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -25,15 +25,35 @@ def _starts(lengths: list[int]) -> np.ndarray:
     return starts
 
 
-class PackedHistories(Mapping[str, dict[int, float]]):
+class _ByMember:
+    """The member-keyed side of a packed mapping: which span of the flat arrays is whose."""
+
+    def __init__(self, members: Iterable[str], lengths: list[int]) -> None:
+        self._users = {user: i for i, user in enumerate(members)}
+        self._starts = _starts(lengths)
+
+    def _span(self, user: str) -> tuple[int, int]:
+        i = self._users[user]
+        return int(self._starts[i]), int(self._starts[i + 1])
+
+    def __contains__(self, user: object) -> bool:
+        return user in self._users
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._users)
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+
+class PackedHistories(_ByMember, Mapping[str, dict[int, float]]):
     """member -> {title id: stars}, as the dict of dicts it was made from (same order, same
     values: ids as int64, stars as float64); each lookup unpacks a new dict."""
 
     def __init__(self, histories: Mapping[str, Mapping[int, float]]) -> None:
-        self._users = {user: i for i, user in enumerate(histories)}
         lengths = [len(h) for h in histories.values()]
+        super().__init__(histories, lengths)
         total = sum(lengths)
-        self._starts = _starts(lengths)
         self._titles = np.fromiter(
             (t for h in histories.values() for t in h), dtype=np.int64, count=total
         )
@@ -42,30 +62,19 @@ class PackedHistories(Mapping[str, dict[int, float]]):
         )
 
     def __getitem__(self, user: str) -> dict[int, float]:
-        i = self._users[user]
-        a, b = int(self._starts[i]), int(self._starts[i + 1])
+        a, b = self._span(user)
         return dict(zip(self._titles[a:b].tolist(), self._stars[a:b].tolist(), strict=True))
 
     def get(self, user: str, default: object = None) -> dict[int, float] | None:  # type: ignore[override]
         return self[user] if user in self._users else default  # type: ignore[return-value]
 
-    def __contains__(self, user: object) -> bool:
-        return user in self._users
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._users)
-
-    def __len__(self) -> int:
-        return len(self._users)
-
-
-class PackedArrays(Mapping[str, np.ndarray]):
+class PackedArrays(_ByMember, Mapping[str, np.ndarray]):
     """member -> 1-d array, as the dict of arrays it was made from (same order, dtype and
     values); each lookup is a view of one flat array."""
 
     def __init__(self, arrays: Mapping[str, np.ndarray], dtype: type = np.float32) -> None:
-        self._users = {user: i for i, user in enumerate(arrays)}
-        self._starts = _starts([len(a) for a in arrays.values()])
+        super().__init__(arrays, [len(a) for a in arrays.values()])
         self._values = (
             np.concatenate([np.asarray(a, dtype=dtype) for a in arrays.values()])
             if arrays
@@ -73,17 +82,8 @@ class PackedArrays(Mapping[str, np.ndarray]):
         )
 
     def __getitem__(self, user: str) -> np.ndarray:
-        i = self._users[user]
-        return self._values[int(self._starts[i]) : int(self._starts[i + 1])]
+        a, b = self._span(user)
+        return self._values[a:b]
 
     def get(self, user: str, default: object = None) -> np.ndarray | None:  # type: ignore[override]
         return self[user] if user in self._users else default  # type: ignore[return-value]
-
-    def __contains__(self, user: object) -> bool:
-        return user in self._users
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._users)
-
-    def __len__(self) -> int:
-        return len(self._users)
