@@ -44,7 +44,8 @@ def reaching(scores: np.ndarray, want: int, most: int) -> np.ndarray:
         kth = np.partition(among, len(among) - want)[len(among) - want]
         candidates = candidates[among >= kth]
     if len(candidates) > most:
-        return np.sort(largest(scores, most))
+        # in row order already, so ties among them stay in row order
+        return np.sort(candidates[largest(scores[candidates], most)])
     return candidates
 
 
