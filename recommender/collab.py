@@ -20,6 +20,7 @@ explained with real co-ratings: "loved by 12 members who rated I Am Sam 4★+".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -276,56 +277,100 @@ def blocked_ease(
     n = x.shape[1]
     xc = sp.csc_matrix(x)
     residual = np.zeros(n, dtype=np.float32)
-    sources: list[np.ndarray] = []
-    targets: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    first_block = np.zeros(0, dtype=np.int64)
-    for b, cols in enumerate(
-        item_blocks(xc, settings.block_items, settings.tail_block_items, settings.shared_head)
-    ):
-        sub_side = side[cols] if side is not None else None
-        dense = ease_weights(
-            sp.csr_matrix(xc[:, cols]), settings.ease_lambda, sub_side, settings.side_weight
-        )
-        if b == 0:
-            first_block, owned = cols, np.ones(len(cols), dtype=bool)
-        else:  # weights among the shared head belong to the first block
-            owned = ~np.isin(cols, first_block)
-            dense[np.ix_(~owned, ~owned)] = 0.0
-        k = settings.neighbours if b == 0 else settings.tail_neighbours
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def keep_strongest(
+        dense: np.ndarray, cols: np.ndarray, owned: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(sources, targets, values) of the block's kept weights; its residual filled in."""
         kept = strongest_per_row(dense, k)
         dropped = dense.sum(axis=0, dtype=np.float64) - np.asarray(kept.sum(axis=0)).ravel()
         residual[cols[owned]] = (dropped[owned] / len(cols)).astype(np.float32)
-        del dense
         local = cols.astype(np.int32)
-        sources.append(np.repeat(local, np.diff(kept.indptr)))
-        targets.append(local[kept.indices])
-        values.append(kept.data.astype(np.float32, copy=False))
-    rows = np.concatenate(sources)
-    del sources
-    columns = np.concatenate(targets)
-    del targets
-    vals = np.concatenate(values)
-    del values
+        return (
+            np.repeat(local, np.diff(kept.indptr)),
+            local[kept.indices],
+            kept.data.astype(np.float32, copy=False),
+        )
+
+    first_block = np.zeros(0, dtype=np.int64)
+    # A block's strongest weights are picked (numpy's partition, which lets go of the GIL)
+    # in a thread while the next block's Gram matrix and inverse are made: the two cores
+    # both work. One block waits at a time, so at most two blocks' dense weights exist.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ease-keep") as pool:
+        waiting: Future[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        for b, cols in enumerate(
+            item_blocks(xc, settings.block_items, settings.tail_block_items, settings.shared_head)
+        ):
+            sub_side = side[cols] if side is not None else None
+            dense = ease_weights(
+                sp.csr_matrix(xc[:, cols]), settings.ease_lambda, sub_side, settings.side_weight
+            )
+            if b == 0:
+                first_block, owned = cols, np.ones(len(cols), dtype=bool)
+            else:  # weights among the shared head belong to the first block
+                owned = ~np.isin(cols, first_block)
+                dense[np.ix_(~owned, ~owned)] = 0.0
+            k = settings.neighbours if b == 0 else settings.tail_neighbours
+            if waiting is not None:
+                parts.append(waiting.result())
+            waiting = pool.submit(keep_strongest, dense, cols, owned, k)
+            del dense
+        if waiting is not None:
+            parts.append(waiting.result())
+    rows = np.concatenate([part[0] for part in parts])
+    columns = np.concatenate([part[1] for part in parts])
+    vals = np.concatenate([part[2] for part in parts])
+    del parts
     weights = sp.csr_matrix((vals, (rows, columns)), shape=(n, n))
     weights.sort_indices()
     return weights, residual
 
 
 def _gram(x: sp.csr_matrix, side: sp.csr_matrix | None, side_weight: float) -> np.ndarray:
-    """XᵀX (+ side_weight · S Sᵀ) as a dense float32 matrix, a block of columns at a time so
-    the sparse intermediate products stay small."""
-    n = x.shape[1]
-    gram = np.zeros((n, n), dtype=np.float32)
-    xt = sp.csr_matrix(x.T, dtype=np.float32)
-    xc = sp.csc_matrix(x, dtype=np.float32)
-    st = sp.csr_matrix(side, dtype=np.float32) if side is not None and side_weight > 0 else None
-    step = 256
-    for lo in range(0, n, step):
-        hi = min(n, lo + step)
-        gram[:, lo:hi] = (xt @ xc[:, lo:hi]).toarray()
-        if st is not None:
-            gram[:, lo:hi] += np.float32(side_weight) * (st @ st[lo:hi].T).toarray()
+    """XᵀX (+ side_weight · S Sᵀ) as a dense float32 matrix."""
+    gram = cross_products(sp.csr_matrix(x, dtype=np.float32))
+    if side is not None and side_weight > 0:
+        # The weight goes into S (once per entry, not once per cell of the n x n result).
+        scaled = sp.csr_matrix(side.T, dtype=np.float32) * np.float32(np.sqrt(side_weight))
+        cross_products(scaled, out=gram)
+    return gram
+
+
+# A row with this share of the columns or more is multiplied densely (BLAS) in
+# `cross_products`; a sparse product costs about its nonzeros squared, scattered one by one.
+DENSE_ROW_SHARE = 1 / 20
+DENSE_ROWS_AT_ONCE = 1024
+SPARSE_COLUMNS_AT_ONCE = 1024
+
+
+def cross_products(a: sp.csr_matrix, out: np.ndarray | None = None) -> np.ndarray:
+    """AᵀA of a sparse float32 matrix (rows x n) as a dense n x n float32 matrix, added to
+    `out` when given. The rows with many entries (members who rated many of the titles,
+    content features many titles share) would cost their entries squared in a sparse
+    product: they go through BLAS as dense rows instead, a batch at a time; the rest go
+    through sparse products, a block of columns at a time so that the intermediate products
+    stay small."""
+    n = a.shape[1]
+    entries = np.diff(a.indptr)
+    dense_from = max(n * DENSE_ROW_SHARE, 1)
+    heavy = np.flatnonzero(entries >= dense_from)
+    gram = out
+    for lo in range(0, len(heavy), DENSE_ROWS_AT_ONCE):
+        rows = a[heavy[lo : lo + DENSE_ROWS_AT_ONCE]].toarray()
+        if gram is None:
+            gram = rows.T @ rows
+        else:
+            gram += rows.T @ rows
+    if gram is None:
+        gram = np.zeros((n, n), dtype=np.float32)
+    light = a[np.flatnonzero(entries < dense_from)]
+    if light.nnz:
+        lt = sp.csr_matrix(light.T)
+        lc = sp.csc_matrix(light)
+        for lo in range(0, n, SPARSE_COLUMNS_AT_ONCE):
+            hi = min(n, lo + SPARSE_COLUMNS_AT_ONCE)
+            gram[:, lo:hi] += (lt @ lc[:, lo:hi]).toarray()
     return gram
 
 

@@ -282,6 +282,17 @@ _REASON_LIMIT_BY_BLOCK = tuple(_REASON_LIMITS.get(b, 0) for b in BLOCKS)
 _NAMED_BLOCK = np.array([limit > 0 for limit in _REASON_LIMIT_BY_BLOCK], dtype=bool)
 
 
+@dataclass(frozen=True)
+class FeatureMatrices:
+    """The content features of a catalog's titles, rows in the titles' order."""
+
+    matrix: sp.csr_matrix  # titles x features, weighted TF-IDF
+    presence: sp.csr_matrix  # titles x features, int8: which features a title has
+    names: np.ndarray  # str per feature column
+    block_of: np.ndarray  # index into BLOCKS per feature column
+    idfs: np.ndarray
+
+
 class ContentModel:
     """Build once from catalog facts (off the event loop), then answer in a few milliseconds."""
 
@@ -445,10 +456,33 @@ class ContentModel:
 
     @classmethod
     def build(
-        cls, titles: Iterable[TitleFacts], weights: ContentWeights | None = None
+        cls,
+        titles: Iterable[TitleFacts],
+        weights: ContentWeights | None = None,
+        features: FeatureMatrices | None = None,
     ) -> ContentModel:
+        """`features`: `feature_matrices(titles, weights)` when already made (a build fits the
+        co-rating model on them while the rest of this runs)."""
         titles = list(titles)
         weights = weights or ContentWeights.tuned()
+        features = features or cls.feature_matrices(titles, weights)
+        fame = dict(zip((t.id for t in titles), prominence(titles).tolist(), strict=True))
+        return cls(
+            titles,
+            features.matrix,
+            features.presence,
+            features.names,
+            features.block_of,
+            features.idfs,
+            weights,
+            SemanticSpace.build(titles, semantic_words),
+            title_mentions(titles, lambda t: fame[t.id]),
+        )
+
+    @staticmethod
+    def feature_matrices(titles: Sequence[TitleFacts], weights: ContentWeights) -> FeatureMatrices:
+        """The weighted TF-IDF matrix of the titles (rows in their order) and what goes
+        with it."""
         n = len(titles)
         # Imported films often lack credits their blurb gives ("From director Bong Joon-ho").
         credited = credited_directors(titles)
@@ -495,17 +529,12 @@ class ContentModel:
         matrix.eliminate_zeros()
         presence = sp.csr_matrix(sp.hstack(present, format="csr"), dtype=np.int8)
         presence.sort_indices()
-        fame = dict(zip((t.id for t in titles), prominence(titles).tolist(), strict=True))
-        return cls(
-            titles,
+        return FeatureMatrices(
             matrix,
             presence,
             np.array(names, dtype=object),
             np.array(block_of, dtype=np.int8),
             np.array(idfs, dtype=np.float32),
-            weights,
-            SemanticSpace.build(titles, semantic_words),
-            title_mentions(titles, lambda t: fame[t.id]),
         )
 
     # -- queries ---------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import copy
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -273,7 +273,10 @@ class Recommender:
         offers: Mapping[int, Sequence[Offer]],
         weights: HybridWeights,
         dataset_users: Collection[str] = (),
+        collab: Callable[[], CollabModel | None] | None = None,
     ) -> Recommender:
+        """`collab`: gives the co-rating model of these ratings when it is fitted elsewhere
+        (`fit_collab` in a thread while the rest of a build runs); fitted here otherwise."""
         row_of = content.row
         triples = [r for r in ratings if r.title_id in row_of]
         n = len(content.ids)
@@ -302,16 +305,15 @@ class Recommender:
         cells = (years - first_year) * n + rows[dated]
         by_year = np.bincount(cells, minlength=span * n).astype(np.float32).reshape(span, n)
 
-        def side(item_ids: np.ndarray) -> sp.csr_matrix:
-            return sp.csr_matrix(content.matrix[[content.row[int(t)] for t in item_ids]])
-
-        collab = CollabModel.build(triples, weights.collab_settings(), side) if triples else None
-        if collab is not None and len(collab) == 0:
-            collab = None
+        fitted = (
+            collab()
+            if collab is not None
+            else cls.fit_collab(row_of, content.matrix, triples, weights)
+        )
         rated_years = {u: np.array(ts, dtype=np.float32) for u, ts in times.items()}
         rec = cls(
             content,
-            collab,
+            fitted,
             weights,
             histories,
             rated_years,
@@ -324,6 +326,23 @@ class Recommender:
         rec.precompute(PRECOMPUTE_MIN_RATINGS, PRECOMPUTE_MAX_MEMBERS, skip=set(dataset_users))
         rec.precompute_similar(PRECOMPUTE_SIMILAR_TITLES, PRECOMPUTE_SIMILAR_SIZES)
         return rec
+
+    @staticmethod
+    def fit_collab(
+        row_of: Mapping[int, int],
+        matrix: sp.csr_matrix,
+        ratings: Iterable[RatingTriple],
+        weights: HybridWeights,
+    ) -> CollabModel | None:
+        """The co-rating model of the ratings of titles in `row_of` (title id -> row of the
+        content feature `matrix`, its side information); None without any."""
+        triples = [r for r in ratings if r.title_id in row_of]
+
+        def side(item_ids: np.ndarray) -> sp.csr_matrix:
+            return sp.csr_matrix(matrix[[row_of[int(t)] for t in item_ids]])
+
+        collab = CollabModel.build(triples, weights.collab_settings(), side) if triples else None
+        return None if collab is None or len(collab) == 0 else collab
 
     def precompute(self, min_ratings: int, most: int, skip: Collection[str] = ()) -> None:
         """Rank now (off the event loop) the picks of the `most` most recently active members

@@ -8,6 +8,7 @@ import random
 import numpy as np
 import scipy.sparse as sp
 
+from recommender import collab
 from recommender.collab import CollabModel, CollabSettings, ease_weights, interaction_matrices
 from recommender.models import RatingTriple
 
@@ -102,3 +103,54 @@ def test_a_new_rating_folds_in_as_a_refit_would_rank_it() -> None:
     assert len(set(top_folded) & set(top_refit)) >= 9
     live = np.isfinite(folded)
     assert np.abs(folded[live] - refitted[live]).max() < 0.05 * np.abs(folded[live]).max()
+
+
+def test_cross_products_match_the_dense_product_with_heavy_and_light_rows() -> None:
+    # Rows past DENSE_ROW_SHARE of the columns go through BLAS, the rest through sparse
+    # products a block of columns at a time; both halves and `out` must add up to AᵀA.
+    rng = np.random.default_rng(3)
+    n = 2500  # more columns than one sparse block of columns
+    light = sp.random(400, n, density=0.004, format="csr", dtype=np.float32, random_state=4)
+    heavy = sp.random(30, n, density=0.3, format="csr", dtype=np.float32, random_state=5)
+    a = sp.csr_matrix(sp.vstack([light, heavy, light[:50]]))
+    assert (np.diff(a.indptr) >= n * collab.DENSE_ROW_SHARE).sum() == 30
+    dense = a.toarray().astype(np.float64)
+    expected = dense.T @ dense
+    np.testing.assert_allclose(collab.cross_products(a), expected, rtol=1e-5, atol=1e-4)
+    start = rng.standard_normal((n, n)).astype(np.float32)
+    added = collab.cross_products(a, out=start.copy())
+    np.testing.assert_allclose(added, start + expected, rtol=1e-5, atol=1e-4)
+    only_light = sp.csr_matrix(light)
+    np.testing.assert_allclose(
+        collab.cross_products(only_light),
+        only_light.toarray().T.astype(np.float64) @ only_light.toarray(),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+def test_blocked_ease_weights_do_not_depend_on_the_thread_that_keeps_them() -> None:
+    # Each block's strongest weights are picked in a thread while the next block is solved:
+    # the result must be the one of picking them block by block.
+    ratings = taste_ratings(150, 200, 14, seed=6)
+    x, _, _ = interaction_matrices(ratings, SMALL_BLOCKS)
+    weights, residual = collab.blocked_ease(sp.csr_matrix(x), SMALL_BLOCKS)
+    blocks = collab.item_blocks(
+        sp.csc_matrix(x),
+        SMALL_BLOCKS.block_items,
+        SMALL_BLOCKS.tail_block_items,
+        SMALL_BLOCKS.shared_head,
+    )
+    assert len(blocks) > 3
+    expected = np.zeros(weights.shape, dtype=np.float32)
+    xc = sp.csc_matrix(x)
+    for b, cols in enumerate(blocks):
+        dense = ease_weights(sp.csr_matrix(xc[:, cols]), SMALL_BLOCKS.ease_lambda)
+        if b > 0:
+            head = np.isin(cols, blocks[0])
+            dense[np.ix_(head, head)] = 0.0
+        k = SMALL_BLOCKS.neighbours if b == 0 else SMALL_BLOCKS.tail_neighbours
+        kept = collab.strongest_per_row(dense, k).toarray()
+        expected[np.ix_(cols, cols)] += kept
+    np.testing.assert_allclose(weights.toarray(), expected, atol=1e-6)
+    assert residual.shape == (x.shape[1],)
