@@ -57,13 +57,20 @@ def _candidates(scores: np.ndarray, want: int) -> np.ndarray | None:
     n = len(scores)
     if n >= SAMPLED_FROM and want * SAMPLE_STEP * 4 <= n:
         sample = scores[::SAMPLE_STEP]
-        # About twice the wanted share of the sample.
+        # About twice the wanted share of the sample; twice as deep again when the sample
+        # happened to let too few through (a partition of the whole vector costs ~10x this).
         keep = min(len(sample), 2 * (want // SAMPLE_STEP) + 16)
-        cut = np.partition(sample, len(sample) - keep)[len(sample) - keep]
-        if cut > -np.inf:
+        for _ in range(2):
+            cut = np.partition(sample, len(sample) - keep)[len(sample) - keep]
+            if cut == -np.inf:
+                break
             rows = np.flatnonzero(scores >= cut)
             if len(rows) >= want:
-                return rows
+                # A cut on a score that thousands of titles share (same facts, no ratings)
+                # lets them all through: only the scores above it, when they are enough.
+                above = rows[scores[rows] > cut]
+                return above if len(above) >= want else rows
+            keep = min(len(sample), 2 * keep)
     cut = np.partition(scores, n - want)[n - want]
     return np.flatnonzero(scores >= cut) if cut > -np.inf else None
 

@@ -28,7 +28,14 @@ def vectors(n: int, seed: int) -> list[np.ndarray]:
     sparse = np.where(rng.random(n) < 0.05, smooth, -np.inf).astype(np.float32)
     skewed = np.zeros(n, dtype=np.float32)
     skewed[rng.integers(0, n, size=max(1, n // 500))] = 3.0
-    return [smooth, tied, sparse, skewed]
+    # The best scores just where the strided sample looks (200 of its rows): its first cut
+    # lets too few rows through, and at 130k titles the second, twice as deep, enough.
+    planted = rng.normal(size=n).astype(np.float32)
+    planted[: 200 * 16 : 16] += 10.0
+    # A tenth of the catalog shares the score the sample cuts at, a few titles are above it.
+    shelf = np.where(rng.random(n) < 0.1, np.float32(2.0), smooth).astype(np.float32)
+    shelf[rng.integers(0, n, size=max(1, n // 60))] = 5.0
+    return [smooth, tied, sparse, skewed, planted, shelf]
 
 
 @pytest.mark.parametrize("n", LENGTHS)
