@@ -44,20 +44,26 @@ def _executor() -> ProcessPoolExecutor:
         return _pool
 
 
-def _at_priority(nice: int, work: Callable[..., T], *args: object) -> T:
-    """In the build process: `work(*args)` at that nice value."""
-    _set_nice(nice)
+def _at_priority(nice: int, idle: bool, work: Callable[..., T], *args: object) -> T:
+    """In the build process: `work(*args)` at that nice value, under SCHED_IDLE if `idle`."""
+    _set_priority(nice, idle)
     return work(*args)
 
 
-def _set_nice(nice: int) -> None:
-    """Every thread of this process at this nice value (BLAS's own too: on Linux a nice value
-    is per thread, and new threads inherit their creator's). Going back up to a higher
+def _set_priority(nice: int, idle: bool) -> None:
+    """Every thread of this process at this nice value and, `idle`, under Linux's SCHED_IDLE
+    policy (BLAS's threads too: on Linux both are per thread, and new threads inherit their
+    creator's). A nice value of 10 still left the build a tenth of a core the bot's thread
+    was on: at 130k titles a refit running beside the bot put 1-2 ms on its slowest answers.
+    SCHED_IDLE gets the cores only when nothing else wants them. Going back up to a higher
     priority needs privileges: without them the process stays where it was."""
     if not sys.platform.startswith("linux"):
         return
+    policy = os.SCHED_IDLE if idle else os.SCHED_OTHER
     for task in os.listdir("/proc/self/task"):
         # A thread that just ended; a priority this process may not take back.
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(int(task), policy, os.sched_param(0))
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, int(task), nice)
 
@@ -86,15 +92,15 @@ def _discard(broken: ProcessPoolExecutor) -> None:
 async def run(work: Callable[..., T], *args: object, background: bool = False) -> T:
     """`work(*args)` in the build process (both picklable, `work` a module-level function).
     `background`: while the bot answers from what it has (a rebuild or refit that replaces a
-    snapshot), at a lower priority than the bot (nice BACKGROUND_NICE): a refit of a large
-    catalog is minutes of CPU, and the bot's commands come first instead of taking turns with
-    it; on a quiet machine it still gets the idle cores. Otherwise (the bot waits for it) at
-    the bot's own priority, where the process is allowed back there."""
+    snapshot), at a lower priority than the bot (nice BACKGROUND_NICE, SCHED_IDLE): a refit
+    of a large catalog is a minute of CPU, and the bot's commands come first instead of taking
+    turns with it; on a quiet machine it still gets the idle cores. Otherwise (the bot waits
+    for it) at the bot's own priority, where the process is allowed back there."""
     pool = _executor()
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     nice = min(ours + BACKGROUND_NICE, 19) if background else ours
     try:
-        return await asyncio.wrap_future(pool.submit(_at_priority, nice, work, *args))
+        return await asyncio.wrap_future(pool.submit(_at_priority, nice, background, work, *args))
     except BrokenProcessPool:
         _discard(pool)
         raise
