@@ -118,10 +118,11 @@ class CatalogSnapshot:
         # The co-rating model needs only the ratings and the content features: it is fitted
         # in a thread from the start (mostly LAPACK, BLAS and numpy, which let go of the
         # GIL) while the rest of the content model, the title index and the tallies are made.
-        features = ContentModel.feature_matrices(titles, ContentWeights.tuned())
+        content_weights = ContentWeights.tuned()
+        features = ContentModel.feature_matrices(titles, content_weights)
         row_of = {t.id: row for row, t in enumerate(titles)}
         with _beside(Recommender.fit_collab, row_of, features.matrix, ratings, weights) as collab:
-            content = ContentModel.build(titles, features=features)
+            content = ContentModel.build(titles, content_weights, features)
             index = TitleIndex(titles)
             notability = Notability.build(
                 ((r.user, r.title_id) for r in ratings),
