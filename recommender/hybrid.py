@@ -421,13 +421,22 @@ class Recommender:
         changed: Mapping[int, TitleFacts],
         removed: Collection[int],
     ) -> OrderedDict[tuple[int, int], tuple[Suggestion, ...]]:
-        """The cached similar lists an edit cannot change: an edit keeps every feature vector
-        (see `with_facts`), so only lists of or with an edited or removed title, or of a title
-        whose editorial links it changed, must be scored again. Without this every admin edit
-        would make the next /recommend <title> of every title pay the full scoring."""
-        touched = {*changed, *removed}
+        """The cached similar lists an edit cannot change. An edit keeps every feature vector
+        (see `with_facts`): what it changes at once in an unfiltered list is a title's format
+        (the format gap), its editorial links and whether it is there at all, so only lists
+        of or with such a title, or of a title whose links it changed, must be scored again.
+        A new alias, name, year or synopsis changes none (names are read at reply time).
+        Without this every admin edit would make the next /recommend <title> of every title
+        pay the full scoring."""
+        touched = set(removed)
         for tid, t in changed.items():
-            touched |= self.content.links.get(tid, set()) | set(t.compares_with)
+            before = self.titles.get(tid)
+            if before is None:
+                continue  # added since the build: in no list yet, and without one
+            if title_format(before) != title_format(t) or set(before.compares_with) != set(
+                t.compares_with
+            ):
+                touched |= {tid} | self.content.links.get(tid, set()) | set(t.compares_with)
         kept: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
         for key, listed in lists.items():
             if key[0] in touched:

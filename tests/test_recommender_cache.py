@@ -15,6 +15,7 @@ import pytest
 
 from recommender import HybridWeights, RatingTriple, Recommender, TitleFacts, TitleFilter, hybrid
 from recommender.content import Suggestion
+from recommender.formats import title_format
 from recommender.weights import load_content_block_weights, load_weights, save_weights
 
 GENRES = ("drama", "comedy", "thriller", "romance", "sci-fi")
@@ -161,7 +162,7 @@ def test_an_edit_keeps_the_similar_lists_it_cannot_change(
     untouched = next(
         t for t, lst in before.items() if t != gone and gone not in {s.title_id for s in lst}
     )
-    renamed = replace(rec.titles[untouched], name="Renamed")
+    renamed = replace(rec.titles[untouched], name="Renamed", aliases=("Another name",))
     patched = rec.with_facts({untouched: renamed}, {gone}, {})
     kept = [t for t in before if (t, 5) in patched._similar_lru or (t, 5) in patched._similar_built]
     # A list that showed the removed title is scored again, without it.
@@ -169,8 +170,23 @@ def test_an_edit_keeps_the_similar_lists_it_cannot_change(
     again = patched.similar(1, k=5)
     assert gone not in {s.title_id for s in again}
     assert again == patched._similar(1, 5, (), None)
-    # Lists that neither edit touches are the cached ones, and still right.
-    assert kept and gone not in kept and untouched not in kept
+    # Lists that neither edit touches are the cached ones, and still right: a new name or
+    # alias changes no list, the renamed title's own included.
+    assert kept and gone not in kept and untouched in kept
     for t in kept:
         assert patched.similar(t, k=5) == before[t]
         assert patched._similar(t, 5, (), None) == before[t]
+
+
+def test_an_edit_of_a_titles_format_scores_the_lists_with_it_again() -> None:
+    rec = Recommender.build(catalog(), ratings())
+    before = {t: rec.similar(t, k=5) for t in range(1, 81)}
+    edited = next(s.title_id for s in before[1])
+    t = rec.titles[edited]
+    documentary = replace(t, genres=(*t.genres, "Documentary"))
+    assert title_format(documentary) != title_format(t)
+    patched = rec.with_facts({edited: documentary}, set(), {})
+    with_it = [t for t, lst in before.items() if edited in {s.title_id for s in lst}]
+    assert with_it and all((t, 5) not in patched._similar_lru for t in [edited, *with_it])
+    for t in [edited, *with_it]:
+        assert patched.similar(t, k=5) == patched._similar(t, 5, (), None)
