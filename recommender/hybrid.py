@@ -106,6 +106,20 @@ def _remember(lru: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> None:
         lru.popitem(last=False)
 
 
+def _lists_without(
+    lists: Mapping[tuple[int, int], tuple[Suggestion, ...]], touched: set[int]
+) -> OrderedDict[tuple[int, int], tuple[Suggestion, ...]]:
+    """The cached similar lists neither of nor showing a `touched` title, in their order."""
+    kept: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
+    for key, listed in lists.items():
+        if key[0] in touched:
+            continue
+        if any(s.title_id in touched or touched.intersection(s.versions) for s in listed):
+            continue
+        kept[key] = listed
+    return kept
+
+
 def _never(scores: np.ndarray, where: np.ndarray) -> None:
     """scores[where] = -inf, in two branch-free passes: -inf x True is -inf, -inf x False is
     NaN, and fmin passes over NaN. (Scattering through the mask's indices costs several
@@ -407,44 +421,31 @@ class Recommender:
                 patched._title_order[row] = t
                 patched.release_year[row] = self._year_fill if t.year is None else t.year
                 patched.formats[row] = title_format(t)
-        patched._similar_built = dict(
-            self._similar_lists_unaffected_by(self._similar_built, changed, removed)
-        )
-        patched._similar_lru = self._similar_lists_unaffected_by(
-            self._similar_lru, changed, removed
-        )
+        touched = self._titles_whose_lists_an_edit_changes(patched, changed, removed)
+        patched._similar_built = dict(_lists_without(self._similar_built, touched))
+        patched._similar_lru = _lists_without(self._similar_lru, touched)
         return patched
 
-    def _similar_lists_unaffected_by(
-        self,
-        lists: Mapping[tuple[int, int], tuple[Suggestion, ...]],
-        changed: Mapping[int, TitleFacts],
-        removed: Collection[int],
-    ) -> OrderedDict[tuple[int, int], tuple[Suggestion, ...]]:
-        """The cached similar lists an edit cannot change. An edit keeps every feature vector
-        (see `with_facts`): what it changes at once in an unfiltered list is a title's format
-        (the format gap), its editorial links and whether it is there at all, so only lists
-        of or with such a title, or of a title whose links it changed, must be scored again.
-        A new alias, name, year or synopsis changes none (names are read at reply time).
-        Without this every admin edit would make the next /recommend <title> of every title
-        pay the full scoring."""
+    def _titles_whose_lists_an_edit_changes(
+        self, patched: Recommender, changed: Mapping[int, TitleFacts], removed: Collection[int]
+    ) -> set[int]:
+        """The titles whose cached similar lists, and the lists that show them, `patched` (this
+        model with the edit applied) must score again. An edit keeps every feature vector (see
+        `with_facts`): what it changes at once in an unfiltered list is a title's format (the
+        format gap), its editorial links (its own and the linked titles' lists) and whether it
+        is there at all. A new alias, name, year or synopsis changes none (names are read at
+        reply time). Without this every admin edit would make the next /recommend <title> of
+        every title pay the full scoring."""
         touched = set(removed)
-        for tid, t in changed.items():
-            before = self.titles.get(tid)
-            if before is None:
+        for tid in changed:
+            row = self.row.get(tid)
+            if row is None:
                 continue  # added since the build: in no list yet, and without one
-            if title_format(before) != title_format(t) or set(before.compares_with) != set(
-                t.compares_with
-            ):
-                touched |= {tid} | self.content.links.get(tid, set()) | set(t.compares_with)
-        kept: OrderedDict[tuple[int, int], tuple[Suggestion, ...]] = OrderedDict()
-        for key, listed in lists.items():
-            if key[0] in touched:
-                continue
-            if any(s.title_id in touched or touched.intersection(s.versions) for s in listed):
-                continue
-            kept[key] = listed
-        return kept
+            links = self.content.links.get(tid, set())
+            new_links = patched.content.links.get(tid, set())
+            if patched.formats[row] != self.formats[row] or links != new_links:
+                touched |= {tid} | links | new_links
+        return touched
 
     # -- the compatible, content-model-shaped surface ----------------------------------------
 

@@ -182,9 +182,9 @@ def test_an_edit_of_a_titles_format_scores_the_lists_with_it_again() -> None:
     rec = Recommender.build(catalog(), ratings())
     before = {t: rec.similar(t, k=5) for t in range(1, 81)}
     edited = next(s.title_id for s in before[1])
-    t = rec.titles[edited]
-    documentary = replace(t, genres=(*t.genres, "Documentary"))
-    assert title_format(documentary) != title_format(t)
+    facts = rec.titles[edited]
+    documentary = replace(facts, genres=(*facts.genres, "Documentary"))
+    assert title_format(documentary) != title_format(facts)
     patched = rec.with_facts({edited: documentary}, set(), {})
     with_it = [t for t, lst in before.items() if edited in {s.title_id for s in lst}]
     assert with_it and all((t, 5) not in patched._similar_lru for t in [edited, *with_it])
